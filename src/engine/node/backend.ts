@@ -1,0 +1,23 @@
+/**
+ * Backend set-up for Node (CLI, scripts, Vitest): only cpu and wasm exist there. The wasm
+ * binaries are read from the installed @tensorflow/tfjs-backend-wasm package.
+ */
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { activateBackend } from '../backends.ts';
+
+export const NODE_BACKENDS = ['wasm', 'cpu'] as const;
+export type NodeBackendName = (typeof NODE_BACKENDS)[number];
+
+let wasmPathsSet = false;
+
+export async function useNodeBackend(name: NodeBackendName): Promise<void> {
+  if (name === 'wasm' && !wasmPathsSet) {
+    const require = createRequire(import.meta.url);
+    const pkg = dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json'));
+    setWasmPaths(`${join(pkg, 'dist')}/`);
+    wasmPathsSet = true;
+  }
+  if (!(await activateBackend(name))) throw new Error(`the ${name} backend failed to start`);
+}
