@@ -7,13 +7,9 @@ import '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-backend-webgpu';
 import { registerWasmGradientKernels } from '../kernels/wasm-gradients.ts';
 
-export const BACKENDS = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
-export type BackendName = (typeof BACKENDS)[number];
-export type BackendChoice = BackendName | 'auto';
+import type { BackendName } from './backend-names.ts';
 
-export function isBackendName(value: string): value is BackendName {
-  return (BACKENDS as readonly string[]).includes(value);
-}
+export * from './backend-names.ts';
 
 /**
  * Activates `name` and returns whether tfjs accepted it. The wasm backend also gets the

@@ -11,11 +11,16 @@ export function fileAssetReader(root: string = PUBLIC_DIR): AssetReader {
     const path = join(root, relativePath);
     try {
       const bytes = await readFile(path);
-      return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+      return bytes.buffer.slice(
+        bytes.byteOffset,
+        bytes.byteOffset + bytes.byteLength,
+      ) as ArrayBuffer;
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       throw new AssetError(
-        code === 'ENOENT' ? `file not found: ${path}` : `cannot read ${path}: ${(err as Error).message}`,
+        code === 'ENOENT'
+          ? `file not found: ${path}`
+          : `cannot read ${path}: ${(err as Error).message}`,
       );
     }
   };

@@ -1,0 +1,7 @@
+/** A problem with a recipe or share link, phrased for the person who wrote it. */
+export class RecipeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RecipeError';
+  }
+}

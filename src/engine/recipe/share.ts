@@ -1,0 +1,232 @@
+/**
+ * The share link: one declarative, versioned table of every property that lives in the URL
+ * (in the spirit of TF Playground's state table). "recipe" properties decide the numbers and
+ * form the canonical recipe text; "ui" properties only shape the page (preferred backend,
+ * controls a teacher hides). The whole state sits in the URL hash, which never reaches a server.
+ */
+import { BACKENDS, type BackendChoice } from '../backend-names.ts';
+import { RecipeError } from './errors.ts';
+import {
+  DEFAULT_RECIPE,
+  RECIPE_VERSION,
+  formatSteps,
+  parseNumber,
+  parseSteps,
+  validateModel,
+  validateSeed,
+  type Recipe,
+} from './recipe.ts';
+
+/** Controls a shared link may hide, e.g. `hide=backend,model` for a classroom exercise. */
+export const HIDEABLE_CONTROLS = ['model', 'backend', 'seed', 'prune', 'history'] as const;
+export type HideableControl = (typeof HIDEABLE_CONTROLS)[number];
+
+export interface UiState {
+  readonly backend: BackendChoice;
+  readonly hide: readonly HideableControl[];
+}
+
+export interface ShareState {
+  readonly recipe: Recipe;
+  readonly ui: UiState;
+}
+
+export const DEFAULT_UI: UiState = { backend: 'auto', hide: [] };
+export const DEFAULT_SHARE_STATE: ShareState = { recipe: DEFAULT_RECIPE, ui: DEFAULT_UI };
+
+interface UrlProperty<S extends 'recipe' | 'ui', K extends string, V> {
+  readonly name: string;
+  readonly scope: S;
+  readonly key: K;
+  readonly parse: (text: string) => V;
+  readonly format: (value: V) => string;
+  /** Recipe properties are always written, so a recipe text is complete on its own. */
+  readonly omitWhen?: (value: V) => boolean;
+}
+
+const MAX_STEPS = 32;
+
+const recipeProperties = [
+  {
+    name: 'model',
+    scope: 'recipe',
+    key: 'model',
+    parse: (text: string) => validateModel(text),
+    format: (value: string) => value,
+  } satisfies UrlProperty<'recipe', 'model', string>,
+  {
+    name: 'seed',
+    scope: 'recipe',
+    key: 'seed',
+    parse: (text: string) => validateSeed(parseNumber(text, 'seed')),
+    format: (value: number) => String(value),
+  } satisfies UrlProperty<'recipe', 'seed', number>,
+  {
+    name: 'steps',
+    scope: 'recipe',
+    key: 'steps',
+    parse: (text: string) => {
+      const steps = parseSteps(text);
+      if (steps.length > MAX_STEPS)
+        throw new RecipeError(`a recipe has at most ${MAX_STEPS} steps`);
+      return steps;
+    },
+    format: formatSteps,
+  } satisfies UrlProperty<'recipe', 'steps', Recipe['steps']>,
+] as const;
+
+const uiProperties = [
+  {
+    name: 'backend',
+    scope: 'ui',
+    key: 'backend',
+    parse: (text: string): BackendChoice => {
+      if (text === 'auto' || (BACKENDS as readonly string[]).includes(text))
+        return text as BackendChoice;
+      throw new RecipeError(
+        `backend must be one of auto, ${BACKENDS.join(', ')} (got "${text.slice(0, 20)}")`,
+      );
+    },
+    format: (value: BackendChoice) => value,
+    omitWhen: (value: BackendChoice) => value === 'auto',
+  } satisfies UrlProperty<'ui', 'backend', BackendChoice>,
+  {
+    name: 'hide',
+    scope: 'ui',
+    key: 'hide',
+    parse: (text: string): HideableControl[] =>
+      text
+        .split(',')
+        .filter(Boolean)
+        .map((item) => {
+          if (!(HIDEABLE_CONTROLS as readonly string[]).includes(item)) {
+            throw new RecipeError(
+              `hide lists unknown control "${item.slice(0, 20)}" (known: ${HIDEABLE_CONTROLS.join(', ')})`,
+            );
+          }
+          return item as HideableControl;
+        }),
+    format: (value: readonly HideableControl[]) => value.join(','),
+    omitWhen: (value: readonly HideableControl[]) => value.length === 0,
+  } satisfies UrlProperty<'ui', 'hide', readonly HideableControl[]>,
+] as const;
+
+/** The table itself, in URL order; `v` (the format version) always comes first. */
+export const URL_PROPERTIES = [...recipeProperties, ...uiProperties] as const;
+
+/** Pulls the state part out of a full share URL, a "#..." or "?..." fragment, or bare text. */
+export function extractStateText(input: string): string {
+  let text = input.trim();
+  const hash = text.indexOf('#');
+  if (hash >= 0) text = text.slice(hash + 1);
+  else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) {
+    const query = text.indexOf('?');
+    text = query >= 0 ? text.slice(query + 1) : '';
+  } else if (text.startsWith('?')) text = text.slice(1);
+  return text;
+}
+
+function decodeComponent(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    throw new RecipeError(`"${text.slice(0, 30)}" is not validly URL-encoded`);
+  }
+}
+
+/**
+ * Parses share-link text strictly: any unknown key, duplicate, bad value or unknown version is
+ * a RecipeError with a message for the user. Missing properties take their defaults.
+ */
+export function parseShareState(input: string): ShareState {
+  const text = extractStateText(input);
+  const values = new Map<string, string>();
+  for (const pair of text.split('&').filter(Boolean)) {
+    const eq = pair.indexOf('=');
+    const key = decodeComponent(eq < 0 ? pair : pair.slice(0, eq));
+    const value = eq < 0 ? '' : decodeComponent(pair.slice(eq + 1));
+    if (values.has(key)) throw new RecipeError(`"${key.slice(0, 20)}" appears twice in the link`);
+    values.set(key, value);
+  }
+  const version = values.get('v');
+  if (version !== undefined && version !== String(RECIPE_VERSION)) {
+    throw new RecipeError(
+      `this link uses format version "${version.slice(0, 10)}"; this lab reads version ${RECIPE_VERSION}`,
+    );
+  }
+  values.delete('v');
+  const known = new Set<string>(URL_PROPERTIES.map((p) => p.name));
+  for (const key of values.keys()) {
+    if (!known.has(key))
+      throw new RecipeError(`the link has an unknown setting "${key.slice(0, 20)}"`);
+  }
+  const read = <V>(p: { name: string; parse: (t: string) => V }, fallback: V): V => {
+    const raw = values.get(p.name);
+    return raw === undefined ? fallback : p.parse(raw);
+  };
+  const [model, seed, steps] = recipeProperties;
+  const [backend, hide] = uiProperties;
+  return {
+    recipe: {
+      model: read(model, DEFAULT_RECIPE.model),
+      seed: read(seed, DEFAULT_RECIPE.seed),
+      steps: read(steps, DEFAULT_RECIPE.steps),
+    },
+    ui: { backend: read(backend, DEFAULT_UI.backend), hide: read(hide, DEFAULT_UI.hide) },
+  };
+}
+
+export type ShareParseResult =
+  | { readonly ok: true; readonly state: ShareState }
+  | { readonly ok: false; readonly error: string; readonly state: ShareState };
+
+/** Like parseShareState, but never throws: a bad link yields the defaults and a message. */
+export function tryParseShareState(input: string): ShareParseResult {
+  try {
+    return { ok: true, state: parseShareState(input) };
+  } catch (err) {
+    if (err instanceof RecipeError)
+      return { ok: false, error: err.message, state: DEFAULT_SHARE_STATE };
+    throw err;
+  }
+}
+
+// Keep the separators readable in links; everything else a value may hold is escaped.
+const encodeValue = (value: string) =>
+  encodeURIComponent(value)
+    .replace(/%28/g, '(')
+    .replace(/%29/g, ')')
+    .replace(/%2C/g, ',')
+    .replace(/%3B/g, ';')
+    .replace(/%3D/g, '=')
+    .replace(/%2F/g, '/');
+
+export function formatShareState(state: ShareState): string {
+  const parts = [`v=${RECIPE_VERSION}`];
+  for (const p of recipeProperties) {
+    parts.push(
+      `${p.name}=${encodeValue((p.format as (v: unknown) => string)(state.recipe[p.key]))}`,
+    );
+  }
+  for (const p of uiProperties) {
+    const value = state.ui[p.key];
+    if ((p.omitWhen as (v: unknown) => boolean)(value)) continue;
+    parts.push(`${p.name}=${encodeValue((p.format as (v: unknown) => string)(value))}`);
+  }
+  return parts.join('&');
+}
+
+/** The canonical recipe text: the recipe properties only. */
+export function formatRecipe(recipe: Recipe): string {
+  return formatShareState({ recipe, ui: DEFAULT_UI });
+}
+
+/** Parses a recipe text or share URL into a validated recipe (UI properties are ignored). */
+export function parseRecipe(input: string): Recipe {
+  return parseShareState(input).recipe;
+}
+
+export function shareUrl(labUrl: string, state: ShareState): string {
+  const base = labUrl.replace(/#.*$/, '');
+  return `${base}#${formatShareState(state)}`;
+}
