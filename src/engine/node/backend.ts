@@ -2,6 +2,7 @@
  * Backend set-up for Node (CLI, scripts, Vitest): only cpu and wasm exist there. The wasm
  * binaries are read from the installed @tensorflow/tfjs-backend-wasm package.
  */
+import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -20,4 +21,9 @@ export async function useNodeBackend(name: NodeBackendName): Promise<void> {
     wasmPathsSet = true;
   }
   if (!(await activateBackend(name))) throw new Error(`the ${name} backend failed to start`);
+  if (name === 'cpu') {
+    // The cpu backend's first use prints an advert for tfjs-node (which cannot install here)
+    // to stderr; mark it as already shown so CLI output stays one clean line on failure.
+    (tf.backend() as unknown as { firstUse: boolean }).firstUse = false;
+  }
 }
