@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LayerGraph } from '../../model/graph.ts';
 import { pruneGlobalMagnitude } from './magnitude.ts';
+import { useNodeBackend } from '../../node/backend.ts';
 
 async function smallGraph(): Promise<LayerGraph> {
   const model = tf.sequential({
@@ -31,7 +32,7 @@ async function smallGraph(): Promise<LayerGraph> {
 }
 
 beforeAll(async () => {
-  await tf.setBackend('cpu');
+  await useNodeBackend('cpu');
 });
 
 describe('global magnitude pruning', () => {
