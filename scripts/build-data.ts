@@ -16,14 +16,18 @@ const outDir = join(import.meta.dirname, '..', 'public', 'data');
 
 const require = createRequire(import.meta.url);
 const mnistDir = dirname(require.resolve('mnist/package.json'));
-const mnistVersion = (JSON.parse(readFileSync(join(mnistDir, 'package.json'), 'utf8')) as {
-  version: string;
-}).version;
+const mnistVersion = (
+  JSON.parse(readFileSync(join(mnistDir, 'package.json'), 'utf8')) as {
+    version: string;
+  }
+).version;
 
 // Each class file holds a flat array of pixel intensities already scaled to [0, 1] (3 decimals).
 const perClass: Uint8Array[] = [];
 for (let digit = 0; digit < NUM_CLASSES; digit++) {
-  const json = JSON.parse(readFileSync(join(mnistDir, 'src', 'digits', `${digit}.json`), 'utf8')) as {
+  const json = JSON.parse(
+    readFileSync(join(mnistDir, 'src', 'digits', `${digit}.json`), 'utf8'),
+  ) as {
     data: number[];
   };
   if (json.data.length % PIXELS !== 0) throw new Error(`digit ${digit}: ragged data`);
