@@ -1,2 +1,49 @@
-/** Placeholder replaced by the training work: registers gradient kernels missing from tfjs-wasm. */
-export function registerWasmGradientKernels(): void {}
+/**
+ * Makes tfjs-backend-wasm 4.22 able to train convolutional models, and fast at it.
+ *
+ * Missing for 'wasm' (found by diffing the cpu and wasm kernel registries and running the
+ * gradient of every op the lab's models use): Conv2DBackpropFilter,
+ * DepthwiseConv2dNativeBackpropFilter and DepthwiseConv2dNativeBackpropInput. They are added.
+ *
+ * Present but slow, so replaced: Conv2DBackpropInput (a plain loop; ours runs on XNNPACK) and
+ * BatchMatMul with a transposed operand (ours transposes first, then calls the built-in one).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { transposeFirstBatchMatMulConfig } from './wasm-grad/batch-mat-mul.ts';
+import { conv2DBackpropFilterConfig } from './wasm-grad/conv2d-backprop-filter.ts';
+import { conv2DBackpropInputConfig } from './wasm-grad/conv2d-backprop-input.ts';
+import { depthwiseConv2dNativeBackpropFilterConfig } from './wasm-grad/depthwise-conv2d-backprop-filter.ts';
+import { depthwiseConv2dNativeBackpropInputConfig } from './wasm-grad/depthwise-conv2d-backprop-input.ts';
+
+/** Kernels tfjs-wasm does not have at all. */
+export const ADDED_WASM_KERNELS: readonly tf.KernelConfig[] = [
+  conv2DBackpropFilterConfig,
+  depthwiseConv2dNativeBackpropFilterConfig,
+  depthwiseConv2dNativeBackpropInputConfig,
+];
+
+/** The kernel functions this module installed, so a second call can recognise its own work. */
+const installed = new Set<tf.KernelFunc>();
+
+function replace(config: tf.KernelConfig): void {
+  if (tf.getKernel(config.kernelName, config.backendName) != null) {
+    tf.unregisterKernel(config.kernelName, config.backendName);
+  }
+  tf.registerKernel(config);
+  installed.add(config.kernelFunc);
+}
+
+/** Safe to call any number of times, before or after the wasm backend has started. */
+export function registerWasmGradientKernels(): void {
+  for (const config of ADDED_WASM_KERNELS) {
+    if (tf.getKernel(config.kernelName, 'wasm') == null) replace(config);
+  }
+  const conv2dInput = tf.getKernel(tf.Conv2DBackpropInput, 'wasm');
+  if (conv2dInput == null || !installed.has(conv2dInput.kernelFunc)) {
+    replace(conv2DBackpropInputConfig);
+  }
+  const batchMatMul = tf.getKernel(tf.BatchMatMul, 'wasm');
+  if (batchMatMul != null && !installed.has(batchMatMul.kernelFunc)) {
+    replace(transposeFirstBatchMatMulConfig(batchMatMul));
+  }
+}
