@@ -1,0 +1,232 @@
+/**
+ * The training loop for the lab's baselines: React-free, the same in Node and the browser.
+ *
+ * A manual batch loop (not model.fit) so that the order of batches comes from our own seeded
+ * shuffle, the loop can stop between any two batches, and every tensor is accounted for.
+ * Same seed + same backend => bit-identical weights.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { PIXELS, NUM_CLASSES, type DigitSplit } from '../data/digits.ts';
+import { createRng, shuffleInPlace } from '../util/random.ts';
+import { randomShift, writeShiftedDigit } from './augment.ts';
+import { splitAccuracy } from './evaluate.ts';
+
+export const OPTIMIZERS = ['sgd', 'momentum', 'adam'] as const;
+export type OptimizerName = (typeof OPTIMIZERS)[number];
+
+export interface AugmentOptions {
+  /** Largest shift in pixels, applied independently in x and y. */
+  readonly maxShift: number;
+}
+
+export interface BatchInfo {
+  readonly epoch: number;
+  readonly batch: number;
+  readonly batchesPerEpoch: number;
+  /** Mean cross-entropy of this batch (before the update). */
+  readonly loss: number;
+  /** Fraction of this batch classified correctly (before the update). */
+  readonly accuracy: number;
+  readonly elapsedMs: number;
+}
+
+export interface TrainOptions {
+  readonly epochs: number;
+  readonly batchSize: number;
+  readonly learningRate: number;
+  readonly seed: number;
+  /** Default 'adam'. 'momentum' is SGD with momentum 0.9. */
+  readonly optimizer?: OptimizerName;
+  /** Learning rate multiplier applied after each epoch (1 = constant). */
+  readonly learningRateDecay?: number;
+  readonly augment?: AugmentOptions;
+  readonly onBatch?: (info: BatchInfo) => void;
+  readonly onEpoch?: (result: EpochResult) => void;
+  /** Checked before every batch; training stops by throwing the signal's reason. */
+  readonly signal?: AbortSignal;
+  /** Evaluated after every epoch when given. */
+  readonly validation?: DigitSplit;
+}
+
+export interface EpochResult {
+  readonly epoch: number;
+  readonly loss: number;
+  readonly accuracy: number;
+  readonly validationAccuracy?: number;
+  readonly learningRate: number;
+  readonly elapsedMs: number;
+}
+
+export interface TrainResult {
+  readonly epochs: EpochResult[];
+  readonly elapsedMs: number;
+}
+
+/**
+ * Mean cross-entropy of predicted class probabilities (a softmax output) against one-hot labels.
+ * Probabilities are clipped away from 0 so a confident mistake gives a large, finite loss.
+ */
+export function crossEntropyLoss(probabilities: tf.Tensor, oneHotLabels: tf.Tensor): tf.Scalar {
+  return tf.tidy(() => {
+    const clipped = tf.clipByValue(probabilities, 1e-7, 1);
+    return tf.neg(tf.mean(tf.sum(tf.mul(oneHotLabels, tf.log(clipped)), -1))) as tf.Scalar;
+  });
+}
+
+export function createOptimizer(name: OptimizerName, learningRate: number): tf.Optimizer {
+  switch (name) {
+    case 'sgd':
+      return tf.train.sgd(learningRate);
+    case 'momentum':
+      return tf.train.momentum(learningRate, 0.9);
+    case 'adam':
+      return tf.train.adam(learningRate);
+  }
+}
+
+/** The model's input shape without the batch dimension, e.g. [784] or [28, 28, 1]. */
+export function inputShapeOf(model: tf.LayersModel): number[] {
+  return model.inputs[0].shape.slice(1).map((size) => {
+    if (size == null) throw new Error('the model input must have a fixed shape');
+    return size;
+  });
+}
+
+/** Pixels of the digits `order[start..start+count)`, shifted at random when augmenting. */
+function batchPixels(
+  split: DigitSplit,
+  order: Uint32Array,
+  start: number,
+  count: number,
+  augment: AugmentOptions | undefined,
+  rng: () => number,
+): Float32Array {
+  const values = new Float32Array(count * PIXELS);
+  for (let k = 0; k < count; k++) {
+    const shiftX = augment ? randomShift(rng, augment.maxShift) : 0;
+    const shiftY = augment ? randomShift(rng, augment.maxShift) : 0;
+    writeShiftedDigit(split, order[start + k], shiftX, shiftY, values, k * PIXELS);
+  }
+  return values;
+}
+
+function oneHotLabels(split: DigitSplit, order: Uint32Array, start: number, count: number) {
+  const values = new Float32Array(count * NUM_CLASSES);
+  for (let k = 0; k < count; k++) values[k * NUM_CLASSES + split.labels[order[start + k]]] = 1;
+  return values;
+}
+
+/** Lets timers, abort signals and UI updates run about every 50 ms of training. */
+async function yieldIfDue(lastYield: { at: number }): Promise<void> {
+  if (performance.now() - lastYield.at < 50) return;
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  lastYield.at = performance.now();
+}
+
+// tfjs optimizers answer `instanceof` by duck typing (an Adam is "instanceof" SGDOptimizer),
+// so the optimizer's name decides.
+function setLearningRate(optimizer: tf.Optimizer, name: OptimizerName, learningRate: number): void {
+  if (name === 'sgd' || name === 'momentum') {
+    // Also refreshes the scalar SGD caches (momentum inherits it).
+    (optimizer as tf.SGDOptimizer).setLearningRate(learningRate);
+  } else {
+    // Adam reads its (TypeScript-protected) `learningRate` field at every update.
+    (optimizer as unknown as { learningRate: number }).learningRate = learningRate;
+  }
+}
+
+/**
+ * Trains `model` in place on `trainSplit` with softmax cross-entropy and returns per-epoch
+ * statistics. The model must end in a softmax over the 10 digit classes.
+ */
+export async function trainModel(
+  model: tf.LayersModel,
+  trainSplit: DigitSplit,
+  options: TrainOptions,
+): Promise<TrainResult> {
+  const { epochs, batchSize, seed, augment, signal } = options;
+  if (!(batchSize > 0) || !(epochs >= 0)) throw new Error('batchSize and epochs must be positive');
+  const inputShape = inputShapeOf(model);
+  const variables = model.trainableWeights.map((weight) => weight.read() as tf.Variable);
+  const optimizerName = options.optimizer ?? 'adam';
+  const optimizer = createOptimizer(optimizerName, options.learningRate);
+  // One generator for shuffling and augmentation, consumed in a fixed order: reproducible.
+  const rng = createRng(seed);
+  const order = Uint32Array.from({ length: trainSplit.count }, (_, index) => index);
+  const batchesPerEpoch = Math.ceil(trainSplit.count / batchSize);
+  const startedAt = performance.now();
+  const lastYield = { at: startedAt };
+  const results: EpochResult[] = [];
+  let learningRate = options.learningRate;
+
+  try {
+    for (let epoch = 0; epoch < epochs; epoch++) {
+      shuffleInPlace(order, rng);
+      let lossSum = 0;
+      let correctSum = 0;
+      for (let batch = 0; batch < batchesPerEpoch; batch++) {
+        signal?.throwIfAborted();
+        const start = batch * batchSize;
+        const count = Math.min(batchSize, trainSplit.count - start);
+        const pixels = batchPixels(trainSplit, order, start, count, augment, rng);
+        const labels = oneHotLabels(trainSplit, order, start, count);
+
+        const [loss, correct] = tf.tidy(() => {
+          const x = tf.tensor(pixels, [count, ...inputShape], 'float32');
+          const y = tf.tensor2d(labels, [count, NUM_CLASSES]);
+          let probabilities: tf.Tensor | undefined;
+          const { value, grads } = tf.variableGrads(() => {
+            probabilities = tf.keep(model.apply(x, { training: true }) as tf.Tensor);
+            return crossEntropyLoss(probabilities, y);
+          }, variables);
+          optimizer.applyGradients(grads);
+          const hits = tf.sum(
+            tf.cast(tf.equal(tf.argMax(probabilities!, -1), tf.argMax(y, -1)), 'int32'),
+          );
+          probabilities!.dispose();
+          return [value, hits];
+        });
+        const [lossValue] = await loss.data();
+        const [correctCount] = await correct.data();
+        loss.dispose();
+        correct.dispose();
+
+        lossSum += lossValue * count;
+        correctSum += correctCount;
+        options.onBatch?.({
+          epoch,
+          batch,
+          batchesPerEpoch,
+          loss: lossValue,
+          accuracy: correctCount / count,
+          elapsedMs: performance.now() - startedAt,
+        });
+        await yieldIfDue(lastYield);
+      }
+      const validationAccuracy = options.validation
+        ? await splitAccuracy(model, options.validation, inputShape)
+        : undefined;
+      const result: EpochResult = {
+        epoch,
+        loss: lossSum / trainSplit.count,
+        accuracy: correctSum / trainSplit.count,
+        validationAccuracy,
+        learningRate,
+        elapsedMs: performance.now() - startedAt,
+      };
+      results.push(result);
+      options.onEpoch?.(result);
+      if (options.learningRateDecay != null && options.learningRateDecay !== 1) {
+        learningRate *= options.learningRateDecay;
+        setLearningRate(optimizer, optimizerName, learningRate);
+      }
+    }
+  } finally {
+    optimizer.dispose();
+    if (optimizerName === 'momentum') {
+      // tfjs 4.22's MomentumOptimizer.dispose forgets the learning-rate scalar it inherits.
+      tf.SGDOptimizer.prototype.dispose.call(optimizer);
+    }
+  }
+  return { epochs: results, elapsedMs: performance.now() - startedAt };
+}
