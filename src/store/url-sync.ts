@@ -1,0 +1,80 @@
+/**
+ * Keeps location.hash and the store in step. The hash is the share link: on load it decides the
+ * initial state, store changes rewrite it (debounced, with replaceState so the back button is
+ * not flooded with slider positions), and hash edits or pasted links update the store.
+ */
+import {
+  formatShareState,
+  tryParseShareState,
+  type ShareParseResult,
+} from '../engine/recipe/share.ts';
+import { applyShareState, linkFailed } from './actions.ts';
+import { dispatch, type LabStore } from './lab-store.ts';
+import type { LabState } from './state.ts';
+
+export const URL_WRITE_DELAY_MS = 150;
+
+/** Reads a location hash. An empty hash is simply the defaults, not an error. */
+export function readHash(hash: string): ShareParseResult {
+  return tryParseShareState(hash.replace(/^#/, ''));
+}
+
+/** The initial store fields for a page opened at `hash`. */
+export function initialStateFromHash(hash: string): Partial<LabState> {
+  const parsed = readHash(hash);
+  return parsed.ok
+    ? { recipe: parsed.state.recipe, ui: parsed.state.ui, linkError: null }
+    : {
+        recipe: parsed.state.recipe,
+        ui: parsed.state.ui,
+        linkError: `This link could not be read, so the lab opened with its defaults: ${parsed.error}`,
+      };
+}
+
+export function shareText(state: Pick<LabState, 'recipe' | 'ui'>): string {
+  return formatShareState({ recipe: state.recipe, ui: state.ui });
+}
+
+/** Starts syncing; returns a function that stops it. */
+export function startUrlSync(store: LabStore, win: Window = window): () => void {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+
+  const writeHash = () => {
+    timer = undefined;
+    const hash = `#${shareText(store.getState())}`;
+    if (win.location.hash !== hash) {
+      win.history.replaceState(win.history.state, '', hash);
+    }
+  };
+
+  const unsubscribe = store.subscribe((state, previous) => {
+    if (state.recipe === previous.recipe && state.ui === previous.ui) return;
+    if (timer !== undefined) clearTimeout(timer);
+    timer = setTimeout(writeHash, URL_WRITE_DELAY_MS);
+  });
+
+  const onHashChange = () => {
+    // A link typed or pasted into the address bar wins over a pending write of older state.
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
+    const current = shareText(store.getState());
+    const parsed = readHash(win.location.hash);
+    if (!parsed.ok) {
+      dispatch(
+        store,
+        linkFailed,
+        `This link could not be read, so nothing changed: ${parsed.error}`,
+      );
+      return;
+    }
+    if (shareText(parsed.state) === current) return;
+    dispatch(store, applyShareState, parsed.state);
+  };
+  win.addEventListener('hashchange', onHashChange);
+
+  return () => {
+    unsubscribe();
+    if (timer !== undefined) clearTimeout(timer);
+    win.removeEventListener('hashchange', onHashChange);
+  };
+}
