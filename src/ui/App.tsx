@@ -1,0 +1,64 @@
+import { dismissLinkError, isHidden } from '../store/actions.ts';
+import { BackendPicker, BackendStatusLine } from './controls/BackendPicker.tsx';
+import { ModelPicker } from './controls/ModelPicker.tsx';
+import { SeedField } from './controls/SeedField.tsx';
+import { ShareLink } from './controls/ShareLink.tsx';
+import { TechniqueControls } from './controls/TechniqueControls.tsx';
+import { AccuracySizePlot } from './results/AccuracySizePlot.tsx';
+import { HistoryTable } from './results/HistoryTable.tsx';
+import { LayerTable } from './results/LayerTable.tsx';
+import { ResultSummary } from './results/ResultSummary.tsx';
+import { RunStatusLine } from './results/RunStatusLine.tsx';
+import { useDispatch, useLab } from './store-context.tsx';
+
+/** A share link that could not be read. Its text is shown as text only, never as HTML. */
+function LinkErrorBanner() {
+  const message = useLab((s) => s.linkError);
+  const dispatch = useDispatch();
+  if (!message) return null;
+  return (
+    <div className="banner error" role="alert" data-testid="link-error">
+      <p>{message}</p>
+      <button type="button" className="quiet" onClick={() => dispatch(dismissLinkError)}>
+        Dismiss
+      </button>
+    </div>
+  );
+}
+
+export function App() {
+  const showModel = useLab((s) => !isHidden(s, 'model'));
+  const showSeed = useLab((s) => !isHidden(s, 'seed'));
+  const showBackend = useLab((s) => !isHidden(s, 'backend'));
+  const showHistory = useLab((s) => !isHidden(s, 'history'));
+
+  return (
+    <div className="app">
+      <header className="app-header">
+        <h1>Compression Lab</h1>
+        <p className="tagline">
+          Prune a trained digit classifier and watch accuracy trade against size — computed live in
+          your browser.
+        </p>
+      </header>
+      <LinkErrorBanner />
+      <div className="layout">
+        <aside className="controls" aria-label="Experiment settings">
+          {showModel ? <ModelPicker /> : null}
+          <TechniqueControls />
+          {showSeed ? <SeedField /> : null}
+          {showBackend ? <BackendPicker /> : null}
+          <BackendStatusLine />
+          <ShareLink />
+        </aside>
+        <main className="results">
+          <RunStatusLine />
+          <ResultSummary />
+          <AccuracySizePlot />
+          <LayerTable />
+          {showHistory ? <HistoryTable /> : null}
+        </main>
+      </div>
+    </div>
+  );
+}

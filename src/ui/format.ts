@@ -1,0 +1,49 @@
+/** Number formats shared by the summary, plot and table, so the same value reads the same. */
+import { BACKEND_LABELS } from '../engine/browser/select-backend.ts';
+import type { BackendName } from '../engine/backend-names.ts';
+
+const counts = new Intl.NumberFormat('en-US');
+
+export const formatCount = (n: number): string => counts.format(n);
+
+/** Accuracy fractions as percentages with two decimals (1 digit in 2,000 is 0.05 %). */
+export const formatPercent = (fraction: number): string => `${(fraction * 100).toFixed(2)} %`;
+
+export function formatBytes(bytes: number): string {
+  if (bytes < 1000) return `${bytes} B`;
+  if (bytes < 1_000_000) return `${(bytes / 1000).toFixed(1)} kB`;
+  return `${(bytes / 1_000_000).toFixed(2)} MB`;
+}
+
+/** Axis labels: as few digits as the value needs ("200 kB", "1.5 MB"). */
+export function formatBytesShort(bytes: number): string {
+  const [value, unit] =
+    bytes < 1000 ? [bytes, 'B'] : bytes < 1_000_000 ? [bytes / 1000, 'kB'] : [bytes / 1e6, 'MB'];
+  return `${Number(value.toPrecision(3))} ${unit}`;
+}
+
+export const formatRatio = (ratio: number): string => `${ratio.toFixed(ratio < 10 ? 2 : 1)}×`;
+
+export function formatMs(ms: number): string {
+  if (ms >= 1000) return `${(ms / 1000).toFixed(2)} s`;
+  return `${ms < 10 ? ms.toFixed(2) : ms.toFixed(1)} ms`;
+}
+
+export const backendLabel = (name: BackendName): string => BACKEND_LABELS[name];
+
+/** "prune(fraction=0.9)" from a recipe text; "none (baseline)" for an empty recipe. */
+export function stepsOf(recipeText: string): string {
+  const match = /(?:^|&)steps=([^&]*)/.exec(recipeText);
+  const steps = match ? decodeURIComponent(match[1]) : '';
+  return steps === '' ? 'none (baseline)' : steps;
+}
+
+const STAGE_LABELS: Record<string, string> = {
+  starting: 'Starting',
+  loading: 'Loading the model and test digits',
+  compressing: 'Compressing',
+  evaluating: 'Evaluating on the test digits',
+  measuring: 'Measuring latency',
+};
+
+export const stageLabel = (stage: string): string => STAGE_LABELS[stage] ?? stage;

@@ -1,0 +1,101 @@
+import { clearHistory, restoreRecipe } from '../../store/actions.ts';
+import {
+  backendLabel,
+  formatBytes,
+  formatCount,
+  formatMs,
+  formatPercent,
+  formatRatio,
+  stepsOf,
+} from '../format.ts';
+import { useDispatch, useLab } from '../store-context.tsx';
+
+/** Every finished run, newest first; "Load" puts a run's recipe back into the controls. */
+export function HistoryTable() {
+  const runs = useLab((s) => s.runs);
+  const dispatch = useDispatch();
+  return (
+    <section className="history" aria-labelledby="history-title">
+      <div className="section-head">
+        <h2 id="history-title">History</h2>
+        {runs.length > 0 ? (
+          <button type="button" className="quiet" onClick={() => dispatch(clearHistory)}>
+            Clear
+          </button>
+        ) : null}
+      </div>
+      <div className="table-scroll">
+        <table data-testid="history">
+          <thead>
+            <tr>
+              <th scope="col">#</th>
+              <th scope="col">Model</th>
+              <th scope="col">Steps</th>
+              <th scope="col" className="num">
+                Accuracy
+              </th>
+              <th scope="col" className="num">
+                Size
+              </th>
+              <th scope="col" className="num">
+                Ratio
+              </th>
+              <th scope="col" className="num">
+                Nonzero params
+              </th>
+              <th scope="col" className="num">
+                Latency
+              </th>
+              <th scope="col">Backend</th>
+              <th scope="col">
+                <span className="visually-hidden">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {runs.length === 0 ? (
+              <tr>
+                <td colSpan={10} className="hint">
+                  No runs yet.
+                </td>
+              </tr>
+            ) : (
+              [...runs].reverse().map((run) => {
+                const r = run.result;
+                return (
+                  <tr key={run.runId} data-testid="history-row" data-recipe={run.recipeText}>
+                    <td>{run.runId}</td>
+                    <td>{r.model}</td>
+                    <td className="mono" title={run.recipeText}>
+                      {stepsOf(run.recipeText)}
+                    </td>
+                    <td className="num">{formatPercent(r.accuracy)}</td>
+                    <td className="num" title={`${formatCount(r.sizeBytes)} bytes`}>
+                      {formatBytes(r.sizeBytes)}
+                    </td>
+                    <td className="num">{formatRatio(r.compressionRatio)}</td>
+                    <td className="num">
+                      {formatCount(r.nonzeroParams)} / {formatCount(r.params)}
+                    </td>
+                    <td className="num">{formatMs(r.latencyMs)}</td>
+                    <td>{backendLabel(r.backend)}</td>
+                    <td>
+                      <button
+                        type="button"
+                        className="quiet"
+                        aria-label={`Load the recipe of run ${run.runId}`}
+                        onClick={() => dispatch(restoreRecipe, r.recipe)}
+                      >
+                        Load
+                      </button>
+                    </td>
+                  </tr>
+                );
+              })
+            )}
+          </tbody>
+        </table>
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,37 @@
+import { createContext, useContext } from 'react';
+import { useStore } from 'zustand';
+import type { Patch } from '../store/actions.ts';
+import { dispatch, type LabStore } from '../store/lab-store.ts';
+import type { LabSession } from '../store/session.ts';
+import type { LabState } from '../store/state.ts';
+
+export interface LabContextValue {
+  readonly store: LabStore;
+  readonly session: LabSession | null;
+}
+
+export const LabContext = createContext<LabContextValue | null>(null);
+
+function useLabContext(): LabContextValue {
+  const value = useContext(LabContext);
+  if (!value) throw new Error('Lab components must be rendered inside <LabContext>');
+  return value;
+}
+
+/** Subscribes a component to one slice of the store. */
+export function useLab<T>(selector: (state: LabState) => T): T {
+  return useStore(useLabContext().store, selector);
+}
+
+/** Returns a function that applies a pure action to the store. */
+export function useDispatch(): <A extends unknown[]>(
+  action: (state: LabState, ...args: A) => Patch,
+  ...args: A
+) => void {
+  const { store } = useLabContext();
+  return (action, ...args) => dispatch(store, action, ...args);
+}
+
+export function useSession(): LabSession | null {
+  return useLabContext().session;
+}
