@@ -1,0 +1,51 @@
+/**
+ * Helpers shared by the specs: open the lab at a hash, wait for a given recipe's result, and
+ * read what the page shows. Waiting goes through window.__complab.getState (read-only).
+ */
+import { expect, type Page } from '@playwright/test';
+
+export const DEFAULT_RECIPE_TEXT = 'v=1&model=lenet5&seed=1&steps=';
+
+export async function openLab(page: Page, hash = ''): Promise<void> {
+  await page.goto(hash ? `/#${hash}` : '/');
+  await expect(page.getByRole('heading', { name: 'Compression Lab' })).toBeVisible();
+}
+
+/** Waits until the newest finished run is for `recipeText` and the page shows it. */
+export async function waitForResult(page: Page, recipeText: string, timeout = 60_000) {
+  await page.waitForFunction(
+    (expected) => {
+      const state = window.__complab?.getState();
+      if (!state) return false;
+      if (state.runStatus.phase === 'error') throw new Error(state.runStatus.message);
+      return state.runs.at(-1)?.recipeText === expected && state.runStatus.phase === 'idle';
+    },
+    recipeText,
+    { timeout, polling: 50 },
+  );
+  const result = page.getByTestId('result');
+  await expect(result).toHaveAttribute('data-recipe', recipeText);
+  return {
+    accuracy: (await page.getByTestId('accuracy').textContent()) ?? '',
+    size: (await page.getByTestId('size').textContent()) ?? '',
+    sizeBytes: (await page.getByTestId('size-bytes').textContent()) ?? '',
+    nonzero: (await page.getByTestId('nonzero').textContent()) ?? '',
+  };
+}
+
+export async function latestRun(page: Page) {
+  return page.evaluate(() => {
+    const run = window.__complab?.getState().runs.at(-1);
+    return run
+      ? {
+          recipeText: run.recipeText,
+          backend: run.result.backend,
+          accuracy: run.result.accuracy,
+          sizeBytes: run.result.sizeBytes,
+          waitedMs: run.deliveredAt - run.requestedAt,
+        }
+      : null;
+  });
+}
+
+export const historyRows = (page: Page) => page.getByTestId('history-row');

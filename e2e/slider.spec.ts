@@ -1,0 +1,53 @@
+import { expect, test } from '@playwright/test';
+import { DEFAULT_RECIPE_TEXT, historyRows, latestRun, openLab, waitForResult } from './lab-page.ts';
+
+test('moving the pruning slider adds a point and a history row', async ({ page }, testInfo) => {
+  await openLab(page, 'v=1&model=lenet5&seed=1&steps=&backend=wasm');
+  await waitForResult(page, DEFAULT_RECIPE_TEXT);
+  await expect(historyRows(page)).toHaveCount(1);
+  await expect(page.getByTestId('plot')).toHaveAttribute('data-points', '1');
+
+  const slider = page.getByTestId('prune-slider');
+  await expect(slider).toHaveAccessibleName('Pruned weights');
+  await slider.fill('0.9');
+  await expect(page.getByTestId('prune-slider-value')).toHaveText('90 %');
+  const pruned = 'v=1&model=lenet5&seed=1&steps=prune(fraction=0.9)';
+  await waitForResult(page, pruned, 10_000);
+  await expect(historyRows(page)).toHaveCount(2);
+  await expect(page.getByTestId('plot')).toHaveAttribute('data-points', '2');
+  await expect(historyRows(page).first()).toContainText('prune(fraction=0.9)');
+  const run = await latestRun(page);
+  testInfo.annotations.push({
+    type: 'slider→result',
+    description: `${run?.waitedMs.toFixed(0)} ms`,
+  });
+  // "Within about a second" on WASM; the bound leaves room for a busy CI machine.
+  expect(run?.waitedMs).toBeLessThan(3000);
+  await expect(page).toHaveURL(
+    /#v=1&model=lenet5&seed=1&steps=prune\(fraction=0\.9\)&backend=wasm$/,
+  );
+
+  // Keyboard: one arrow press is one step of the parameter.
+  await slider.focus();
+  await page.keyboard.press('ArrowRight');
+  await expect(page.getByTestId('prune-slider-value')).toHaveText('91 %');
+  await waitForResult(page, 'v=1&model=lenet5&seed=1&steps=prune(fraction=0.91)', 10_000);
+  await expect(historyRows(page)).toHaveCount(3);
+  await expect(page.locator('.recharts-scatter-symbol')).not.toHaveCount(0);
+  await page.screenshot({ path: testInfo.outputPath('slider.png'), fullPage: true });
+});
+
+test('a burst of slider moves delivers only the last recipe', async ({ page }) => {
+  await openLab(page, 'v=1&model=lenet5&seed=1&steps=&backend=wasm');
+  await waitForResult(page, DEFAULT_RECIPE_TEXT);
+  const slider = page.getByTestId('prune-slider');
+  for (const value of ['0.2', '0.3', '0.4', '0.5', '0.6']) await slider.fill(value);
+  await waitForResult(page, 'v=1&model=lenet5&seed=1&steps=prune(fraction=0.6)', 10_000);
+  const recipes = await page.evaluate(() =>
+    window.__complab!.getState().runs.map((r) => r.recipeText),
+  );
+  // Superseded runs never land: the history ends with the newest recipe and holds no stale
+  // result after it.
+  expect(recipes.at(-1)).toBe('v=1&model=lenet5&seed=1&steps=prune(fraction=0.6)');
+  expect(recipes.length).toBeLessThanOrEqual(6);
+});

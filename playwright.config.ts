@@ -1,0 +1,46 @@
+/**
+ * End-to-end specs against the built app (`vite build` + `vite preview`) in Debian's headless
+ * Chromium. One worker: the machine has two cores and each page runs a neural network.
+ */
+import { defineConfig } from '@playwright/test';
+
+const PORT = Number(process.env.E2E_PORT ?? 4317);
+const executablePath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+
+export default defineConfig({
+  testDir: 'e2e',
+  testMatch: '**/*.spec.ts',
+  outputDir: 'test-results',
+  workers: 1,
+  fullyParallel: false,
+  retries: 0,
+  timeout: 90_000,
+  expect: { timeout: 30_000 },
+  reporter: [['list']],
+  use: {
+    baseURL: `http://127.0.0.1:${PORT}/`,
+    browserName: 'chromium',
+    viewport: { width: 1280, height: 900 },
+    launchOptions: { executablePath },
+    screenshot: 'only-on-failure',
+    trace: 'retain-on-failure',
+  },
+  projects: [
+    { name: 'chromium', testIgnore: /webgpu\.spec\.ts$/ },
+    {
+      // WebGPU needs the flag; on a machine without a GPU the adapter is SwiftShader (slow), so
+      // its spec is kept to one small model.
+      name: 'chromium-webgpu',
+      testMatch: /webgpu\.spec\.ts$/,
+      use: { launchOptions: { executablePath, args: ['--enable-unsafe-webgpu'] } },
+    },
+  ],
+  webServer: {
+    command: `npx vite build --logLevel warn && npx vite preview --port ${PORT} --strictPort --host 127.0.0.1`,
+    url: `http://127.0.0.1:${PORT}/`,
+    reuseExistingServer: !process.env.CI,
+    timeout: 180_000,
+    stdout: 'ignore',
+    stderr: 'pipe',
+  },
+});
