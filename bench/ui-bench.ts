@@ -1,0 +1,201 @@
+/**
+ * `npm run bench:ui`: how long the page takes from a slider move to the result landing in the
+ * store, per backend, for lenet5 on the 2,000 test digits. It builds the app, serves it with
+ * `vite preview`, and drives headless Chromium (WebGPU with --enable-unsafe-webgpu). The clock
+ * starts in the page right before the slider's input event and stops when the store holds the
+ * new run, so it includes the run delay, the worker round trip, evaluation, latency measurement
+ * and encoding. Not a test: it prints a table and writes bench/results/ui.json.
+ *
+ *   BENCH_BACKENDS=wasm,webgl  BENCH_REPS=5  BENCH_MODEL=lenet5  npm run bench:ui
+ *   BENCH_SKIP_BUILD=1 npm run bench:ui     # serve the existing dist/ as it is
+ */
+import { chromium, type Page } from '@playwright/test';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { build, preview } from 'vite';
+import { BACKENDS, type BackendName } from '../src/engine/backend-names.ts';
+
+const root = join(import.meta.dirname, '..');
+const executablePath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const MODEL = process.env.BENCH_MODEL ?? 'lenet5';
+const SELECTED = (process.env.BENCH_BACKENDS ?? BACKENDS.join(','))
+  .split(',')
+  .filter((b): b is BackendName => (BACKENDS as readonly string[]).includes(b));
+/** WebGPU on a software adapter takes over a minute per lenet5 run; CPU several seconds. */
+const DEFAULT_REPS: Record<BackendName, number> = { wasm: 7, webgl: 5, webgpu: 2, cpu: 3 };
+const FRACTIONS = [0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.3, 0.4, 0.2];
+const LAUNCH_ARGS: Record<BackendName, string[]> = {
+  webgpu: ['--enable-unsafe-webgpu'],
+  webgl: [],
+  wasm: [],
+  cpu: [],
+};
+
+interface Sample {
+  fraction: number;
+  /** Slider input event → result in the store, measured in the page. */
+  totalMs: number;
+  /** The engine's own time for the run, measured in the worker. */
+  engineMs: number;
+}
+
+interface BackendReport {
+  backend: BackendName;
+  active: string | null;
+  status: string;
+  firstResultMs: number | null;
+  samples: Sample[];
+  medianMs: number | null;
+  medianEngineMs: number | null;
+  error?: string;
+}
+
+const median = (values: number[]) => {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+
+async function waitForRecipe(page: Page, recipeText: string, timeoutMs: number): Promise<void> {
+  await page.waitForFunction(
+    `(() => {
+      const state = window.__complab && window.__complab.getState();
+      if (state && state.runStatus.phase === 'error') throw new Error(state.runStatus.message);
+      const last = state && state.runs.at(-1);
+      return !!last && last.recipeText === ${JSON.stringify(recipeText)};
+    })()`,
+    undefined,
+    { timeout: timeoutMs, polling: 100 },
+  );
+}
+
+/**
+ * Runs in the page: moves the slider and times until the store has the new run. Kept as source
+ * text because tsx's transpiler wraps named functions in a helper the page does not have.
+ */
+const MOVE_SLIDER_AND_TIME = `({ fraction, expected }) => new Promise((resolve, reject) => {
+  const slider = document.querySelector('[data-testid="prune-slider"]');
+  if (!slider) return reject(new Error('no pruning slider on the page'));
+  const setValue = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set;
+  const started = performance.now();
+  setValue.call(slider, String(fraction));
+  slider.dispatchEvent(new Event('input', { bubbles: true }));
+  (function poll() {
+    const state = window.__complab.getState();
+    const last = state.runs.at(-1);
+    if (last && last.recipeText === expected) {
+      resolve({ totalMs: performance.now() - started, engineMs: last.result.elapsedMs });
+    } else if (state.runStatus.phase === 'error') {
+      reject(new Error(state.runStatus.message));
+    } else setTimeout(poll, 1);
+  })();
+})`;
+
+function moveSliderAndTime(page: Page, fraction: number, expected: string) {
+  return page.evaluate(
+    `(${MOVE_SLIDER_AND_TIME})(${JSON.stringify({ fraction, expected })})`,
+  ) as Promise<{ totalMs: number; engineMs: number }>;
+}
+
+async function benchBackend(baseUrl: string, backend: BackendName): Promise<BackendReport> {
+  const reps = Number(process.env.BENCH_REPS ?? DEFAULT_REPS[backend]);
+  const browser = await chromium.launch({ executablePath, args: LAUNCH_ARGS[backend] });
+  const report: BackendReport = {
+    backend,
+    active: null,
+    status: '',
+    firstResultMs: null,
+    samples: [],
+    medianMs: null,
+    medianEngineMs: null,
+  };
+  try {
+    const page = await browser.newPage();
+    const baseline = `v=1&model=${MODEL}&seed=1&steps=`;
+    const started = performance.now();
+    await page.goto(`${baseUrl}#${baseline}&backend=${backend}`);
+    // The first result includes worker start, model load and the baseline evaluation.
+    await waitForRecipe(page, baseline, 20 * 60_000);
+    report.firstResultMs = performance.now() - started;
+    report.active = (await page.evaluate(
+      'window.__complab.getState().backendStatus?.active ?? null',
+    )) as string | null;
+    report.status = ((await page.getByTestId('backend-status').textContent()) ?? '').trim();
+    for (const fraction of FRACTIONS.slice(0, reps)) {
+      const expected = `v=1&model=${MODEL}&seed=1&steps=prune(fraction=${fraction})`;
+      const sample = await moveSliderAndTime(page, fraction, expected);
+      report.samples.push({ fraction, ...sample });
+      process.stdout.write(`  ${backend} prune ${fraction}: ${sample.totalMs.toFixed(0)} ms\n`);
+    }
+    report.medianMs = median(report.samples.map((s) => s.totalMs));
+    report.medianEngineMs = median(report.samples.map((s) => s.engineMs));
+  } catch (err) {
+    report.error = err instanceof Error ? err.message.split('\n')[0] : String(err);
+  } finally {
+    await browser.close();
+  }
+  return report;
+}
+
+const fmt = (ms: number | null) =>
+  ms === null ? '—' : ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${ms.toFixed(0)} ms`;
+
+async function main() {
+  if (!process.env.BENCH_SKIP_BUILD) {
+    console.log('Building the app…');
+    await build({ root, logLevel: 'warn' });
+  }
+  const server = await preview({
+    root,
+    preview: { port: 4391, strictPort: false, host: '127.0.0.1' },
+  });
+  const baseUrl = server.resolvedUrls?.local[0] ?? 'http://127.0.0.1:4391/';
+  console.log(`Serving ${baseUrl}; model ${MODEL}, backends ${SELECTED.join(', ')}`);
+  const reports: BackendReport[] = [];
+  try {
+    for (const backend of SELECTED) {
+      console.log(`\n${backend}:`);
+      reports.push(await benchBackend(baseUrl, backend));
+    }
+  } finally {
+    await server.close();
+  }
+
+  console.log(
+    `\nSlider move → result in the store (${MODEL}, 2,000 test digits, headless Chromium)`,
+  );
+  console.log('backend  active   runs  median      engine     first load   note');
+  for (const r of reports) {
+    console.log(
+      [
+        r.backend.padEnd(8),
+        (r.active ?? '—').padEnd(8),
+        String(r.samples.length).padStart(4),
+        fmt(r.medianMs).padStart(8),
+        fmt(r.medianEngineMs).padStart(10),
+        fmt(r.firstResultMs).padStart(12),
+        ' ' + (r.error ?? (r.active !== r.backend ? `fell back: ${r.status}` : '')),
+      ].join(' '),
+    );
+  }
+  const out = join(root, 'bench', 'results');
+  mkdirSync(out, { recursive: true });
+  writeFileSync(
+    join(out, 'ui.json'),
+    JSON.stringify(
+      {
+        date: new Date().toISOString(),
+        model: MODEL,
+        chromium: executablePath,
+        measure: 'slider input event to run in store, ms (in-page performance.now)',
+        reports,
+      },
+      null,
+      2,
+    ),
+  );
+  console.log(`\nWrote bench/results/ui.json`);
+}
+
+await main();
