@@ -157,6 +157,7 @@ describe('wasm gradient kernel registration', () => {
       tf.DepthwiseConv2dNativeBackpropFilter,
       tf.DepthwiseConv2dNativeBackpropInput,
       tf.BatchMatMul,
+      tf.MaxPoolGrad,
     ];
     const before = names.map((name) => tf.getKernel(name, 'wasm')?.kernelFunc);
     expect(before.every((f) => f != null)).toBe(true);
@@ -292,6 +293,65 @@ describe('BatchMatMul with transposed operands on wasm matches cpu', () => {
         tf.BatchMatMul,
         { a: randomTensor(aShape, 21), b: randomTensor(bShape, 22) },
         { transposeA, transposeB },
+      );
+    });
+  }
+});
+
+describe('MaxPoolGrad on wasm matches cpu, negative windows and ties included', () => {
+  /** The pool's input, its output (computed on cpu) and a dy, as MaxPoolGrad's inputs. */
+  async function poolInputs(input: HostTensor, attrs: tf.NamedAttrMap, seed: number) {
+    const output = await runKernelOn('cpu', tf.MaxPool, { x: input }, attrs);
+    return { input, output, dy: randomTensor(output.shape, seed) };
+  }
+
+  const cases: [string, number[], number | [number, number], number, 'same' | 'valid'][] = [
+    ['2x2 stride 2 valid (LeNet-5)', [2, 8, 8, 3], 2, 2, 'valid'],
+    ['3x3 stride 2 same (overlapping windows)', [2, 9, 7, 4], 3, 2, 'same'],
+    ['3x2 stride 1 same', [1, 6, 6, 2], [3, 2], 1, 'same'],
+  ];
+  for (const [name, shape, filterSize, strides, pad] of cases) {
+    it(name, async () => {
+      const attrs = { filterSize, strides, pad };
+      await compareWithCpu(
+        tf.MaxPoolGrad,
+        await poolInputs(randomTensor(shape, 31), attrs, 32),
+        attrs,
+      );
+    });
+  }
+
+  it('sends the gradient to the first maximum when a window ties', async () => {
+    // Values in {0, 1, 2}: most windows hold several equal maxima, as after a ReLU.
+    const input = randomTensor([2, 8, 8, 3], 33);
+    input.values = input.values.map((v) => Math.floor((v + 1) * 1.5));
+    for (const attrs of [
+      { filterSize: 2, strides: 2, pad: 'valid' },
+      { filterSize: 3, strides: 1, pad: 'same' },
+    ]) {
+      await compareWithCpu(tf.MaxPoolGrad, await poolInputs(input, attrs, 34), attrs);
+    }
+  });
+
+  it('on real digits (many windows of zeros)', async () => {
+    const attrs = { filterSize: 2, strides: 2, pad: 'valid' };
+    await compareWithCpu(tf.MaxPoolGrad, await poolInputs(realDigits(3), attrs, 35), attrs);
+  });
+});
+
+describe('AvgPoolGrad (built into tfjs-wasm, kept) matches cpu', () => {
+  const cases: [number[], number, number, 'same' | 'valid'][] = [
+    [[2, 8, 8, 3], 2, 2, 'valid'],
+    [[2, 9, 7, 4], 3, 2, 'same'],
+  ];
+  for (const [shape, filterSize, strides, pad] of cases) {
+    it(`${filterSize}x${filterSize} stride ${strides} ${pad}`, async () => {
+      const attrs = { filterSize, strides, pad };
+      const output = await runKernelOn('cpu', tf.AvgPool, { x: randomTensor(shape, 41) }, attrs);
+      await compareWithCpu(
+        tf.AvgPoolGrad,
+        { input: randomTensor(shape, 41), dy: randomTensor(output.shape, 42) },
+        attrs,
       );
     });
   }

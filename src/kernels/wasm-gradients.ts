@@ -5,8 +5,10 @@
  * gradient of every op the lab's models use): Conv2DBackpropFilter,
  * DepthwiseConv2dNativeBackpropFilter and DepthwiseConv2dNativeBackpropInput. They are added.
  *
- * Present but slow, so replaced: Conv2DBackpropInput (a plain loop; ours runs on XNNPACK) and
- * BatchMatMul with a transposed operand (ours transposes first, then calls the built-in one).
+ * Present but slow, so replaced: Conv2DBackpropInput (a plain loop; ours runs on XNNPACK),
+ * MaxPoolGrad (the built-in one also drops the gradient of all-negative windows; ours is one
+ * sequential pass that agrees with cpu) and BatchMatMul with a transposed operand (ours
+ * transposes first, then calls the built-in one).
  */
 import * as tf from '@tensorflow/tfjs';
 import { transposeFirstBatchMatMulConfig } from './wasm-grad/batch-mat-mul.ts';
@@ -14,12 +16,19 @@ import { conv2DBackpropFilterConfig } from './wasm-grad/conv2d-backprop-filter.t
 import { conv2DBackpropInputConfig } from './wasm-grad/conv2d-backprop-input.ts';
 import { depthwiseConv2dNativeBackpropFilterConfig } from './wasm-grad/depthwise-conv2d-backprop-filter.ts';
 import { depthwiseConv2dNativeBackpropInputConfig } from './wasm-grad/depthwise-conv2d-backprop-input.ts';
+import { maxPoolGradConfig } from './wasm-grad/max-pool-grad.ts';
 
 /** Kernels tfjs-wasm does not have at all. */
 export const ADDED_WASM_KERNELS: readonly tf.KernelConfig[] = [
   conv2DBackpropFilterConfig,
   depthwiseConv2dNativeBackpropFilterConfig,
   depthwiseConv2dNativeBackpropInputConfig,
+];
+
+/** Built-in kernels that are slow (MaxPoolGrad also wrong), replaced outright. */
+export const REPLACED_WASM_KERNELS: readonly tf.KernelConfig[] = [
+  conv2DBackpropInputConfig,
+  maxPoolGradConfig,
 ];
 
 /** The kernel functions this module installed, so a second call can recognise its own work. */
@@ -33,14 +42,14 @@ function replace(config: tf.KernelConfig): void {
   installed.add(config.kernelFunc);
 }
 
-/** Safe to call any number of times, before or after the wasm backend has started. */
+/** Safe to call any number of times (after @tensorflow/tfjs-backend-wasm is imported). */
 export function registerWasmGradientKernels(): void {
   for (const config of ADDED_WASM_KERNELS) {
     if (tf.getKernel(config.kernelName, 'wasm') == null) replace(config);
   }
-  const conv2dInput = tf.getKernel(tf.Conv2DBackpropInput, 'wasm');
-  if (conv2dInput == null || !installed.has(conv2dInput.kernelFunc)) {
-    replace(conv2DBackpropInputConfig);
+  for (const config of REPLACED_WASM_KERNELS) {
+    const current = tf.getKernel(config.kernelName, 'wasm');
+    if (current == null || !installed.has(current.kernelFunc)) replace(config);
   }
   const batchMatMul = tf.getKernel(tf.BatchMatMul, 'wasm');
   if (batchMatMul != null && !installed.has(batchMatMul.kernelFunc)) {
