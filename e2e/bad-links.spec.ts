@@ -23,7 +23,7 @@ const BAD_LINKS = [
 ];
 
 for (const link of BAD_LINKS) {
-  test(`a link with ${link.name} shows why and opens the defaults`, async ({ page }) => {
+  test(`a link with ${link.name} shows why and opens the defaults`, async ({ page }, testInfo) => {
     await openLab(page, link.hash);
     const banner = page.getByTestId('link-error');
     await expect(banner).toBeVisible();
@@ -38,6 +38,7 @@ for (const link of BAD_LINKS) {
     expect(
       await page.evaluate(() => (window as { __injected?: number }).__injected),
     ).toBeUndefined();
+    await page.screenshot({ path: testInfo.outputPath('bad-link.png') });
   });
 }
 

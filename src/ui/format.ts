@@ -38,6 +38,10 @@ export function stepsOf(recipeText: string): string {
   return steps === '' ? 'none (baseline)' : steps;
 }
 
+/** Engine messages start lower-case (they also appear mid-sentence); shown alone, capitalize. */
+export const asSentence = (message: string): string =>
+  message.charAt(0).toUpperCase() + message.slice(1);
+
 const STAGE_LABELS: Record<string, string> = {
   starting: 'Starting',
   loading: 'Loading the model and test digits',

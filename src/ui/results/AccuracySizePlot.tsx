@@ -29,15 +29,23 @@ function ticksWithin(min: number, max: number, multiples: readonly number[]): nu
   return ticks;
 }
 
-/** Log-axis ticks on the 1-2-5 sequence in [min, max]; every digit when the range is narrow. */
+/**
+ * Log-axis ticks on the 1-2-5 sequence in [min, max]; every digit when the range is narrow, and
+ * four evenly spaced (on the log scale) two-digit values when even that gives too few.
+ */
 export function logTicks(min: number, max: number): number[] {
   const coarse = ticksWithin(min, max, [1, 2, 5]);
-  return coarse.length >= 3 ? coarse : ticksWithin(min, max, [1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  if (coarse.length >= 3) return coarse;
+  const fine = ticksWithin(min, max, [1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  if (fine.length >= 3) return fine;
+  const ratio = max / min;
+  return [0.1, 0.37, 0.63, 0.9].map((t) => Number((min * ratio ** t).toPrecision(2)));
 }
 
-/** Accuracy ticks every 5 or 10 points from `min` up to 100. */
+/** Accuracy ticks every 1, 5 or 10 points from `min` up to 100, about five of them. */
 function accuracyTicks(min: number): number[] {
-  const step = 100 - min > 40 ? 10 : 5;
+  const span = 100 - min;
+  const step = span > 40 ? 10 : span > 10 ? 5 : 1;
   const ticks: number[] = [];
   for (let t = 100; t >= min; t -= step) ticks.unshift(t);
   return ticks;
@@ -95,7 +103,10 @@ export function AccuracySizePlot() {
   const accuracies = [...points, ...baseline].map((p) => p.accuracyPercent);
   const minAccuracy = accuracies.length ? Math.min(...accuracies) : 0;
   // Zoom in on the interesting band, but never hide a collapsed model's point.
-  const yMin = Math.max(0, Math.floor((minAccuracy - 2) / 5) * 5);
+  const yMin =
+    minAccuracy >= 92
+      ? Math.max(0, Math.floor(minAccuracy - 1))
+      : Math.max(0, Math.floor((minAccuracy - 2) / 5) * 5);
 
   return (
     <figure className="plot" data-testid="plot" data-points={points.length}>
@@ -113,6 +124,7 @@ export function AccuracySizePlot() {
           </span>
         </span>
       </figcaption>
+      {points.length === 0 ? <p className="hint">Each finished run adds a point here.</p> : null}
       <ResponsiveContainer width="100%" height={320}>
         <ScatterChart margin={{ top: 12, right: 24, bottom: 28, left: 8 }}>
           <CartesianGrid strokeDasharray="3 3" stroke="#d8dee6" />

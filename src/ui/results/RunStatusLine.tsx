@@ -1,4 +1,4 @@
-import { backendLabel, formatMs, stageLabel } from '../format.ts';
+import { asSentence, backendLabel, formatMs, stageLabel } from '../format.ts';
 import { useLab, useSession } from '../store-context.tsx';
 
 /** Loading, progress and errors of the current run, announced to screen readers. */
@@ -10,7 +10,7 @@ export function RunStatusLine() {
   if (status.phase === 'error') {
     return (
       <div className="run-status error" role="alert" data-testid="run-error" data-phase="error">
-        <p>{status.message}</p>
+        <p>{asSentence(status.message)}</p>
         {session ? (
           <button type="button" onClick={() => session.rerun()}>
             Try again
