@@ -33,3 +33,37 @@ test('automatic backend choice explains what it skipped', async ({ page }) => {
     await expect(page.getByTestId('backend-status')).toContainText('Skipped WebGL');
   }
 });
+
+test('a requested backend that cannot start falls back and says why', async ({ page }) => {
+  // This project launches Chromium without --enable-unsafe-webgpu, so WebGPU has no adapter.
+  const recipe = 'v=1&model=lenet300&seed=1&steps=';
+  await openLab(page, `${recipe}&backend=webgpu`);
+  await waitForResult(page, recipe);
+  const status = page.getByTestId('backend-status');
+  await expect(status).toContainText('instead of WebGPU');
+  await expect(status).toContainText('Skipped WebGPU: no WebGPU adapter');
+  await expect(page.getByTestId('backend-picker')).toHaveValue('webgpu');
+});
+
+test('the backend picker switches backend and re-runs the recipe', async ({ page }) => {
+  const recipe = 'v=1&model=lenet300&seed=1&steps=prune(fraction=0.7)';
+  await openLab(page, `${recipe}&backend=wasm`);
+  await waitForResult(page, recipe);
+  await page.getByTestId('backend-picker').selectOption('cpu');
+  await expect(page.getByTestId('backend-status')).toContainText('Running on CPU');
+  await expect(page.getByTestId('history-row')).toHaveCount(2);
+  await expect(page.getByTestId('history-row').first()).toContainText('CPU');
+  await expect(page).toHaveURL(/&backend=cpu$/);
+});
+
+test('a model that cannot be loaded shows why, and picking another one recovers', async ({
+  page,
+}) => {
+  await openLab(page, 'v=1&model=nosuchmodel&backend=wasm');
+  const error = page.getByTestId('run-error');
+  await expect(error).toHaveAttribute('role', 'alert');
+  await expect(error).toContainText('Unknown model "nosuchmodel"');
+  await page.getByTestId('model-picker').selectOption('lenet300');
+  await waitForResult(page, 'v=1&model=lenet300&seed=1&steps=');
+  await expect(page.getByTestId('run-error')).toHaveCount(0);
+});

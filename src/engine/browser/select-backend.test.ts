@@ -61,6 +61,11 @@ describe('selectBackend', () => {
       { backend: 'webgl', reason: 'it failed to start in this browser' },
       { backend: 'webgpu', reason: 'navigator.gpu is missing' },
     ]);
+    const viaProbe = await selectBackend(
+      'webgpu',
+      fakeDeps({ webgpu: 'no adapter' }, ['webgpu']).deps,
+    );
+    expect(viaProbe.skipped[0]).toEqual({ backend: 'webgpu', reason: 'no adapter' });
     expect(describeBackendStatus(status)).toMatch(
       /^Running on WASM instead of the requested WebGL/,
     );

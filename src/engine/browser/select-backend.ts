@@ -69,7 +69,9 @@ export async function selectBackend(
   if (choice !== 'auto') {
     const failure = await tryActivate(choice, deps.activate);
     if (failure === null) return { active: choice, requested: choice, skipped };
-    skipped.push({ backend: choice, reason: failure });
+    // The probe usually knows the more useful reason ("no WebGPU adapter is available").
+    const reason = choice === 'cpu' ? null : await deps.probe(choice).catch(() => null);
+    skipped.push({ backend: choice, reason: reason ?? failure });
   }
   for (const name of BACKENDS) {
     if (name === choice) continue;
