@@ -57,6 +57,18 @@ describe('Lab.run on the shipped models (wasm)', () => {
     expect(again.nonzeroParams).toBe(first.nonzeroParams);
   });
 
+  it('reports the measured baseline for a recipe that changes nothing', async () => {
+    const stages: string[] = [];
+    const result = await lab.run(recipe('model=lenet300&steps=prune(fraction=0)'), {
+      onProgress: (p) => stages.push(p.stage),
+    });
+    expect(result.recipeText).toBe('v=1&model=lenet300&seed=1&steps=');
+    expect(result.accuracy).toBe(result.baselineAccuracy);
+    expect(result.latencyMs).toBe(result.baselineLatencyMs);
+    expect(result.sizeBytes).toBe(result.baselineSizeBytes);
+    expect(stages).not.toContain('baseline'); // measured once, by the first lenet300 run
+  });
+
   it('leaves tf.memory().numTensors where it found it after every run', async () => {
     await lab.run(recipe('model=lenet300'));
     for (const fraction of [0, 0.3, 0.97]) {

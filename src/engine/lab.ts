@@ -11,7 +11,7 @@ import { RunCancelledError, throwIfCancelled } from './cancel.ts';
 import { loadDigitSplit, type DigitSplit } from './data/digits.ts';
 import { encodeWeights, type WeightLayout } from './encode/weights-blob.ts';
 import { evaluateAccuracy } from './measure/accuracy.ts';
-import { measureLatency } from './measure/latency.ts';
+import { LATENCY_BATCH, measureLatency } from './measure/latency.ts';
 import {
   SHIPPED_MODELS,
   isShippedModel,
@@ -28,6 +28,7 @@ import { normalizeRecipe, type Recipe } from './recipe/recipe.ts';
 import { getTechnique } from './techniques/registry.ts';
 
 export { RunCancelledError };
+export type { ModelCard };
 
 export interface LayerStats {
   readonly name: string;
@@ -57,13 +58,15 @@ export interface RunResult {
   readonly macs: number;
   /** MACs left when products with zero weights are skipped. */
   readonly sparseMacs: number;
+  /** Median time to predict and read back a batch of `latencyBatch` test digits. */
   readonly latencyMs: number;
   readonly baselineLatencyMs: number;
+  readonly latencyBatch: number;
   readonly elapsedMs: number;
   readonly layers: readonly LayerStats[];
 }
 
-export type RunStage = 'loading' | 'compressing' | 'evaluating' | 'measuring';
+export type RunStage = 'loading' | 'baseline' | 'compressing' | 'evaluating' | 'measuring';
 export interface RunProgress {
   readonly stage: RunStage;
   readonly fraction: number;
@@ -97,6 +100,7 @@ interface BaseModel {
 
 interface Baseline {
   readonly accuracy: number;
+  readonly correct: number;
   readonly sizeBytes: number;
   readonly latencyMs: number;
 }
@@ -187,7 +191,9 @@ export class Lab {
     const model = await this.runtimeOf(base, recipe.model);
     throwIfCancelled(signal);
 
-    const baseline = await this.baseline(recipe.model, backend, base, model, test, signal);
+    const baseline = await this.baseline(recipe.model, backend, base, model, test, options);
+    // normalizeRecipe dropped identity steps: an empty recipe is the baseline, already measured.
+    const unchanged = recipe.steps.length === 0;
 
     onProgress?.({ stage: 'compressing', fraction: 0 });
     const graph = base.graph.clone();
@@ -197,15 +203,19 @@ export class Lab {
       onProgress?.({ stage: 'compressing', fraction: (i + 1) / recipe.steps.length });
     }
 
-    loadGraphWeights(model, graph);
+    if (!unchanged) loadGraphWeights(model, graph);
     try {
       onProgress?.({ stage: 'evaluating', fraction: 0 });
-      const accuracy = await evaluateAccuracy(model, test, base.inputShape, {
-        signal,
-        onBatch: (done) => onProgress?.({ stage: 'evaluating', fraction: done / test.count }),
-      });
+      const accuracy = unchanged
+        ? { accuracy: baseline.accuracy, correct: baseline.correct, total: test.count }
+        : await evaluateAccuracy(model, test, base.inputShape, {
+            signal,
+            onBatch: (done) => onProgress?.({ stage: 'evaluating', fraction: done / test.count }),
+          });
       onProgress?.({ stage: 'measuring', fraction: 0 });
-      const latencyMs = await measureLatency(model, test, base.inputShape, { signal });
+      const latencyMs = unchanged
+        ? baseline.latencyMs
+        : await measureLatency(model, test, base.inputShape, { signal });
       const encoded = encodeWeights(graph.weights);
       const layers = graph.layers.map((layer): LayerStats => {
         const weights = layer.weightIndices.map((i) => graph.weights[i]);
@@ -244,12 +254,13 @@ export class Lab {
         sparseMacs: graph.sparseMacs,
         latencyMs,
         baselineLatencyMs: baseline.latencyMs,
+        latencyBatch: LATENCY_BATCH,
         elapsedMs: now() - started,
         layers,
       };
     } finally {
       // The runtime model always returns to the base weights, whatever happened above.
-      loadGraphWeights(model, base.graph);
+      if (!unchanged) loadGraphWeights(model, base.graph);
     }
   }
 
@@ -259,15 +270,20 @@ export class Lab {
     base: BaseModel,
     model: tf.LayersModel,
     test: DigitSplit,
-    signal?: AbortSignal,
+    { signal, onProgress }: RunOptions,
   ): Promise<Baseline> {
     const key = `${modelId}|${backend}`;
     const cached = this.baselines.get(key);
     if (cached) return cached;
-    const accuracy = await evaluateAccuracy(model, test, base.inputShape, { signal });
+    onProgress?.({ stage: 'baseline', fraction: 0 });
+    const accuracy = await evaluateAccuracy(model, test, base.inputShape, {
+      signal,
+      onBatch: (done) => onProgress?.({ stage: 'baseline', fraction: done / test.count }),
+    });
     const latencyMs = await measureLatency(model, test, base.inputShape, { signal });
     const baseline = {
       accuracy: accuracy.accuracy,
+      correct: accuracy.correct,
       sizeBytes: encodeWeights(base.graph.weights).blob.length,
       latencyMs,
     };

@@ -6,38 +6,21 @@
 import type { BackendChoice } from '../engine/backend-names.ts';
 import type { BackendStatus } from '../engine/browser/select-backend.ts';
 import type { ModelCard } from '../engine/model/catalog.ts';
-import {
-  normalizeStep,
-  roundToStep,
-  type Recipe,
-  type RecipeStep,
-} from '../engine/recipe/recipe.ts';
+import { normalizeStep, roundToStep, type Recipe } from '../engine/recipe/recipe.ts';
 import type { HideableControl, ShareState } from '../engine/recipe/share.ts';
-import { getTechnique } from '../engine/techniques/registry.ts';
+import { getTechnique, isIdentityStep } from '../engine/techniques/registry.ts';
 import type { LabErrorData } from '../worker/protocol.ts';
 import { MAX_RUNS, type LabState, type RunRecord } from './state.ts';
 
 export type Patch = Partial<LabState>;
 
-/**
- * Parameter values at which a technique changes nothing. Moving a slider there removes the
- * step, so "no compression" always has the one canonical recipe `steps=` (the baseline).
- */
-const NO_OP_PARAMS: Readonly<Record<string, Readonly<Record<string, number>>>> = {
-  prune: { fraction: 0 },
-};
-
-/** The value a technique's control shows: from its step, else the no-op or default value. */
+/** The value a technique's control shows: from its step, else its identity or default value. */
 export function techniqueParamValue(recipe: Recipe, techniqueId: string, param: string): number {
   const step = recipe.steps.find((s) => s.technique === techniqueId);
   if (step && param in step.params) return step.params[param];
-  const spec = getTechnique(techniqueId).params.find((p) => p.name === param);
-  return NO_OP_PARAMS[techniqueId]?.[param] ?? spec?.default ?? 0;
-}
-
-function isNoOp(step: RecipeStep): boolean {
-  const noOp = NO_OP_PARAMS[step.technique];
-  return noOp !== undefined && Object.entries(noOp).every(([k, v]) => step.params[k] === v);
+  const technique = getTechnique(techniqueId);
+  const spec = technique.params.find((p) => p.name === param);
+  return technique.identity?.[param] ?? spec?.default ?? 0;
 }
 
 /** Sets one technique parameter; edits that technique's first step, or appends one. */
@@ -58,7 +41,7 @@ export function setTechniqueParam(
   const step = normalizeStep(techniqueId, { ...current, [param]: clamped });
   if (index >= 0) steps[index] = step;
   else steps.push(step);
-  return { recipe: { ...state.recipe, steps: steps.filter((s) => !isNoOp(s)) } };
+  return { recipe: { ...state.recipe, steps: steps.filter((s) => !isIdentityStep(s)) } };
 }
 
 export function setModel(state: LabState, model: string): Patch {

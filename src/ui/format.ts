@@ -45,6 +45,7 @@ export const asSentence = (message: string): string =>
 const STAGE_LABELS: Record<string, string> = {
   starting: 'Starting',
   loading: 'Loading the model and test digits',
+  baseline: 'Measuring the uncompressed baseline',
   compressing: 'Compressing',
   evaluating: 'Evaluating on the test digits',
   measuring: 'Measuring latency',

@@ -8,7 +8,7 @@
  * Steps are joined with ";" and a step's parameters with ",". Parameters left out take their
  * default; values are rounded to the parameter's step and printed in shortest form.
  */
-import { getTechnique } from '../techniques/registry.ts';
+import { getTechnique, isIdentityStep } from '../techniques/registry.ts';
 import type { NumberParamSpec, TechniqueParams } from '../techniques/technique.ts';
 import { RecipeError } from './errors.ts';
 
@@ -83,11 +83,14 @@ export function validateModel(model: string): string {
   return model;
 }
 
+/** Validates a recipe and drops identity steps (pruning 0%), so equal experiments read alike. */
 export function normalizeRecipe(recipe: Recipe): Recipe {
   return {
     model: validateModel(recipe.model),
     seed: validateSeed(recipe.seed),
-    steps: recipe.steps.map((s) => normalizeStep(s.technique, s.params)),
+    steps: recipe.steps
+      .map((s) => normalizeStep(s.technique, s.params))
+      .filter((s) => !isIdentityStep(s)),
   };
 }
 
@@ -115,26 +118,30 @@ export function parseNumber(text: string, what: string): number {
   return Number(trimmed);
 }
 
-/** Parses "prune(fraction=0.9);prune(fraction=0.5)" into validated steps. */
+/** Parses "prune(fraction=0.9);prune(fraction=0.5)" into validated steps, identities dropped. */
 export function parseSteps(text: string): RecipeStep[] {
   const trimmed = text.trim();
   if (trimmed === '') return [];
-  return trimmed.split(';').map((raw, index) => {
-    const stepText = raw.trim();
-    const match = STEP_PATTERN.exec(stepText);
-    if (!match)
-      throw new RecipeError(
-        `step ${index + 1} "${stepText.slice(0, 40)}" is not of the form name(param=value,...)`,
-      );
-    const [, technique, argText = ''] = match;
-    const params: Record<string, number> = {};
-    for (const arg of argText.split(',').filter((a) => a.trim() !== '')) {
-      const eq = arg.indexOf('=');
-      if (eq < 0) throw new RecipeError(`step ${index + 1}: "${arg.trim()}" should be name=value`);
-      const name = arg.slice(0, eq).trim();
-      if (name in params) throw new RecipeError(`step ${index + 1}: ${name} is given twice`);
-      params[name] = parseNumber(arg.slice(eq + 1), `${technique} ${name}`);
-    }
-    return normalizeStep(technique, params);
-  });
+  return trimmed
+    .split(';')
+    .map((raw, index) => {
+      const stepText = raw.trim();
+      const match = STEP_PATTERN.exec(stepText);
+      if (!match)
+        throw new RecipeError(
+          `step ${index + 1} "${stepText.slice(0, 40)}" is not of the form name(param=value,...)`,
+        );
+      const [, technique, argText = ''] = match;
+      const params: Record<string, number> = {};
+      for (const arg of argText.split(',').filter((a) => a.trim() !== '')) {
+        const eq = arg.indexOf('=');
+        if (eq < 0)
+          throw new RecipeError(`step ${index + 1}: "${arg.trim()}" should be name=value`);
+        const name = arg.slice(0, eq).trim();
+        if (name in params) throw new RecipeError(`step ${index + 1}: ${name} is given twice`);
+        params[name] = parseNumber(arg.slice(eq + 1), `${technique} ${name}`);
+      }
+      return normalizeStep(technique, params);
+    })
+    .filter((s) => !isIdentityStep(s));
 }

@@ -51,6 +51,15 @@ describe('share link codec', () => {
     });
   });
 
+  it('drops steps that change nothing, so the baseline has one recipe text', () => {
+    expect(formatRecipe(parseRecipe('model=lenet5&steps=prune(fraction=0)'))).toBe(
+      'v=1&model=lenet5&seed=1&steps=',
+    );
+    expect(parseRecipe('steps=prune(fraction=0.004);prune(fraction=0.3)').steps).toEqual([
+      { technique: 'prune', params: { fraction: 0.3 } },
+    ]);
+  });
+
   it('rounds slider values to the parameter step so links stay short and exact', () => {
     expect(parseRecipe('steps=prune(fraction=0.123456)').steps[0].params.fraction).toBe(0.12);
     expect(parseRecipe('steps=prune()').steps[0].params.fraction).toBe(0.5);

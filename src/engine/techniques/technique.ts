@@ -32,6 +32,12 @@ export interface Technique {
   readonly label: string;
   readonly description: string;
   readonly params: readonly NumberParamSpec[];
+  /**
+   * Parameter values at which the technique changes nothing (pruning 0%). A control moved
+   * there drops the step, so "no compression" has one canonical recipe, and the lab reuses
+   * the baseline's measurements for it.
+   */
+  readonly identity?: TechniqueParams;
   /** Transforms `graph` in place (weights and masks). Params are already validated. */
   apply(
     graph: LayerGraph,

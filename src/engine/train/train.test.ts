@@ -6,6 +6,7 @@ import { fileAssetReader } from '../node/assets.ts';
 import { useNodeBackend } from '../node/backend.ts';
 import { writeShiftedDigit } from './augment.ts';
 import { crossEntropyLoss, trainModel, type TrainOptions } from './train.ts';
+import { RunCancelledError } from '../cancel.ts';
 
 let train: DigitSplit;
 
@@ -99,7 +100,7 @@ describe('trainModel', () => {
         if (batches === 2) controller.abort();
       },
     });
-    await expect(run).rejects.toThrow();
+    await expect(run).rejects.toBeInstanceOf(RunCancelledError);
     expect(batches).toBe(2);
     expect(tf.memory().numTensors).toBe(before);
     model.dispose();

@@ -9,7 +9,8 @@ import * as tf from '@tensorflow/tfjs';
 import { PIXELS, NUM_CLASSES, type DigitSplit } from '../data/digits.ts';
 import { createRng, shuffleInPlace } from '../util/random.ts';
 import { randomShift, writeShiftedDigit } from './augment.ts';
-import { splitAccuracy } from './evaluate.ts';
+import { throwIfCancelled } from '../cancel.ts';
+import { evaluateAccuracy } from '../measure/accuracy.ts';
 
 export const OPTIMIZERS = ['sgd', 'momentum', 'adam'] as const;
 export type OptimizerName = (typeof OPTIMIZERS)[number];
@@ -42,7 +43,7 @@ export interface TrainOptions {
   readonly augment?: AugmentOptions;
   readonly onBatch?: (info: BatchInfo) => void;
   readonly onEpoch?: (result: EpochResult) => void;
-  /** Checked before every batch; training stops by throwing the signal's reason. */
+  /** Checked before every batch; training stops by throwing RunCancelledError. */
   readonly signal?: AbortSignal;
   /** Evaluated after every epoch when given. */
   readonly validation?: DigitSplit;
@@ -165,7 +166,7 @@ export async function trainModel(
       let lossSum = 0;
       let correctSum = 0;
       for (let batch = 0; batch < batchesPerEpoch; batch++) {
-        signal?.throwIfAborted();
+        throwIfCancelled(signal);
         const start = batch * batchSize;
         const count = Math.min(batchSize, trainSplit.count - start);
         const pixels = batchPixels(trainSplit, order, start, count, augment, rng);
@@ -204,7 +205,7 @@ export async function trainModel(
         await yieldIfDue(lastYield);
       }
       const validationAccuracy = options.validation
-        ? await splitAccuracy(model, options.validation, inputShape)
+        ? (await evaluateAccuracy(model, options.validation, inputShape)).accuracy
         : undefined;
       const result: EpochResult = {
         epoch,

@@ -68,7 +68,7 @@ export function ResultSummary() {
           {formatMs(r.latencyMs)}
         </span>
         <span className="metric-note">
-          one batch of test digits on {backendLabel(r.backend)} · baseline{' '}
+          per batch of {r.latencyBatch} digits on {backendLabel(r.backend)} · baseline{' '}
           {formatMs(r.baselineLatencyMs)}
         </span>
       </div>

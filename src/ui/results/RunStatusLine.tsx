@@ -23,7 +23,7 @@ export function RunStatusLine() {
   if (status.phase === 'loading') text = status.message;
   else if (status.phase === 'running') {
     const percent = Math.round(status.fraction * 100);
-    text = `${stageLabel(status.stage)}${status.stage === 'evaluating' ? ` (${percent} %)` : ''}…`;
+    text = `${stageLabel(status.stage)}${status.stage === 'evaluating' || status.stage === 'baseline' ? ` (${percent} %)` : ''}…`;
   } else {
     text = last
       ? `Done: evaluated in ${formatMs(last.result.elapsedMs)} on ${backendLabel(last.result.backend)}.`

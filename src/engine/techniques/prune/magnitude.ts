@@ -58,6 +58,7 @@ export const globalMagnitudePrune: Technique = {
       description: 'fraction of kernel weights set to zero, 0 to 0.99',
     },
   ],
+  identity: { fraction: 0 },
   apply(graph: LayerGraph, params: TechniqueParams) {
     pruneGlobalMagnitude(graph, params.fraction);
   },
