@@ -3,7 +3,7 @@
  * digits and prints the same numbers the page shows for the same share link.
  */
 import { existsSync, statSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { AssetError } from '../engine/assets.ts';
 import { Lab, type ModelSource, type RunResult } from '../engine/lab.ts';
@@ -51,7 +51,8 @@ function modelSourceForPath(model: string): ModelSource | undefined {
   if (isShippedModel(model)) return undefined;
   let path = resolve(model);
   if (existsSync(path) && statSync(path).isDirectory()) path = join(path, 'model.json');
-  return { read: fileAssetReader(dirname(path)), modelJsonPath: basename(path) };
+  // Rooted at '' so the absolute path itself is what error messages name.
+  return { read: fileAssetReader(''), modelJsonPath: path };
 }
 
 const looksLikePath = (model: string) => model.includes('/') || model.endsWith('.json');

@@ -25,15 +25,7 @@ interface DepthwiseBackpropFilterAttrs {
   filterShape: [number, number, number, number];
 }
 
-function depthwiseConv2dNativeBackpropFilter({
-  inputs,
-  backend,
-  attrs,
-}: {
-  inputs: tf.NamedTensorInfoMap;
-  backend: object;
-  attrs?: tf.NamedAttrMap;
-}): tf.TensorInfo {
+const depthwiseConv2dNativeBackpropFilter: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
   const { strides, dilations, pad, dimRoundingMode, filterShape } =
     attrs as unknown as DepthwiseBackpropFilterAttrs;
@@ -80,7 +72,7 @@ function depthwiseConv2dNativeBackpropFilter({
     const summed = calls.sum(calls.reshape(perImage, [kh, kw, batch, channels * multiplier]), [2]);
     return calls.reshape(summed, [kh, kw, channels, multiplier]);
   });
-}
+};
 
 export const depthwiseConv2dNativeBackpropFilterConfig: tf.KernelConfig = {
   kernelName: tf.DepthwiseConv2dNativeBackpropFilter,

@@ -22,15 +22,7 @@ interface DepthwiseBackpropInputAttrs {
   inputShape: [number, number, number, number];
 }
 
-function depthwiseConv2dNativeBackpropInput({
-  inputs,
-  backend,
-  attrs,
-}: {
-  inputs: tf.NamedTensorInfoMap;
-  backend: object;
-  attrs?: tf.NamedAttrMap;
-}): tf.TensorInfo {
+const depthwiseConv2dNativeBackpropInput: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const { dy, filter } = inputs as { dy: tf.TensorInfo; filter: tf.TensorInfo };
   const { strides, dilations, pad, dimRoundingMode, inputShape } =
     attrs as unknown as DepthwiseBackpropInputAttrs;
@@ -78,7 +70,7 @@ function depthwiseConv2dNativeBackpropInput({
     ]);
     return calls.sum(grouped, [4]);
   });
-}
+};
 
 export const depthwiseConv2dNativeBackpropInputConfig: tf.KernelConfig = {
   kernelName: tf.DepthwiseConv2dNativeBackpropInput,
