@@ -3,11 +3,11 @@
  * fixed seeds, evaluates them on the 2,000 test digits and writes
  * public/models/<id>/{model.json, weights.bin, card.json}.
  */
-import * as tf from '@tensorflow/tfjs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadDigitSplit } from '../src/engine/data/digits.ts';
+import { LayerGraph } from '../src/engine/model/graph.ts';
 import {
   buildModel,
   isModelId,
@@ -49,26 +49,6 @@ const TRAINING: Record<ModelId, Omit<TrainOptions, 'onBatch' | 'onEpoch' | 'sign
   },
 };
 
-/**
- * Multiply-accumulates of one forward pass of one digit: conv = outH*outW*outC*kh*kw*inC,
- * dense = in*out. Pooling, biases and activations are not counted.
- */
-function forwardMacs(model: tf.LayersModel): number {
-  let macs = 0;
-  for (const layer of model.layers) {
-    const className = layer.getClassName();
-    if (className === 'Conv2D') {
-      const [kh, kw, inChannels, outChannels] = layer.getWeights()[0].shape;
-      const [, outHeight, outWidth] = layer.outputShape as number[];
-      macs += outHeight * outWidth * outChannels * kh * kw * inChannels;
-    } else if (className === 'Dense') {
-      const [inputs, outputs] = layer.getWeights()[0].shape;
-      macs += inputs * outputs;
-    }
-  }
-  return macs;
-}
-
 async function trainOne(id: ModelId): Promise<void> {
   const read = fileAssetReader();
   const [train, test] = await Promise.all([
@@ -94,13 +74,14 @@ async function trainOne(id: ModelId): Promise<void> {
   const dir = join(PUBLIC_DIR, 'models', id);
   await mkdir(dir, { recursive: true });
   await saveModelToDir(model, dir);
+  const graph = await LayerGraph.fromModel(model);
   const augment = config.augment;
   const card = {
     id,
     name: MODEL_INFO[id].name,
     description: MODEL_INFO[id].description,
-    params: model.countParams(),
-    macs: forwardMacs(model),
+    params: graph.params,
+    macs: graph.macs,
     testAccuracy: Number(testAccuracy.toFixed(4)),
     epochs: config.epochs,
     batchSize: config.batchSize,

@@ -14,10 +14,8 @@ import type { LabState } from './state.ts';
 
 export const URL_WRITE_DELAY_MS = 150;
 
-/** Reads a location hash. An empty hash is simply the defaults, not an error. */
-export function readHash(hash: string): ShareParseResult {
-  return tryParseShareState(hash.replace(/^#/, ''));
-}
+/** Reads a location hash ("#..." included). An empty hash is simply the defaults, not an error. */
+export const readHash: (hash: string) => ShareParseResult = tryParseShareState;
 
 /** The initial store fields for a page opened at `hash`. */
 export function initialStateFromHash(hash: string): Partial<LabState> {

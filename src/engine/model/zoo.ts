@@ -4,13 +4,13 @@
  * recipes, masks and the shipped model.json files refer to layers by these names.
  */
 import * as tf from '@tensorflow/tfjs';
+import { SHIPPED_MODELS, isShippedModel, type ShippedModelId } from './catalog.ts';
 
-export const MODEL_IDS = ['lenet300', 'lenet5'] as const;
-export type ModelId = (typeof MODEL_IDS)[number];
-
-export function isModelId(value: string): value is ModelId {
-  return (MODEL_IDS as readonly string[]).includes(value);
-}
+// The zoo builds exactly the shipped models; catalog.ts owns their ids (it stays tfjs-free
+// for the page bundle).
+export const MODEL_IDS = SHIPPED_MODELS;
+export type ModelId = ShippedModelId;
+export const isModelId = isShippedModel;
 
 export interface ModelInfo {
   readonly id: ModelId;
