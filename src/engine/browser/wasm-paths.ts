@@ -1,7 +1,7 @@
 /**
  * Tells tfjs-backend-wasm where Vite put its .wasm binaries. Must run before the wasm backend
- * first initialises. Only the single-threaded builds are mapped: the threaded one needs
- * cross-origin isolation (COOP/COEP) and hangs here, so the lab never asks for it.
+ * first initialises. Only the single-threaded builds matter: activateBackend turns threads off,
+ * since the threaded build needs cross-origin isolation (COOP/COEP) and hangs here.
  */
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs';
@@ -13,7 +13,6 @@ let configured = false;
 export function configureWasmPaths(): void {
   if (configured) return;
   configured = true;
-  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
   setWasmPaths({
     'tfjs-backend-wasm.wasm': plainWasmUrl,
     'tfjs-backend-wasm-simd.wasm': simdWasmUrl,
