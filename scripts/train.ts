@@ -19,7 +19,12 @@ import { fileAssetReader, PUBLIC_DIR } from '../src/engine/node/assets.ts';
 import { useNodeBackend } from '../src/engine/node/backend.ts';
 import { saveModelToDir } from '../src/engine/node/save-model.ts';
 import { evaluateAccuracy } from '../src/engine/measure/accuracy.ts';
-import { inputShapeOf, trainModel, type TrainOptions } from '../src/engine/train/train.ts';
+import {
+  inputShapeOf,
+  predictorOf,
+  trainModel,
+  type TrainOptions,
+} from '../src/engine/train/train.ts';
 
 const BACKEND = 'wasm';
 
@@ -68,7 +73,8 @@ async function trainOne(id: ModelId): Promise<void> {
           `train acc ${epoch.accuracy.toFixed(4)}  ${(epoch.elapsedMs / 1000).toFixed(1)} s`,
       ),
   });
-  const testAccuracy = (await evaluateAccuracy(model, test, inputShapeOf(model))).accuracy;
+  const testAccuracy = (await evaluateAccuracy(predictorOf(model), test, inputShapeOf(model)))
+    .accuracy;
   console.log(`  test accuracy ${(testAccuracy * 100).toFixed(2)}% on ${test.count} digits`);
 
   const dir = join(PUBLIC_DIR, 'models', id);

@@ -1,14 +1,20 @@
 /**
- * The engine's front door: `Lab.run(recipe)` loads the base model (cached), applies the steps
- * in order, encodes the result and measures it on the active backend. The page (through the
- * worker), the CLI and the tests all call this one function, so a share link and
- * `complab eval --recipe` give the same numbers.
+ * The engine's front door: `Lab.run(recipe)` loads the base model (cached), applies the steps in
+ * order (each may prune, fine-tune or reshape the network), encodes the result and measures it
+ * on the active backend. The page (through the worker), the CLI and the tests all call this one
+ * function, so a share link and `complab eval --recipe` give the same numbers.
+ *
+ * Every step's result is kept under its recipe prefix (model fingerprint, seed, steps so far,
+ * and the backend that trained it), in memory and optionally in a persistent store, so moving a
+ * control of a later step never re-runs the fine-tuning before it.
  */
 import * as tf from '@tensorflow/tfjs';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex } from '@noble/hashes/utils.js';
 import type { AssetReader } from './assets.ts';
 import { isBackendName, type BackendName } from './backend-names.ts';
 import { RunCancelledError, throwIfCancelled } from './cancel.ts';
-import { loadDigitSplit, type DigitSplit } from './data/digits.ts';
+import { loadDigitSplit, PIXELS, type DigitSplit } from './data/digits.ts';
 import { encodeWeights, type WeightLayout } from './encode/weights-blob.ts';
 import { evaluateAccuracy } from './measure/accuracy.ts';
 import { LATENCY_BATCH, measureLatency } from './measure/latency.ts';
@@ -19,31 +25,78 @@ import {
   modelJsonPath,
   type ModelCard,
 } from './model/catalog.ts';
+import { GraphError, LayerGraph, type WeightTensor } from './model/graph.ts';
 import { ModelLoadError } from './model/errors.ts';
-import { LayerGraph } from './model/graph.ts';
 import { checkDigitModel, modelFromArtifacts, readModelArtifacts } from './model/load.ts';
-import { loadGraphWeights } from './model/runtime.ts';
+import { createPredictor } from './model/program.ts';
+import { deserializeGraph, serializeGraph } from './model/serialize.ts';
+import { RecipeError } from './recipe/errors.ts';
 import { formatRecipe } from './recipe/share.ts';
 import { normalizeRecipe, type Recipe } from './recipe/recipe.ts';
 import { getTechnique } from './techniques/registry.ts';
+import type {
+  StepProgress,
+  StepReport,
+  TechniqueContext,
+  TrainRequest,
+} from './techniques/technique.ts';
+import { fineTuneGraph } from './train/finetune.ts';
+import type { TrainResult } from './train/train.ts';
 
 export { RunCancelledError };
 export type { ModelCard };
 
+/** Bins of the per-layer weight histograms. */
+export const HISTOGRAM_BINS = 41;
+
 export interface LayerStats {
   readonly name: string;
   readonly className: string;
+  /** Output shape without the batch dimension. */
+  readonly outputShape: readonly number[];
+  /** Shape of the kernel, when the layer has one. */
+  readonly kernelShape?: readonly number[];
   readonly params: number;
   readonly nonzeroParams: number;
   readonly macs: number;
   /** Bytes of this layer's weights in the stored blob. */
   readonly sizeBytes: number;
   readonly layout: WeightLayout | 'none';
+  /** Relative-index width of a sparse kernel. */
+  readonly indexBits?: number;
+  /** Kernel weights counted in equal bins over the base model's range, before and after. */
+  readonly histogram?: {
+    readonly min: number;
+    readonly max: number;
+    readonly before: number[];
+    readonly after: number[];
+  };
+}
+
+/** What one step left: numbers on the test digits after it, and what the technique reported. */
+export interface StepResult {
+  readonly index: number;
+  readonly technique: string;
+  /** The recipe text up to and including this step. */
+  readonly recipeText: string;
+  readonly accuracy: number;
+  readonly correct: number;
+  readonly params: number;
+  readonly nonzeroParams: number;
+  readonly sizeBytes: number;
+  /** Time the step took when it was computed (a cached step took no time in this run). */
+  readonly elapsedMs: number;
+  readonly cached: boolean;
+  /** Backend that fine-tuned this step, for steps that train. */
+  readonly trainedOn?: BackendName;
+  readonly report?: StepReport;
 }
 
 export interface RunResult {
   readonly model: string;
   readonly backend: BackendName;
+  /** Backend that fine-tuned the steps that train (numbers may differ on another one). */
+  readonly trainedOn: BackendName | null;
   readonly recipe: Recipe;
   readonly recipeText: string;
   readonly accuracy: number;
@@ -54,8 +107,10 @@ export interface RunResult {
   readonly baselineSizeBytes: number;
   readonly compressionRatio: number;
   readonly params: number;
+  readonly baselineParams: number;
   readonly nonzeroParams: number;
   readonly macs: number;
+  readonly baselineMacs: number;
   /** MACs left when products with zero weights are skipped. */
   readonly sparseMacs: number;
   /** Median time to predict and read back a batch of `latencyBatch` test digits. */
@@ -64,12 +119,21 @@ export interface RunResult {
   readonly latencyBatch: number;
   readonly elapsedMs: number;
   readonly layers: readonly LayerStats[];
+  readonly steps: readonly StepResult[];
 }
 
 export type RunStage = 'loading' | 'baseline' | 'compressing' | 'evaluating' | 'measuring';
-export interface RunProgress {
+
+export interface RunProgress extends Partial<Omit<StepProgress, 'fraction'>> {
   readonly stage: RunStage;
+  /** Done fraction of the current stage (of the current step while compressing). */
   readonly fraction: number;
+  /** 0-based step being computed, and how many the recipe has. */
+  readonly step?: number;
+  readonly steps?: number;
+  readonly technique?: string;
+  /** Estimated time left in the current step, from its progress so far. */
+  readonly etaMs?: number;
 }
 
 export interface RunOptions {
@@ -83,19 +147,34 @@ export interface ModelSource {
   readonly modelJsonPath: string;
 }
 
+/** A persistent home for prefix results (IndexedDB in the page, a folder for the CLI). */
+export interface PrefixStore {
+  get(key: string): Promise<Uint8Array | undefined>;
+  set(key: string, bytes: Uint8Array): Promise<void>;
+}
+
 export interface LabOptions {
   /** Reads the shipped digits and models. */
   readonly read: AssetReader;
   /** Resolves models that are not shipped ids (the CLI passes file paths this way). */
   readonly resolveModel?: (model: string) => ModelSource | undefined;
+  /**
+   * Backend that fine-tunes (default: the active one). The lab switches to it for training and
+   * back for evaluation; wasm trains fastest where there is no GPU.
+   */
+  readonly trainingBackend?: BackendName;
+  /** Starts a backend (with its gradient kernels); needed when trainingBackend is set. */
+  readonly activateBackend?: (name: BackendName) => Promise<boolean>;
+  /** Keeps prefix results across sessions. Failures to read or write it are not errors. */
+  readonly prefixStore?: PrefixStore;
+  /** Prefix results kept in memory (default 48). */
+  readonly memoryEntries?: number;
 }
 
 interface BaseModel {
-  readonly artifacts: tf.io.ModelArtifacts;
   readonly graph: LayerGraph;
-  readonly inputShape: readonly number[];
-  /** The executing model, rebuilt when the backend changes. */
-  runtime?: { backend: string; model: tf.LayersModel };
+  /** SHA-256 of the model's topology and weights: cache keys survive only the same model. */
+  readonly fingerprint: string;
 }
 
 interface Baseline {
@@ -105,12 +184,52 @@ interface Baseline {
   readonly latencyMs: number;
 }
 
+interface PrefixEntry {
+  readonly graph: LayerGraph;
+  readonly step: Omit<StepResult, 'cached' | 'index'>;
+  /** Backend that trained this prefix, or null when no step so far trained. */
+  readonly trainedOn: BackendName | null;
+}
+
 const now = () => performance.now();
+/** The check digits: the last 2,000 training digits, for choices steps make themselves. */
+const CHECK_DIGITS = 2000;
+
+function stepError(index: number, technique: string, err: unknown): unknown {
+  if (err instanceof RunCancelledError) return err;
+  if (err instanceof RecipeError || err instanceof GraphError) {
+    return new RecipeError(`step ${index + 1} (${technique}): ${err.message}`);
+  }
+  return err;
+}
+
+function histogram(before: WeightTensor, after: WeightTensor | undefined) {
+  let max = 0;
+  for (const v of before.values) max = Math.max(max, Math.abs(v));
+  if (after) for (const v of after.values) max = Math.max(max, Math.abs(v));
+  max ||= 1;
+  const count = (w: WeightTensor | undefined) => {
+    const bins = new Array<number>(HISTOGRAM_BINS).fill(0);
+    if (!w) return bins;
+    for (const v of w.values) {
+      if (v === 0) continue; // pruned weights are shown by the nonzero counts, not as a spike
+      const bin = Math.min(
+        HISTOGRAM_BINS - 1,
+        Math.floor(((v + max) / (2 * max)) * HISTOGRAM_BINS),
+      );
+      bins[bin]++;
+    }
+    return bins;
+  };
+  return { min: -max, max, before: count(before), after: count(after) };
+}
 
 export class Lab {
   private readonly bases = new Map<string, Promise<BaseModel>>();
   private readonly baselines = new Map<string, Baseline>();
+  private readonly prefixes = new Map<string, PrefixEntry>();
   private testSplit?: Promise<DigitSplit>;
+  private trainSplit?: Promise<DigitSplit>;
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly options: LabOptions) {}
@@ -126,9 +245,44 @@ export class Lab {
     return this.testSplit;
   }
 
-  /** Runs one recipe. Runs are queued: the weights of a base model are shared between them. */
+  train(): Promise<DigitSplit> {
+    this.trainSplit ??= loadDigitSplit(this.options.read, 'train');
+    this.trainSplit.catch(() => (this.trainSplit = undefined));
+    return this.trainSplit;
+  }
+
+  /** The last 2,000 training digits: what steps may evaluate on without seeing the test set. */
+  async checkDigits(): Promise<DigitSplit> {
+    const train = await this.train();
+    const start = train.count - CHECK_DIGITS;
+    return {
+      count: CHECK_DIGITS,
+      images: train.images.subarray(start * PIXELS),
+      labels: train.labels.subarray(start),
+    };
+  }
+
+  /** Runs one recipe. Runs are queued: one tfjs computation at a time. */
   run(recipe: Recipe, options: RunOptions = {}): Promise<RunResult> {
-    const job = this.queue.then(() => this.runNow(recipe, options));
+    return this.enqueue(() => this.runNow(recipe, options));
+  }
+
+  /** The graph a recipe leaves (computed or from the cache), for pictures of its layers. */
+  graphOf(recipe: Recipe, options: RunOptions = {}): Promise<LayerGraph> {
+    return this.enqueue(async () => {
+      const normalized = normalizeRecipe(recipe);
+      const base = await this.base(normalized.model);
+      return (await this.applySteps(normalized, base, options)).graph;
+    });
+  }
+
+  /** The base model's graph (as loaded, before any step). */
+  async baseGraph(model: string): Promise<LayerGraph> {
+    return (await this.base(model)).graph;
+  }
+
+  private enqueue<T>(task: () => Promise<T>): Promise<T> {
+    const job = this.queue.then(task);
     this.queue = job.catch(() => undefined);
     return job;
   }
@@ -158,23 +312,15 @@ export class Lab {
     const artifacts = await readModelArtifacts(source.read, source.modelJsonPath);
     const built = await modelFromArtifacts(artifacts, source.modelJsonPath);
     try {
-      const inputShape = checkDigitModel(built, source.modelJsonPath);
+      checkDigitModel(built, source.modelJsonPath);
       const graph = await LayerGraph.fromModel(built);
-      return { artifacts, graph, inputShape, runtime: { backend: tf.getBackend(), model: built } };
-    } catch (err) {
+      const hash = sha256.create();
+      hash.update(new TextEncoder().encode(JSON.stringify(artifacts.modelTopology)));
+      hash.update(new Uint8Array(artifacts.weightData as ArrayBuffer));
+      return { graph, fingerprint: bytesToHex(hash.digest()).slice(0, 16) };
+    } finally {
       built.dispose();
-      throw err;
     }
-  }
-
-  /** The tfjs model that executes `base` on the current backend. */
-  private async runtimeOf(base: BaseModel, source: string): Promise<tf.LayersModel> {
-    const backend = tf.getBackend();
-    if (base.runtime?.backend !== backend) {
-      base.runtime?.model.dispose();
-      base.runtime = { backend, model: await modelFromArtifacts(base.artifacts, source) };
-    }
-    return base.runtime.model;
   }
 
   private async runNow(input: Recipe, options: RunOptions): Promise<RunResult> {
@@ -188,87 +334,280 @@ export class Lab {
 
     onProgress?.({ stage: 'loading', fraction: 0 });
     const [base, test] = await Promise.all([this.base(recipe.model), this.test()]);
-    const model = await this.runtimeOf(base, recipe.model);
     throwIfCancelled(signal);
+    const baseline = await this.baseline(recipe.model, backend, base.graph, test, options);
 
-    const baseline = await this.baseline(recipe.model, backend, base, model, test, options);
-    // normalizeRecipe dropped identity steps: an empty recipe is the baseline, already measured.
+    const { graph, steps, trainedOn } = await this.applySteps(recipe, base, options);
     const unchanged = recipe.steps.length === 0;
+    const last = steps.at(-1);
 
-    onProgress?.({ stage: 'compressing', fraction: 0 });
-    const graph = base.graph.clone();
-    for (const [i, step] of recipe.steps.entries()) {
-      await getTechnique(step.technique).apply(graph, step.params, { seed: recipe.seed, signal });
-      throwIfCancelled(signal);
-      onProgress?.({ stage: 'compressing', fraction: (i + 1) / recipe.steps.length });
-    }
-
-    if (!unchanged) loadGraphWeights(model, graph);
+    onProgress?.({ stage: 'evaluating', fraction: 1 });
+    const predictor = unchanged ? null : createPredictor(graph);
     try {
-      onProgress?.({ stage: 'evaluating', fraction: 0 });
-      const accuracy = unchanged
-        ? { accuracy: baseline.accuracy, correct: baseline.correct, total: test.count }
-        : await evaluateAccuracy(model, test, base.inputShape, {
-            signal,
-            onBatch: (done) => onProgress?.({ stage: 'evaluating', fraction: done / test.count }),
-          });
       onProgress?.({ stage: 'measuring', fraction: 0 });
-      const latencyMs = unchanged
-        ? baseline.latencyMs
-        : await measureLatency(model, test, base.inputShape, { signal });
+      const latencyMs = predictor
+        ? await measureLatency(predictor.predict, test, graph.inputShape, { signal })
+        : baseline.latencyMs;
       const encoded = encodeWeights(graph.weights);
-      const layers = graph.layers.map((layer): LayerStats => {
-        const weights = layer.weightIndices.map((i) => graph.weights[i]);
-        const encodedTensors = layer.weightIndices.map((i) => encoded.tensors[i]);
+      const info = graph.info();
+      const baseKernels = new Map(base.graph.prunableWeights().map((w) => [w.name, w]));
+      let t = 0;
+      const layers = graph.nodes.map((node): LayerStats => {
+        const tensors = node.weights.map(() => encoded.tensors[t++]);
+        const kernel = node.weights.find((w) => w.prunable);
+        const baseKernel = kernel ? baseKernels.get(kernel.name) : undefined;
         let nonzero = 0;
-        for (const w of weights) for (const v of w.values) if (v !== 0) nonzero++;
+        for (const w of node.weights) for (const v of w.values) if (v !== 0) nonzero++;
+        const sparse = tensors.find((x) => x.layout === 'sparse');
         return {
-          name: layer.name,
-          className: layer.className,
-          params: weights.reduce((sum, w) => sum + w.values.length, 0),
+          name: node.name,
+          className: node.className,
+          outputShape: info.get(node.name)!.outputShape,
+          kernelShape: kernel?.shape,
+          params: node.weights.reduce((sum, w) => sum + w.values.length, 0),
           nonzeroParams: nonzero,
-          macs: layer.macs,
-          sizeBytes: encodedTensors.reduce((sum, t) => sum + t.bytes, 0),
-          layout: encodedTensors.find((t) => t.layout === 'sparse')
-            ? 'sparse'
-            : encodedTensors.length
-              ? 'dense'
-              : 'none',
+          macs: info.get(node.name)!.macs,
+          sizeBytes: tensors.reduce((sum, x) => sum + x.bytes, 0),
+          layout: sparse ? 'sparse' : tensors.length ? 'dense' : 'none',
+          indexBits: sparse?.indexBits,
+          histogram: kernel ? histogram(baseKernel ?? kernel, kernel) : undefined,
         };
       });
       return {
         model: recipe.model,
         backend,
+        trainedOn,
         recipe,
         recipeText: formatRecipe(recipe),
-        accuracy: accuracy.accuracy,
-        correct: accuracy.correct,
-        total: accuracy.total,
+        accuracy: last ? last.accuracy : baseline.accuracy,
+        correct: last ? last.correct : baseline.correct,
+        total: test.count,
         baselineAccuracy: baseline.accuracy,
         sizeBytes: encoded.blob.length,
         baselineSizeBytes: baseline.sizeBytes,
         compressionRatio: baseline.sizeBytes / encoded.blob.length,
         params: graph.params,
+        baselineParams: base.graph.params,
         nonzeroParams: graph.nonzeroParams,
         macs: graph.macs,
+        baselineMacs: base.graph.macs,
         sparseMacs: graph.sparseMacs,
         latencyMs,
         baselineLatencyMs: baseline.latencyMs,
         latencyBatch: LATENCY_BATCH,
         elapsedMs: now() - started,
         layers,
+        steps,
       };
     } finally {
-      // The runtime model always returns to the base weights, whatever happened above.
-      if (!unchanged) loadGraphWeights(model, base.graph);
+      predictor?.dispose();
+    }
+  }
+
+  /**
+   * Applies the recipe's steps, each from the longest cached prefix on; every new step is
+   * evaluated on the test digits and cached.
+   */
+  private async applySteps(recipe: Recipe, base: BaseModel, { signal, onProgress }: RunOptions) {
+    const steps: StepResult[] = [];
+    let graph = base.graph;
+    let trainedOn: BackendName | null = null;
+    const total = recipe.steps.length;
+    for (const [index, step] of recipe.steps.entries()) {
+      const prefix = { ...recipe, steps: recipe.steps.slice(0, index + 1) };
+      const technique = getTechnique(step.technique);
+      const key = this.prefixKey(
+        base,
+        prefix,
+        trainedOn ?? (technique.trains ? this.trainingBackendName() : null),
+      );
+      let entry = this.prefixes.get(key) ?? (await this.fromStore(key));
+      const cached = entry !== undefined;
+      if (!entry) {
+        throwIfCancelled(signal);
+        const stepStarted = now();
+        const working = graph.clone();
+        let stepTrainedOn: BackendName | null = trainedOn;
+        const report = (p: StepProgress) => {
+          const elapsed = now() - stepStarted;
+          onProgress?.({
+            ...p,
+            stage: 'compressing',
+            step: index,
+            steps: total,
+            technique: step.technique,
+            etaMs: p.fraction > 0.02 ? (elapsed * (1 - p.fraction)) / p.fraction : undefined,
+          });
+        };
+        report({ fraction: 0 });
+        let stepReport: StepReport | void;
+        try {
+          stepReport = await technique.apply(
+            working,
+            step.params,
+            this.context(recipe.seed, signal, report, (name) => (stepTrainedOn = name)),
+          );
+          working.info(); // an edit that broke the network is the step's error, named as such
+        } catch (err) {
+          throw stepError(index, step.technique, err);
+        }
+        onProgress?.({
+          stage: 'evaluating',
+          fraction: 0,
+          step: index,
+          steps: total,
+          technique: step.technique,
+        });
+        const test = await this.test();
+        const predictor = createPredictor(working);
+        let accuracy;
+        try {
+          accuracy = await evaluateAccuracy(predictor.predict, test, working.inputShape, {
+            signal,
+          });
+        } finally {
+          predictor.dispose();
+        }
+        entry = {
+          graph: working,
+          trainedOn: stepTrainedOn,
+          step: {
+            technique: step.technique,
+            recipeText: formatRecipe(prefix),
+            accuracy: accuracy.accuracy,
+            correct: accuracy.correct,
+            params: working.params,
+            nonzeroParams: working.nonzeroParams,
+            sizeBytes: encodeWeights(working.weights).blob.length,
+            elapsedMs: now() - stepStarted,
+            trainedOn: stepTrainedOn !== trainedOn ? (stepTrainedOn ?? undefined) : undefined,
+            report: stepReport ? (JSON.parse(JSON.stringify(stepReport)) as StepReport) : undefined,
+          },
+        };
+        this.remember(key, entry);
+        await this.toStore(key, entry);
+      }
+      graph = entry.graph;
+      trainedOn = entry.trainedOn;
+      steps.push({ ...entry.step, index, cached });
+    }
+    return { graph, steps, trainedOn };
+  }
+
+  private trainingBackendName(): BackendName {
+    const current = tf.getBackend() as BackendName;
+    return this.options.trainingBackend ?? current;
+  }
+
+  private prefixKey(base: BaseModel, prefix: Recipe, trainedOn: BackendName | null): string {
+    return `${base.fingerprint}|${trainedOn ?? '-'}|${formatRecipe(prefix)}`;
+  }
+
+  private remember(key: string, entry: PrefixEntry): void {
+    this.prefixes.delete(key);
+    this.prefixes.set(key, entry);
+    const limit = this.options.memoryEntries ?? 48;
+    while (this.prefixes.size > limit) this.prefixes.delete(this.prefixes.keys().next().value!);
+  }
+
+  private async fromStore(key: string): Promise<PrefixEntry | undefined> {
+    const store = this.options.prefixStore;
+    if (!store) return undefined;
+    try {
+      const bytes = await store.get(key);
+      if (!bytes) return undefined;
+      const { graph, extra } = deserializeGraph(bytes);
+      const { step, trainedOn } = extra as Pick<PrefixEntry, 'step' | 'trainedOn'>;
+      const entry = { graph, step, trainedOn };
+      this.remember(key, entry);
+      return entry;
+    } catch {
+      return undefined; // a damaged or foreign entry is recomputed
+    }
+  }
+
+  private async toStore(key: string, entry: PrefixEntry): Promise<void> {
+    try {
+      await this.options.prefixStore?.set(
+        key,
+        serializeGraph(entry.graph, { step: entry.step, trainedOn: entry.trainedOn }),
+      );
+    } catch {
+      // A full or unavailable store only costs a recomputation later.
+    }
+  }
+
+  private context(
+    seed: number,
+    signal: AbortSignal | undefined,
+    progress: (p: StepProgress) => void,
+    trained: (backend: BackendName) => void,
+  ): TechniqueContext {
+    return {
+      seed,
+      signal,
+      trainDigits: () => this.train(),
+      validationAccuracy: async (graph) => {
+        const check = await this.checkDigits();
+        const predictor = createPredictor(graph);
+        try {
+          return (await evaluateAccuracy(predictor.predict, check, graph.inputShape, { signal }))
+            .accuracy;
+        } finally {
+          predictor.dispose();
+        }
+      },
+      train: (graph, request) => this.fineTune(graph, request, seed, signal, progress, trained),
+      progress,
+    };
+  }
+
+  private async fineTune(
+    graph: LayerGraph,
+    request: TrainRequest,
+    seed: number,
+    signal: AbortSignal | undefined,
+    progress: (p: StepProgress) => void,
+    trained: (backend: BackendName) => void,
+  ): Promise<TrainResult> {
+    const digits = await this.train();
+    const evalBackend = tf.getBackend() as BackendName;
+    const wanted = this.options.trainingBackend ?? evalBackend;
+    const switched =
+      wanted !== evalBackend && (await this.options.activateBackend?.(wanted)) === true;
+    const backend = switched ? wanted : evalBackend;
+    trained(backend);
+    const [spanStart, spanEnd] = request.progressSpan ?? [0, 1];
+    try {
+      return await fineTuneGraph(graph, digits, {
+        ...request,
+        seed,
+        signal,
+        onBatch: (info) => {
+          const done =
+            (info.epoch * info.batchesPerEpoch + info.batch + 1) /
+            (request.epochs * info.batchesPerEpoch);
+          progress({
+            fraction: spanStart + (spanEnd - spanStart) * done,
+            phase: request.phase ?? 'fine-tuning',
+            epoch: info.epoch,
+            epochs: request.epochs,
+            batch: info.batch,
+            batches: info.batchesPerEpoch,
+            loss: info.loss,
+            accuracy: info.accuracy,
+          });
+        },
+      });
+    } finally {
+      if (switched) await this.options.activateBackend?.(evalBackend);
     }
   }
 
   private async baseline(
     modelId: string,
     backend: string,
-    base: BaseModel,
-    model: tf.LayersModel,
+    graph: LayerGraph,
     test: DigitSplit,
     { signal, onProgress }: RunOptions,
   ): Promise<Baseline> {
@@ -276,31 +615,31 @@ export class Lab {
     const cached = this.baselines.get(key);
     if (cached) return cached;
     onProgress?.({ stage: 'baseline', fraction: 0 });
-    const accuracy = await evaluateAccuracy(model, test, base.inputShape, {
-      signal,
-      onBatch: (done) => onProgress?.({ stage: 'baseline', fraction: done / test.count }),
-    });
-    const latencyMs = await measureLatency(model, test, base.inputShape, { signal });
-    const baseline = {
-      accuracy: accuracy.accuracy,
-      correct: accuracy.correct,
-      sizeBytes: encodeWeights(base.graph.weights).blob.length,
-      latencyMs,
-    };
-    this.baselines.set(key, baseline);
-    return baseline;
+    const predictor = createPredictor(graph);
+    try {
+      const accuracy = await evaluateAccuracy(predictor.predict, test, graph.inputShape, {
+        signal,
+        onBatch: (done) => onProgress?.({ stage: 'baseline', fraction: done / test.count }),
+      });
+      const latencyMs = await measureLatency(predictor.predict, test, graph.inputShape, { signal });
+      const baseline = {
+        accuracy: accuracy.accuracy,
+        correct: accuracy.correct,
+        sizeBytes: encodeWeights(graph.weights).blob.length,
+        latencyMs,
+      };
+      this.baselines.set(key, baseline);
+      return baseline;
+    } finally {
+      predictor.dispose();
+    }
   }
 
-  /** Frees every tfjs model the lab holds. */
+  /** Forgets every model and result the lab holds; waits for queued runs first. */
   async dispose(): Promise<void> {
-    for (const base of this.bases.values()) {
-      try {
-        (await base).runtime?.model.dispose();
-      } catch {
-        // a base that failed to load holds nothing
-      }
-    }
+    await this.queue;
     this.bases.clear();
     this.baselines.clear();
+    this.prefixes.clear();
   }
 }

@@ -6,16 +6,26 @@
 import type { BackendChoice } from '../engine/backend-names.ts';
 import type { BackendStatus } from '../engine/browser/select-backend.ts';
 import type { ModelCard } from '../engine/model/catalog.ts';
-import { normalizeStep, roundToStep, type Recipe } from '../engine/recipe/recipe.ts';
+import {
+  isIdentityStep,
+  normalizeStep,
+  roundToStep,
+  type Recipe,
+} from '../engine/recipe/recipe.ts';
 import type { HideableControl, ShareState } from '../engine/recipe/share.ts';
-import { getTechnique, isIdentityStep } from '../engine/techniques/registry.ts';
+import { getTechnique } from '../engine/techniques/registry.ts';
+import type { ParamValue } from '../engine/techniques/technique.ts';
 import type { LabErrorData } from '../worker/protocol.ts';
 import { MAX_RUNS, type LabState, type RunRecord } from './state.ts';
 
 export type Patch = Partial<LabState>;
 
 /** The value a technique's control shows: from its step, else its identity or default value. */
-export function techniqueParamValue(recipe: Recipe, techniqueId: string, param: string): number {
+export function techniqueParamValue(
+  recipe: Recipe,
+  techniqueId: string,
+  param: string,
+): ParamValue {
   const step = recipe.steps.find((s) => s.technique === techniqueId);
   if (step && param in step.params) return step.params[param];
   const technique = getTechnique(techniqueId);
@@ -32,7 +42,7 @@ export function setTechniqueParam(
 ): Patch {
   const technique = getTechnique(techniqueId);
   const spec = technique.params.find((p) => p.name === param);
-  if (!spec) return {};
+  if (spec?.type !== 'number') return {};
   const clamped = Math.min(spec.max, Math.max(spec.min, roundToStep(value, spec)));
   if (techniqueParamValue(state.recipe, techniqueId, param) === clamped) return {};
   const steps = [...state.recipe.steps];

@@ -9,9 +9,12 @@ export interface AccuracyResult {
   readonly accuracy: number;
 }
 
-/** Top-1 accuracy over a whole split, in batches; leaves no tensor behind. */
+/** A model as the engine evaluates it: a batch of inputs in, class probabilities out. */
+export type Predict = (x: tf.Tensor) => tf.Tensor;
+
+/** Top-1 accuracy over a whole split, in batches; leaves no tensor behind, even on failure. */
 export async function evaluateAccuracy(
-  model: tf.LayersModel,
+  predict: Predict,
   split: DigitSplit,
   inputShape: readonly number[],
   options: { batchSize?: number; signal?: AbortSignal; onBatch?: (done: number) => void } = {},
@@ -21,12 +24,15 @@ export async function evaluateAccuracy(
   for (let start = 0; start < split.count; start += batchSize) {
     throwIfCancelled(options.signal);
     const count = Math.min(batchSize, split.count - start);
-    const predicted = tf.tidy(() => {
-      const x = digitsToTensor(split, start, count, inputShape);
-      return (model.predict(x) as tf.Tensor).argMax(-1);
-    });
-    const classes = await predicted.data();
-    predicted.dispose();
+    const predicted = tf.tidy(() =>
+      predict(digitsToTensor(split, start, count, inputShape)).argMax(-1),
+    );
+    let classes: ArrayLike<number>;
+    try {
+      classes = await predicted.data();
+    } finally {
+      predicted.dispose();
+    }
     for (let k = 0; k < count; k++) if (classes[k] === split.labels[start + k]) correct++;
     options.onBatch?.(start + count);
   }

@@ -1,7 +1,7 @@
-import * as tf from '@tensorflow/tfjs';
 import { digitsToTensor } from '../data/batches.ts';
 import type { DigitSplit } from '../data/digits.ts';
 import { throwIfCancelled } from '../cancel.ts';
+import type { Predict } from './accuracy.ts';
 
 export const LATENCY_BATCH = 64;
 export const LATENCY_REPEATS = 5;
@@ -19,7 +19,7 @@ export function median(values: readonly number[]): number {
  * including the read-back of the result (what a user waits for). One warm-up run first.
  */
 export async function measureLatency(
-  model: tf.LayersModel,
+  predict: Predict,
   split: DigitSplit,
   inputShape: readonly number[],
   options: { batch?: number; repeats?: number; signal?: AbortSignal } = {},
@@ -32,9 +32,12 @@ export async function measureLatency(
     for (let r = 0; r <= repeats; r++) {
       throwIfCancelled(options.signal);
       const start = now();
-      const y = model.predict(x) as tf.Tensor;
-      await y.data();
-      y.dispose();
+      const y = predict(x);
+      try {
+        await y.data();
+      } finally {
+        y.dispose();
+      }
       if (r > 0) times.push(now() - start);
     }
     return median(times);

@@ -56,7 +56,7 @@ describe('LayerGraph of a user-built CNN', () => {
     const model = userCnn();
     const graph = await LayerGraph.fromModel(model);
     model.dispose();
-    const macs = Object.fromEntries(graph.layers.map((l) => [l.name, l.macs]));
+    const macs = Object.fromEntries([...graph.info().values()].map((l) => [l.node.name, l.macs]));
     expect(macs.c1).toBe(14 * 14 * 8 * 3 * 3 * 1); // stride 2, same padding
     expect(macs.dw).toBe(12 * 12 * 16 * 3 * 3); // 8 channels x multiplier 2
     expect(macs.pw).toBe(6 * 6 * 16 * 16);

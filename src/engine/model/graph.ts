@@ -1,152 +1,308 @@
 /**
- * A layer-graph view of a tfjs LayersModel: every layer with its weights copied to host memory,
- * a mask per prunable kernel, and the numbers the lab reports (params, MACs). Techniques edit
- * the host copies; a ModelRuntime writes them back into a tfjs model to evaluate.
+ * The lab's own model: a graph of layers the engine owns, not a tfjs LayersModel it edits in
+ * place. Nodes carry their layer class, tfjs-style config, inbound edges (so functional models
+ * with Add, Concatenate and several branches work) and weights in host memory. Shapes, params
+ * and MACs are inferred on the graph itself, so an edit that removes filters or replaces a layer
+ * by a chain is reflected at once. A tfjs LayersModel is only an import format
+ * (`fromModel`); the graph executes through `program.ts`.
  */
 import type * as tf from '@tensorflow/tfjs';
 import { ModelLoadError } from './errors.ts';
+import { isProducer, layerKind, SUPPORTED_LAYERS } from './layers.ts';
 
-/** Layer classes the engine understands (those of small CNNs and MLPs). */
-export const SUPPORTED_LAYERS = [
-  'InputLayer',
-  'Conv2D',
-  'DepthwiseConv2D',
-  'MaxPooling2D',
-  'AveragePooling2D',
-  'GlobalAveragePooling2D',
-  'GlobalMaxPooling2D',
-  'Flatten',
-  'Reshape',
-  'Dense',
-  'Dropout',
-  'BatchNormalization',
-  'Activation',
-  'ReLU',
-  'LeakyReLU',
-  'Softmax',
-  'ZeroPadding2D',
-] as const;
+export { SUPPORTED_LAYERS };
 
-/** Which weights of a layer a pruning mask applies to. */
-const PRUNABLE_WEIGHTS: Record<string, readonly string[]> = {
-  Conv2D: ['kernel'],
-  Dense: ['kernel'],
-  DepthwiseConv2D: ['depthwise_kernel'],
-};
+/** A layer's config as tfjs's getConfig() writes it (camelCase keys, JSON-safe values). */
+export type LayerConfig = Readonly<Record<string, unknown>>;
 
-export type WeightRole = 'kernel' | 'bias' | 'other';
+/** The short name of a weight inside its layer, as tfjs names variables. */
+export type WeightRole =
+  'kernel' | 'depthwise_kernel' | 'bias' | 'gamma' | 'beta' | 'moving_mean' | 'moving_variance';
 
 export interface WeightTensor {
   /** Full variable name, e.g. "conv1/kernel". */
   readonly name: string;
-  readonly layer: string;
   readonly role: WeightRole;
-  readonly shape: readonly number[];
+  shape: readonly number[];
   values: Float32Array;
-  /** 1 = kept, 0 = pruned. Present only on prunable kernels. */
+  /** Conv, depthwise and dense kernels: what pruning may zero and masks hold. */
+  readonly prunable: boolean;
+  /** Moving batch-norm statistics are updated by training, not by the optimizer. */
+  readonly trainable: boolean;
+  /** 1 = kept, 0 = pruned; absent when nothing is pruned. Fine-tuning keeps masked weights 0. */
   mask?: Uint8Array;
+  /** Width of relative indices when stored sparse; absent: the smallest blob decides. */
+  indexBits?: number;
+  /**
+   * A forward-pass transform applied to the weight while training and evaluating (e.g. a
+   * fake-quantizer), with its parameters; see train/constraints.ts.
+   */
+  transform?: WeightTransformRef;
 }
 
-export interface LayerNode {
+export interface WeightTransformRef {
+  readonly id: string;
+  readonly params: Readonly<Record<string, number>>;
+}
+
+export interface GraphNode {
   readonly name: string;
   readonly className: string;
+  config: LayerConfig;
+  /** Names of the nodes whose outputs this node reads, in order. */
+  inbound: readonly string[];
+  weights: WeightTensor[];
+  /** A forward-pass transform of this node's output (e.g. activation fake-quantization). */
+  outputTransform?: WeightTransformRef;
+}
+
+/** What the graph infers for one node: shapes, MACs and parameter counts. */
+export interface NodeInfo {
+  readonly node: GraphNode;
+  readonly inputShapes: readonly (readonly number[])[];
   /** Output shape without the batch dimension. */
   readonly outputShape: readonly number[];
   /** Multiply-accumulates for one input digit with all weights dense. */
   readonly macs: number;
-  /** Indices into LayerGraph.weights, in the layer's own order. */
-  readonly weightIndices: readonly number[];
+  readonly params: number;
 }
 
-function withoutBatch(shape: tf.Shape | tf.Shape[]): number[] {
-  // Single-output layers report one shape; the lab's models have no multi-output layers.
-  const single = (Array.isArray(shape[0]) ? shape[0] : shape) as tf.Shape;
-  return single.slice(1).map((d) => d ?? 0);
+export class GraphError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'GraphError';
+  }
 }
 
 const product = (dims: readonly number[]) => dims.reduce((a, b) => a * b, 1);
 
-function layerMacs(layer: tf.layers.Layer, weightShapes: readonly (readonly number[])[]): number {
-  const className = layer.getClassName();
-  const out = withoutBatch(layer.outputShape);
-  const kernel = weightShapes[0];
-  switch (className) {
-    case 'Conv2D': {
-      // kernel [kh, kw, inC, outC]: every output element takes kh*kw*inC products.
-      const [kh, kw, inC] = kernel;
-      return product(out) * kh * kw * inC;
-    }
-    case 'DepthwiseConv2D': {
-      const [kh, kw] = kernel;
-      return product(out) * kh * kw;
-    }
-    case 'Dense': {
-      const [inUnits] = kernel;
-      return product(out) * inUnits;
-    }
-    default:
-      return 0;
-  }
+function withoutBatch(shape: tf.Shape | tf.Shape[]): number[] {
+  const single = (Array.isArray(shape[0]) ? shape[0] : shape) as tf.Shape;
+  return single.slice(1).map((d) => d ?? 0);
+}
+
+const PRUNABLE_ROLES: readonly WeightRole[] = ['kernel', 'depthwise_kernel'];
+const ROLES: readonly string[] = [
+  'kernel',
+  'depthwise_kernel',
+  'bias',
+  'gamma',
+  'beta',
+  'moving_mean',
+  'moving_variance',
+];
+
+export function makeWeight(
+  layer: string,
+  role: WeightRole,
+  shape: readonly number[],
+  values: Float32Array,
+): WeightTensor {
+  return {
+    name: `${layer}/${role}`,
+    role,
+    shape: [...shape],
+    values,
+    prunable: PRUNABLE_ROLES.includes(role),
+    trainable: role !== 'moving_mean' && role !== 'moving_variance',
+  };
+}
+
+function cloneWeight(w: WeightTensor): WeightTensor {
+  return {
+    ...w,
+    shape: [...w.shape],
+    values: w.values.slice(),
+    mask: w.mask?.slice(),
+    transform: w.transform ? { id: w.transform.id, params: { ...w.transform.params } } : undefined,
+  };
 }
 
 export class LayerGraph {
-  private constructor(
-    readonly layers: readonly LayerNode[],
-    readonly weights: WeightTensor[],
-    readonly inputShape: readonly number[],
+  private infoCache: { key: string; info: Map<string, NodeInfo> } | null = null;
+
+  constructor(
+    /** In topological order; the first is the InputLayer. */
+    public nodes: GraphNode[],
+    /** The node whose output is the model's output. */
+    public output: string,
   ) {}
 
-  /** Reads a model's structure and weights; throws ModelLoadError for layers it cannot handle. */
+  /** Reads a tfjs model's structure and weights; throws ModelLoadError for what it cannot run. */
   static async fromModel(model: tf.LayersModel): Promise<LayerGraph> {
-    const weights: WeightTensor[] = [];
-    const layers: LayerNode[] = [];
+    if (model.inputs.length !== 1 || model.outputs.length !== 1) {
+      throw new ModelLoadError('the lab runs models with one input and one output');
+    }
+    const inputLayer = model.inputs[0].sourceLayer;
+    const nodes: GraphNode[] = [
+      {
+        name: inputLayer.name,
+        className: 'InputLayer',
+        config: { batchInputShape: [null, ...withoutBatch(model.inputs[0].shape)] },
+        inbound: [],
+        weights: [],
+      },
+    ];
     for (const layer of model.layers) {
       const className = layer.getClassName();
+      if (className === 'InputLayer') continue;
       if (!(SUPPORTED_LAYERS as readonly string[]).includes(className)) {
         throw new ModelLoadError(
           `layer "${layer.name}" has type ${className}, which the lab does not support yet (supported: ${SUPPORTED_LAYERS.join(', ')})`,
         );
       }
-      const indices: number[] = [];
+      if (layer.inboundNodes.length !== 1) {
+        throw new ModelLoadError(
+          `layer "${layer.name}" is used ${layer.inboundNodes.length} times; the lab runs layers that are called once`,
+        );
+      }
+      const weights: WeightTensor[] = [];
       for (const variable of layer.weights) {
         const shortName = variable.originalName.split('/').pop() ?? variable.originalName;
-        const prunable = PRUNABLE_WEIGHTS[className]?.includes(shortName) ?? false;
+        if (!ROLES.includes(shortName)) {
+          throw new ModelLoadError(
+            `layer "${layer.name}" has a weight "${shortName}" the lab does not know`,
+          );
+        }
         const values = new Float32Array(await variable.read().data());
-        indices.push(weights.length);
-        weights.push({
-          name: variable.originalName,
-          layer: layer.name,
-          role: prunable ? 'kernel' : shortName === 'bias' ? 'bias' : 'other',
-          shape: variable.shape.map((d) => d ?? 0),
-          values,
-          mask: prunable ? new Uint8Array(values.length).fill(1) : undefined,
-        });
+        weights.push(
+          makeWeight(
+            layer.name,
+            shortName as WeightRole,
+            variable.shape.map((d) => d ?? 0),
+            values,
+          ),
+        );
       }
-      layers.push({
+      const config = JSON.parse(JSON.stringify(layer.getConfig())) as Record<string, unknown>;
+      nodes.push({
         name: layer.name,
         className,
-        outputShape: withoutBatch(layer.outputShape),
-        macs: layerMacs(
-          layer,
-          indices.map((i) => weights[i].shape),
-        ),
-        weightIndices: indices,
+        config,
+        inbound: layer.inboundNodes[0].inboundLayers.map((l) => l.name),
+        weights,
       });
     }
-    return new LayerGraph(layers, weights, withoutBatch(model.inputs[0].shape));
+    const graph = new LayerGraph(nodes, model.outputs[0].sourceLayer.name);
+    try {
+      graph.info();
+    } catch (err) {
+      throw new ModelLoadError(err instanceof Error ? err.message : String(err));
+    }
+    return graph;
   }
 
+  /** A deep copy: editing or training the clone never touches this graph. */
   clone(): LayerGraph {
     return new LayerGraph(
-      this.layers,
-      this.weights.map((w) => ({ ...w, values: w.values.slice(), mask: w.mask?.slice() })),
-      this.inputShape,
+      this.nodes.map((n) => ({
+        ...n,
+        config: JSON.parse(JSON.stringify(n.config)) as LayerConfig,
+        inbound: [...n.inbound],
+        weights: n.weights.map(cloneWeight),
+        outputTransform: n.outputTransform
+          ? { id: n.outputTransform.id, params: { ...n.outputTransform.params } }
+          : undefined,
+      })),
+      this.output,
     );
   }
 
-  /** The kernels a pruning technique may zero, with their masks. */
+  get input(): GraphNode {
+    return this.nodes[0];
+  }
+
+  /** Input shape of one digit, without the batch dimension. */
+  get inputShape(): readonly number[] {
+    return (this.input.config.batchInputShape as (number | null)[]).slice(1) as number[];
+  }
+
+  node(name: string): GraphNode {
+    const node = this.nodes.find((n) => n.name === name);
+    if (!node) throw new GraphError(`the model has no layer "${name}"`);
+    return node;
+  }
+
+  hasNode(name: string): boolean {
+    return this.nodes.some((n) => n.name === name);
+  }
+
+  /** Nodes that read `name`'s output. */
+  consumers(name: string): GraphNode[] {
+    return this.nodes.filter((n) => n.inbound.includes(name));
+  }
+
+  /** Every weight tensor, in node order: what is stored and counted. */
+  get weights(): WeightTensor[] {
+    return this.nodes.flatMap((n) => n.weights);
+  }
+
+  /** The kernels a pruning technique may zero. */
   prunableWeights(): WeightTensor[] {
-    return this.weights.filter((w) => w.mask !== undefined);
+    return this.weights.filter((w) => w.prunable);
+  }
+
+  /** Conv and dense layers (those whose kernels pruning and per-layer controls act on). */
+  weightedLayers(): GraphNode[] {
+    return this.nodes.filter((n) => n.weights.some((w) => w.prunable));
+  }
+
+  /**
+   * Everything that decides how the graph computes, weights' values excluded: two graphs with
+   * the same key run the same program.
+   */
+  structureKey(): string {
+    return JSON.stringify([
+      this.output,
+      this.nodes.map((n) => [
+        n.name,
+        n.className,
+        n.config,
+        n.inbound,
+        n.weights.map((w) => [w.role, w.shape, w.transform ?? null]),
+        n.outputTransform ?? null,
+      ]),
+    ]);
+  }
+
+  /** Shapes, MACs and params of every node, inferred in topological order (memoized). */
+  info(): Map<string, NodeInfo> {
+    const key = this.structureKey();
+    if (this.infoCache?.key === key) return this.infoCache.info;
+    const info = new Map<string, NodeInfo>();
+    const seen = new Set<string>();
+    for (const node of this.nodes) {
+      if (seen.has(node.name)) throw new GraphError(`two layers are named "${node.name}"`);
+      seen.add(node.name);
+      const inputShapes = node.inbound.map((name) => {
+        const source = info.get(name);
+        if (!source) {
+          throw new GraphError(
+            `layer "${node.name}" reads "${name}", which does not come before it`,
+          );
+        }
+        return source.outputShape;
+      });
+      const kind = layerKind(node.className);
+      const outputShape = kind.outputShape(node, inputShapes);
+      info.set(node.name, {
+        node,
+        inputShapes,
+        outputShape,
+        macs: kind.macs?.(node, inputShapes, outputShape) ?? 0,
+        params: node.weights.reduce((sum, w) => sum + w.values.length, 0),
+      });
+    }
+    if (!info.has(this.output))
+      throw new GraphError(`the output layer "${this.output}" is missing`);
+    this.infoCache = { key, info };
+    return info;
+  }
+
+  outputShapeOf(name: string): readonly number[] {
+    const found = this.info().get(name);
+    if (!found) throw new GraphError(`the model has no layer "${name}"`);
+    return found.outputShape;
   }
 
   get params(): number {
@@ -160,24 +316,38 @@ export class LayerGraph {
   }
 
   get macs(): number {
-    return this.layers.reduce((sum, l) => sum + l.macs, 0);
+    let total = 0;
+    for (const i of this.info().values()) total += i.macs;
+    return total;
   }
 
   /** MACs left when products with zero weights are skipped (what a sparse kernel would do). */
   get sparseMacs(): number {
     let total = 0;
-    for (const layer of this.layers) {
-      const kernel = layer.weightIndices
-        .map((i) => this.weights[i])
-        .find((w) => w.role === 'kernel');
-      if (!kernel || layer.macs === 0) {
-        total += layer.macs;
+    for (const { node, macs } of this.info().values()) {
+      const kernel = node.weights.find((w) => w.prunable);
+      if (!kernel || macs === 0) {
+        total += macs;
         continue;
       }
       let nonzero = 0;
       for (const v of kernel.values) if (v !== 0) nonzero++;
-      total += (layer.macs * nonzero) / kernel.values.length;
+      total += (macs * nonzero) / kernel.values.length;
     }
     return Math.round(total);
   }
+
+  /** Output channels (filters or units) of every conv and dense layer, for reports. */
+  channelCounts(): Record<string, number> {
+    const counts: Record<string, number> = {};
+    for (const node of this.nodes) {
+      if (isProducer(node.className)) {
+        const shape = this.outputShapeOf(node.name);
+        counts[node.name] = shape[shape.length - 1];
+      }
+    }
+    return counts;
+  }
 }
+
+export { product };

@@ -3,19 +3,34 @@
  * ordered list of technique steps. Its canonical text is also the share URL's hash, so a link,
  * the store and `complab eval --recipe` all read and write one format:
  *
- *   v=1&model=lenet5&seed=1&steps=prune(fraction=0.9)
+ *   v=1&model=lenet5&seed=1&steps=prune-density(density=conv1:0.66|*:0.1);finetune(epochs=2,...)
  *
- * Steps are joined with ";" and a step's parameters with ",". Parameters left out take their
- * default; values are rounded to the parameter's step and printed in shortest form.
+ * Steps are joined with ";" and a step's parameters with ",". Parameter values are typed by the
+ * technique's declaration: numbers (rounded to the parameter's step), integers, `true`/`false`,
+ * choices (a word), and per-layer values (`layer:number` joined with "|", `*` for the rest).
+ * Parameters left out take their default. Every parser here is linear in its input and refuses
+ * over-long input before looking at it.
  */
-import { getTechnique, isIdentityStep } from '../techniques/registry.ts';
-import type { NumberParamSpec, TechniqueParams } from '../techniques/technique.ts';
+import { findTechnique, getTechnique, TECHNIQUES } from '../techniques/registry.ts';
+import type {
+  ParamSpec,
+  ParamValue,
+  PerLayerParamSpec,
+  PerLayerValue,
+  TechniqueParams,
+} from '../techniques/technique.ts';
 import { RecipeError } from './errors.ts';
 
 export const RECIPE_VERSION = 1;
 export const DEFAULT_MODEL = 'lenet5';
 export const DEFAULT_SEED = 1;
 export const MAX_SEED = 2 ** 31 - 1;
+export const MAX_STEPS = 32;
+/** The longest steps text, per-layer values of a deep model included. */
+export const MAX_STEPS_TEXT = 8192;
+const MAX_VALUE_TEXT = 4096;
+const MAX_NUMBER_TEXT = 40;
+const MAX_LAYER_NAME = 100;
 
 export interface RecipeStep {
   readonly technique: string;
@@ -31,44 +46,115 @@ export interface Recipe {
 
 export const DEFAULT_RECIPE: Recipe = { model: DEFAULT_MODEL, seed: DEFAULT_SEED, steps: [] };
 
+const decimalsOf = (step: number) => Math.max(0, Math.ceil(-Math.log10(step) - 1e-9));
+
 /** Rounds to the spec's step and clamps nothing: out-of-range values are errors, not surprises. */
-export function roundToStep(value: number, spec: NumberParamSpec): number {
-  const decimals = Math.max(0, Math.ceil(-Math.log10(spec.step) - 1e-9));
-  return Number((Math.round(value / spec.step) * spec.step).toFixed(decimals));
+export function roundToStep(value: number, spec: { readonly step: number }): number {
+  const rounded = Number(
+    (Math.round(value / spec.step) * spec.step).toFixed(decimalsOf(spec.step)),
+  );
+  return rounded === 0 ? 0 : rounded; // no -0 in canonical text
 }
 
-export function validateParam(spec: NumberParamSpec, value: number, techniqueId: string): number {
-  if (!Number.isFinite(value)) {
-    throw new RecipeError(`${techniqueId} ${spec.name} must be a number`);
+function checkRange(value: number, spec: { min: number; max: number }, what: string): void {
+  if (value < spec.min || value > spec.max) {
+    throw new RecipeError(`${what} must be between ${spec.min} and ${spec.max} (got ${value})`);
   }
-  const rounded = roundToStep(value, spec);
-  if (rounded < spec.min || rounded > spec.max) {
-    throw new RecipeError(
-      `${techniqueId} ${spec.name} must be between ${spec.min} and ${spec.max} (got ${value})`,
-    );
+}
+
+const LAYER_NAME = /^[A-Za-z0-9_.\-/]+$/;
+
+function validatePerLayer(spec: PerLayerParamSpec, value: unknown, what: string): PerLayerValue {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new RecipeError(`${what} must be per-layer values such as conv1:0.5|*:0.1`);
   }
-  return rounded;
+  const entries = Object.entries(value as Record<string, unknown>);
+  if (entries.length === 0) throw new RecipeError(`${what} needs at least one layer:value`);
+  const out: Record<string, number> = Object.create(null) as Record<string, number>;
+  // Canonical order: "*" first, then layer names in code-point order.
+  entries.sort(([a], [b]) => (a === '*' ? -1 : b === '*' ? 1 : a < b ? -1 : a > b ? 1 : 0));
+  for (const [layer, raw] of entries) {
+    if (layer !== '*' && (layer.length > MAX_LAYER_NAME || !LAYER_NAME.test(layer))) {
+      throw new RecipeError(`${what}: "${layer.slice(0, 30)}" is not a layer name`);
+    }
+    if (typeof raw !== 'number' || !Number.isFinite(raw)) {
+      throw new RecipeError(`${what} for ${layer} must be a number`);
+    }
+    const rounded = roundToStep(raw, spec);
+    checkRange(rounded, spec, `${what} for ${layer}`);
+    out[layer] = rounded;
+  }
+  return { ...out };
+}
+
+/** Checks one value against its declaration; returns it canonical (rounded, ordered). */
+export function validateParam(spec: ParamSpec, value: unknown, techniqueId: string): ParamValue {
+  const what = `${techniqueId} ${spec.name}`;
+  switch (spec.type) {
+    case 'number': {
+      if (typeof value !== 'number' || !Number.isFinite(value)) {
+        throw new RecipeError(`${what} must be a number`);
+      }
+      const rounded = roundToStep(value, spec);
+      checkRange(rounded, spec, what);
+      return rounded;
+    }
+    case 'integer':
+      if (typeof value !== 'number' || !Number.isInteger(value)) {
+        throw new RecipeError(`${what} must be a whole number`);
+      }
+      checkRange(value, spec, what);
+      return value === 0 ? 0 : value;
+    case 'boolean':
+      if (typeof value !== 'boolean') throw new RecipeError(`${what} must be true or false`);
+      return value;
+    case 'choice':
+      if (typeof value !== 'string' || !spec.options.some((o) => o.value === value)) {
+        throw new RecipeError(
+          `${what} must be one of ${spec.options.map((o) => o.value).join(', ')} (got "${String(value).slice(0, 20)}")`,
+        );
+      }
+      return value;
+    case 'perLayer':
+      return validatePerLayer(spec, value, what);
+  }
 }
 
 /** Checks a step against its technique: known name, known parameters, values in range. */
-export function normalizeStep(technique: string, params: Record<string, number>): RecipeStep {
+export function normalizeStep(
+  technique: string,
+  params: Readonly<Record<string, unknown>>,
+): RecipeStep {
   const t = getTechnique(technique);
   for (const name of Object.keys(params)) {
     if (!t.params.some((p) => p.name === name)) {
       throw new RecipeError(
-        `${technique} has no parameter "${name}" (it takes: ${t.params.map((p) => p.name).join(', ')})`,
+        `${technique} has no parameter "${name.slice(0, 30)}" (it takes: ${t.params.map((p) => p.name).join(', ') || 'nothing'})`,
       );
     }
   }
-  const normalized: TechniqueParams = {};
+  const normalized: Record<string, ParamValue> = {};
   for (const spec of t.params) {
-    normalized[spec.name] = validateParam(spec, params[spec.name] ?? spec.default, technique);
+    const given = Object.prototype.hasOwnProperty.call(params, spec.name)
+      ? params[spec.name]
+      : undefined;
+    normalized[spec.name] = validateParam(spec, given ?? spec.default, technique);
   }
   return { technique, params: normalized };
 }
 
+/** True when `step` is its technique's identity: applying it would change nothing. */
+export function isIdentityStep(step: RecipeStep): boolean {
+  const technique = findTechnique(step.technique);
+  const identity = technique?.identity;
+  if (!technique || !identity) return false;
+  return Object.entries(identity).every(
+    ([name, value]) => formatValue(step.params[name]) === formatValue(value),
+  );
+}
+
 export function validateSeed(seed: number): number {
-  if (!Number.isInteger(seed) || seed < 0 || seed > MAX_SEED) {
+  if (!Number.isInteger(seed) || seed < 0 || seed > MAX_SEED || Object.is(seed, -0)) {
     throw new RecipeError(`seed must be a whole number from 0 to ${MAX_SEED} (got ${seed})`);
   }
   return seed;
@@ -77,7 +163,7 @@ export function validateSeed(seed: number): number {
 const MODEL_PATTERN = /^[A-Za-z0-9_.\-/]+$/;
 
 export function validateModel(model: string): string {
-  if (!model || !MODEL_PATTERN.test(model) || model.length > 200) {
+  if (!model || model.length > 200 || !MODEL_PATTERN.test(model)) {
     throw new RecipeError(`"${model.slice(0, 40)}" is not a model name`);
   }
   return model;
@@ -85,6 +171,8 @@ export function validateModel(model: string): string {
 
 /** Validates a recipe and drops identity steps (pruning 0%), so equal experiments read alike. */
 export function normalizeRecipe(recipe: Recipe): Recipe {
+  if (recipe.steps.length > MAX_STEPS)
+    throw new RecipeError(`a recipe has at most ${MAX_STEPS} steps`);
   return {
     model: validateModel(recipe.model),
     seed: validateSeed(recipe.seed),
@@ -94,13 +182,18 @@ export function normalizeRecipe(recipe: Recipe): Recipe {
   };
 }
 
-function formatNumber(value: number): string {
+function formatValue(value: ParamValue | undefined): string {
+  if (typeof value === 'object') {
+    return Object.entries(value)
+      .map(([layer, v]) => `${layer}:${String(v)}`)
+      .join('|');
+  }
   return String(value);
 }
 
 export function formatStep(step: RecipeStep): string {
   const spec = getTechnique(step.technique).params;
-  const args = spec.map((p) => `${p.name}=${formatNumber(step.params[p.name] ?? p.default)}`);
+  const args = spec.map((p) => `${p.name}=${formatValue(step.params[p.name] ?? p.default)}`);
   return `${step.technique}(${args.join(',')})`;
 }
 
@@ -108,40 +201,94 @@ export function formatSteps(steps: readonly RecipeStep[]): string {
   return steps.map(formatStep).join(';');
 }
 
-const STEP_PATTERN = /^([a-z][a-z0-9-]*)(?:\((.*)\))?$/;
-const NUMBER_PATTERN = /^-?(?:\d+\.?\d*|\.\d+)(?:e-?\d+)?$/i;
+// One optional sign, digits with at most one point, an optional exponent: no two quantifiers
+// can share a character, so matching is linear (the old pattern backtracked quadratically).
+const NUMBER_PATTERN = /^[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?$/;
 
 export function parseNumber(text: string, what: string): number {
   const trimmed = text.trim();
-  if (!NUMBER_PATTERN.test(trimmed))
+  if (trimmed.length > MAX_NUMBER_TEXT || !NUMBER_PATTERN.test(trimmed)) {
     throw new RecipeError(`${what} must be a number (got "${trimmed.slice(0, 20)}")`);
+  }
   return Number(trimmed);
 }
 
-/** Parses "prune(fraction=0.9);prune(fraction=0.5)" into validated steps, identities dropped. */
+function parsePerLayer(text: string, what: string): Record<string, number> {
+  const out = Object.create(null) as Record<string, number>;
+  for (const entry of text.split('|')) {
+    const colon = entry.lastIndexOf(':');
+    if (colon <= 0) throw new RecipeError(`${what}: "${entry.slice(0, 30)}" should be layer:value`);
+    const layer = entry.slice(0, colon).trim();
+    if (layer in out) throw new RecipeError(`${what}: layer ${layer.slice(0, 30)} is given twice`);
+    out[layer] = parseNumber(entry.slice(colon + 1), `${what} for ${layer.slice(0, 30)}`);
+  }
+  return out;
+}
+
+/** Turns a value's text into the type its declaration asks for (validation comes after). */
+function parseValue(spec: ParamSpec | undefined, text: string, what: string): unknown {
+  const trimmed = text.trim();
+  if (trimmed.length > MAX_VALUE_TEXT) throw new RecipeError(`${what} is too long`);
+  switch (spec?.type) {
+    case 'boolean':
+      if (trimmed === 'true') return true;
+      if (trimmed === 'false') return false;
+      throw new RecipeError(`${what} must be true or false (got "${trimmed.slice(0, 20)}")`);
+    case 'choice':
+      return trimmed;
+    case 'perLayer':
+      return parsePerLayer(trimmed, what);
+    default:
+      return parseNumber(trimmed, what);
+  }
+}
+
+const TECHNIQUE_NAME = /^[a-z][a-z0-9-]*$/;
+
+/** Parses "prune(fraction=0.9);finetune(epochs=1)" into validated steps, identities dropped. */
 export function parseSteps(text: string): RecipeStep[] {
+  if (text.length > MAX_STEPS_TEXT) {
+    throw new RecipeError(`the steps are too long (at most ${MAX_STEPS_TEXT} characters)`);
+  }
   const trimmed = text.trim();
   if (trimmed === '') return [];
-  return trimmed
-    .split(';')
+  const parts = trimmed.split(';');
+  if (parts.length > MAX_STEPS) throw new RecipeError(`a recipe has at most ${MAX_STEPS} steps`);
+  return parts
     .map((raw, index) => {
       const stepText = raw.trim();
-      const match = STEP_PATTERN.exec(stepText);
-      if (!match)
+      const open = stepText.indexOf('(');
+      const name = open < 0 ? stepText : stepText.slice(0, open);
+      const shapeOk = open < 0 || stepText.endsWith(')');
+      if (!TECHNIQUE_NAME.test(name) || !shapeOk) {
         throw new RecipeError(
           `step ${index + 1} "${stepText.slice(0, 40)}" is not of the form name(param=value,...)`,
         );
-      const [, technique, argText = ''] = match;
-      const params: Record<string, number> = {};
-      for (const arg of argText.split(',').filter((a) => a.trim() !== '')) {
-        const eq = arg.indexOf('=');
-        if (eq < 0)
-          throw new RecipeError(`step ${index + 1}: "${arg.trim()}" should be name=value`);
-        const name = arg.slice(0, eq).trim();
-        if (name in params) throw new RecipeError(`step ${index + 1}: ${name} is given twice`);
-        params[name] = parseNumber(arg.slice(eq + 1), `${technique} ${name}`);
       }
-      return normalizeStep(technique, params);
+      const technique = getTechnique(name);
+      const argText = open < 0 ? '' : stepText.slice(open + 1, -1);
+      const params = new Map<string, unknown>();
+      if (argText.trim() !== '') {
+        for (const arg of argText.split(',')) {
+          const eq = arg.indexOf('=');
+          if (arg.trim() === '') throw new RecipeError(`step ${index + 1}: an empty parameter`);
+          if (eq < 0)
+            throw new RecipeError(
+              `step ${index + 1}: "${arg.trim().slice(0, 30)}" should be name=value`,
+            );
+          const param = arg.slice(0, eq).trim();
+          if (params.has(param))
+            throw new RecipeError(`step ${index + 1}: ${param.slice(0, 30)} is given twice`);
+          const spec = technique.params.find((p) => p.name === param);
+          params.set(param, parseValue(spec, arg.slice(eq + 1), `${name} ${param.slice(0, 30)}`));
+        }
+      }
+      return normalizeStep(name, Object.fromEntries(params));
     })
     .filter((s) => !isIdentityStep(s));
+}
+
+/** Techniques by id, for the CLI's help. */
+export function describeTechniques(): string {
+  return TECHNIQUES.map((t) => `  ${t.id.padEnd(18)} ${t.label}`).join('\n');
 }

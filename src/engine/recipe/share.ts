@@ -6,20 +6,32 @@
  */
 import { BACKENDS, type BackendChoice } from '../backend-names.ts';
 import { RecipeError } from './errors.ts';
+import { TECHNIQUES } from '../techniques/registry.ts';
 import {
   DEFAULT_RECIPE,
   RECIPE_VERSION,
   formatSteps,
-  parseNumber,
   parseSteps,
   validateModel,
   validateSeed,
   type Recipe,
 } from './recipe.ts';
 
-/** Controls a shared link may hide, e.g. `hide=backend,model` for a classroom exercise. */
-export const HIDEABLE_CONTROLS = ['model', 'backend', 'seed', 'prune', 'history'] as const;
-export type HideableControl = (typeof HIDEABLE_CONTROLS)[number];
+/** The page's own controls a shared link may hide; every technique adds its id. */
+export const PAGE_CONTROLS = ['model', 'backend', 'seed', 'steps', 'history'] as const;
+
+/**
+ * Controls a shared link may hide, e.g. `hide=backend,model` for a classroom exercise: the
+ * page's own, then one per technique (its controls in every step of that technique).
+ */
+export const HIDEABLE_CONTROLS: readonly string[] = [
+  ...PAGE_CONTROLS,
+  ...TECHNIQUES.map((t) => t.id),
+];
+export type HideableControl = string;
+
+/** The longest link state the lab reads; longer text is refused before it is parsed. */
+export const MAX_STATE_TEXT = 10_000;
 
 export interface UiState {
   readonly backend: BackendChoice;
@@ -44,8 +56,6 @@ interface UrlProperty<S extends 'recipe' | 'ui', K extends string, V> {
   readonly omitWhen?: (value: V) => boolean;
 }
 
-const MAX_STEPS = 32;
-
 const recipeProperties = [
   {
     name: 'model',
@@ -58,19 +68,21 @@ const recipeProperties = [
     name: 'seed',
     scope: 'recipe',
     key: 'seed',
-    parse: (text: string) => validateSeed(parseNumber(text, 'seed')),
+    parse: (text: string) => {
+      if (!/^\d{1,10}$/.test(text)) {
+        throw new RecipeError(
+          `seed must be a whole number from 0 to ${2 ** 31 - 1} (got "${text.slice(0, 20)}")`,
+        );
+      }
+      return validateSeed(Number(text));
+    },
     format: (value: number) => String(value),
   } satisfies UrlProperty<'recipe', 'seed', number>,
   {
     name: 'steps',
     scope: 'recipe',
     key: 'steps',
-    parse: (text: string) => {
-      const steps = parseSteps(text);
-      if (steps.length > MAX_STEPS)
-        throw new RecipeError(`a recipe has at most ${MAX_STEPS} steps`);
-      return steps;
-    },
+    parse: (text: string) => parseSteps(text),
     format: formatSteps,
   } satisfies UrlProperty<'recipe', 'steps', Recipe['steps']>,
 ] as const;
@@ -94,18 +106,18 @@ const uiProperties = [
     name: 'hide',
     scope: 'ui',
     key: 'hide',
-    parse: (text: string): HideableControl[] =>
-      text
-        .split(',')
-        .filter(Boolean)
-        .map((item) => {
-          if (!(HIDEABLE_CONTROLS as readonly string[]).includes(item)) {
-            throw new RecipeError(
-              `hide lists unknown control "${item.slice(0, 20)}" (known: ${HIDEABLE_CONTROLS.join(', ')})`,
-            );
-          }
-          return item as HideableControl;
-        }),
+    parse: (text: string): HideableControl[] => {
+      const items = text.split(',').filter(Boolean);
+      for (const [i, item] of items.entries()) {
+        if (!HIDEABLE_CONTROLS.includes(item)) {
+          throw new RecipeError(
+            `hide lists unknown control "${item.slice(0, 20)}" (known: ${HIDEABLE_CONTROLS.join(', ')})`,
+          );
+        }
+        if (items.indexOf(item) !== i) throw new RecipeError(`hide lists "${item}" twice`);
+      }
+      return items;
+    },
     format: (value: readonly HideableControl[]) => value.join(','),
     omitWhen: (value: readonly HideableControl[]) => value.length === 0,
   } satisfies UrlProperty<'ui', 'hide', readonly HideableControl[]>,
@@ -139,6 +151,9 @@ function decodeComponent(text: string): string {
  * a RecipeError with a message for the user. Missing properties take their defaults.
  */
 export function parseShareState(input: string): ShareState {
+  if (input.length > MAX_STATE_TEXT) {
+    throw new RecipeError(`the link is too long (at most ${MAX_STATE_TEXT} characters)`);
+  }
   const text = extractStateText(input);
   const values = new Map<string, string>();
   for (const pair of text.split('&').filter(Boolean)) {
@@ -199,7 +214,10 @@ const encodeValue = (value: string) =>
     .replace(/%2C/g, ',')
     .replace(/%3B/g, ';')
     .replace(/%3D/g, '=')
-    .replace(/%2F/g, '/');
+    .replace(/%2F/g, '/')
+    .replace(/%7C/g, '|')
+    .replace(/%3A/g, ':')
+    .replace(/%2A/g, '*');
 
 export function formatShareState(state: ShareState): string {
   const parts = [`v=${RECIPE_VERSION}`];

@@ -1,9 +1,26 @@
 import { RecipeError } from '../recipe/errors.ts';
+import { indexBits } from './encode/index-bits.ts';
+import { redense } from './prune/dsd.ts';
+import { iterativePrune } from './prune/iterative.ts';
+import { pruneDensity, pruneStd } from './prune/layerwise.ts';
 import { globalMagnitudePrune } from './prune/magnitude.ts';
-import type { Technique, TechniqueParams } from './technique.ts';
+import { pruneAuto } from './prune/sensitivity.ts';
+import { ssl } from './prune/ssl.ts';
+import type { Technique } from './technique.ts';
+import { fineTune } from './train/finetune.ts';
 
 /** Every technique the lab offers, by recipe name. New families register here. */
-export const TECHNIQUES: readonly Technique[] = [globalMagnitudePrune];
+export const TECHNIQUES: readonly Technique[] = [
+  globalMagnitudePrune,
+  pruneStd,
+  pruneDensity,
+  pruneAuto,
+  iterativePrune,
+  ssl,
+  redense,
+  fineTune,
+  indexBits,
+];
 
 const byId = new Map(TECHNIQUES.map((t) => [t.id, t]));
 
@@ -11,17 +28,11 @@ export function findTechnique(id: string): Technique | undefined {
   return byId.get(id);
 }
 
-/** True when `step` is a technique's identity: applying it would change no weight. */
-export function isIdentityStep(step: { technique: string; params: TechniqueParams }): boolean {
-  const identity = findTechnique(step.technique)?.identity;
-  return identity !== undefined && Object.entries(identity).every(([k, v]) => step.params[k] === v);
-}
-
 export function getTechnique(id: string): Technique {
   const technique = byId.get(id);
   if (!technique) {
     throw new RecipeError(
-      `unknown technique "${id}" (known: ${TECHNIQUES.map((t) => t.id).join(', ')})`,
+      `unknown technique "${id.slice(0, 30)}" (known: ${TECHNIQUES.map((t) => t.id).join(', ')})`,
     );
   }
   return technique;

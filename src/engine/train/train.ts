@@ -47,6 +47,8 @@ export interface TrainOptions {
   readonly signal?: AbortSignal;
   /** Evaluated after every epoch when given. */
   readonly validation?: DigitSplit;
+  /** Stops each epoch after this many batches (short fine-tuning in tests and previews). */
+  readonly maxBatchesPerEpoch?: number;
 }
 
 export interface EpochResult {
@@ -137,24 +139,45 @@ function setLearningRate(optimizer: tf.Optimizer, name: OptimizerName, learningR
 }
 
 /**
- * Trains `model` in place on `trainSplit` with softmax cross-entropy and returns per-epoch
- * statistics. The model must end in a softmax over the 10 digit classes.
+ * What the loop trains: variables, a forward pass that returns class probabilities (called
+ * inside the gradient tape), optional loss terms, and a hook after every optimizer update.
+ * A tfjs LayersModel (the baselines) and a LayerGraph (fine-tuning in recipes) both fit.
  */
-export async function trainModel(
-  model: tf.LayersModel,
+export interface TrainTarget {
+  /** One digit's input shape without the batch dimension, e.g. [784] or [28, 28, 1]. */
+  readonly inputShape: readonly number[];
+  readonly variables: tf.Variable[];
+  forward(x: tf.Tensor): tf.Tensor;
+  /** Regularization terms added to the loss (group lasso, ...), computed inside the tape. */
+  penalty?(): tf.Scalar | null;
+  /** Runs after every update: masks re-applied, moving statistics, zero-out. */
+  afterUpdate?(): void;
+  /** Accuracy on a split with the current weights (for `validation`). */
+  evaluate?(split: DigitSplit): Promise<number>;
+}
+
+/**
+ * Trains `target` on `trainSplit` with softmax cross-entropy (plus the target's penalty) and
+ * returns per-epoch statistics. The forward pass must end in a softmax over the 10 classes.
+ */
+export async function trainLoop(
+  target: TrainTarget,
   trainSplit: DigitSplit,
   options: TrainOptions,
 ): Promise<TrainResult> {
   const { epochs, batchSize, seed, augment, signal } = options;
   if (!(batchSize > 0) || !(epochs >= 0)) throw new Error('batchSize and epochs must be positive');
-  const inputShape = inputShapeOf(model);
-  const variables = model.trainableWeights.map((weight) => weight.read() as tf.Variable);
+  const { inputShape, variables } = target;
   const optimizerName = options.optimizer ?? 'adam';
   const optimizer = createOptimizer(optimizerName, options.learningRate);
   // One generator for shuffling and augmentation, consumed in a fixed order: reproducible.
   const rng = createRng(seed);
   const order = Uint32Array.from({ length: trainSplit.count }, (_, index) => index);
-  const batchesPerEpoch = Math.ceil(trainSplit.count / batchSize);
+  const batchesPerEpoch = Math.min(
+    Math.ceil(trainSplit.count / batchSize),
+    options.maxBatchesPerEpoch ?? Infinity,
+  );
+  const digitsPerEpoch = Math.min(trainSplit.count, batchesPerEpoch * batchSize);
   const startedAt = performance.now();
   const lastYield = { at: startedAt };
   const results: EpochResult[] = [];
@@ -177,8 +200,10 @@ export async function trainModel(
           const y = tf.tensor2d(labels, [count, NUM_CLASSES]);
           let probabilities: tf.Tensor | undefined;
           const { value, grads } = tf.variableGrads(() => {
-            probabilities = tf.keep(model.apply(x, { training: true }) as tf.Tensor);
-            return crossEntropyLoss(probabilities, y);
+            probabilities = tf.keep(target.forward(x));
+            const dataLoss = crossEntropyLoss(probabilities, y);
+            const penalty = target.penalty?.();
+            return penalty ? tf.add(dataLoss, penalty) : dataLoss;
           }, variables);
           optimizer.applyGradients(grads);
           const hits = tf.sum(
@@ -187,6 +212,7 @@ export async function trainModel(
           probabilities!.dispose();
           return [value, hits];
         });
+        target.afterUpdate?.();
         const [lossValue] = await loss.data();
         const [correctCount] = await correct.data();
         loss.dispose();
@@ -204,13 +230,14 @@ export async function trainModel(
         });
         await yieldIfDue(lastYield);
       }
-      const validationAccuracy = options.validation
-        ? (await evaluateAccuracy(model, options.validation, inputShape)).accuracy
-        : undefined;
+      const validationAccuracy =
+        options.validation && target.evaluate
+          ? await target.evaluate(options.validation)
+          : undefined;
       const result: EpochResult = {
         epoch,
-        loss: lossSum / trainSplit.count,
-        accuracy: correctSum / trainSplit.count,
+        loss: lossSum / digitsPerEpoch,
+        accuracy: correctSum / digitsPerEpoch,
         validationAccuracy,
         learningRate,
         elapsedMs: performance.now() - startedAt,
@@ -230,4 +257,29 @@ export async function trainModel(
     }
   }
   return { epochs: results, elapsedMs: performance.now() - startedAt };
+}
+
+/** Trains a tfjs LayersModel in place (how the shipped baselines are made). */
+export function trainModel(
+  model: tf.LayersModel,
+  trainSplit: DigitSplit,
+  options: TrainOptions,
+): Promise<TrainResult> {
+  const inputShape = inputShapeOf(model);
+  return trainLoop(
+    {
+      inputShape,
+      variables: model.trainableWeights.map((weight) => weight.read() as tf.Variable),
+      forward: (x) => model.apply(x, { training: true }) as tf.Tensor,
+      evaluate: async (split) =>
+        (await evaluateAccuracy(predictorOf(model), split, inputShape)).accuracy,
+    },
+    trainSplit,
+    options,
+  );
+}
+
+/** A LayersModel as the prediction function the evaluators take. */
+export function predictorOf(model: tf.LayersModel): (x: tf.Tensor) => tf.Tensor {
+  return (x) => model.predict(x) as tf.Tensor;
 }

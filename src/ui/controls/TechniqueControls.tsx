@@ -16,7 +16,7 @@ function formatParam(spec: NumberParamSpec, value: number): string {
 }
 
 function ParamSlider({ technique, spec }: { technique: Technique; spec: NumberParamSpec }) {
-  const value = useLab((s) => techniqueParamValue(s.recipe, technique.id, spec.name));
+  const value = useLab((s) => techniqueParamValue(s.recipe, technique.id, spec.name) as number);
   const dispatch = useDispatch();
   const id = `${technique.id}-${spec.name}`;
   const testId = technique.params.length === 1 ? `${technique.id}-slider` : `${id}-slider`;
@@ -52,7 +52,9 @@ function ParamSlider({ technique, spec }: { technique: Technique; spec: NumberPa
 /** One group per registered technique, its sliders drawn from the technique's ParamSpecs. */
 export function TechniqueControls() {
   const hidden = useLab((s) => s.ui.hide);
-  const visible = TECHNIQUES.filter((t) => !hidden.includes(t.id as HideableControl));
+  const visible = TECHNIQUES.filter(
+    (t) => t.id === 'prune' && !hidden.includes(t.id as HideableControl),
+  );
   if (visible.length === 0) return null;
   return (
     <>
@@ -64,9 +66,11 @@ export function TechniqueControls() {
         >
           <legend>{technique.label}</legend>
           <p className="hint">{technique.description}</p>
-          {technique.params.map((spec) => (
-            <ParamSlider key={spec.name} technique={technique} spec={spec} />
-          ))}
+          {technique.params.map((spec) =>
+            spec.type === 'number' ? (
+              <ParamSlider key={spec.name} technique={technique} spec={spec} />
+            ) : null,
+          )}
         </fieldset>
       ))}
     </>

@@ -5,7 +5,7 @@
  * batch-norm parameters are left alone.
  */
 import type { LayerGraph } from '../../model/graph.ts';
-import type { Technique, TechniqueParams } from '../technique.ts';
+import { numberParam, type Technique } from '../technique.ts';
 
 /** Prunes exactly round(fraction * N) kernel weights, ties broken by position. */
 export function pruneGlobalMagnitude(graph: LayerGraph, fraction: number): void {
@@ -13,6 +13,7 @@ export function pruneGlobalMagnitude(graph: LayerGraph, fraction: number): void 
   const total = kernels.reduce((sum, w) => sum + w.values.length, 0);
   const toPrune = Math.round(fraction * total);
   if (toPrune === 0) return;
+  for (const w of kernels) w.mask ??= new Uint8Array(w.values.length).fill(1);
 
   const magnitudes = new Float32Array(total);
   let offset = 0;
@@ -44,22 +45,24 @@ export function pruneGlobalMagnitude(graph: LayerGraph, fraction: number): void 
 export const globalMagnitudePrune: Technique = {
   id: 'prune',
   family: 'prune',
-  label: 'Magnitude pruning',
+  label: 'Magnitude pruning (global)',
   description:
     'Zeroes the given fraction of all conv and dense kernel weights, smallest magnitudes first, across the whole network (Han et al. 2015).',
   params: [
     {
+      type: 'number',
       name: 'fraction',
       label: 'Pruned weights',
       min: 0,
       max: 0.99,
       step: 0.01,
+      percent: true,
       default: 0.5,
       description: 'fraction of kernel weights set to zero, 0 to 0.99',
     },
   ],
   identity: { fraction: 0 },
-  apply(graph: LayerGraph, params: TechniqueParams) {
-    pruneGlobalMagnitude(graph, params.fraction);
+  apply(graph, params) {
+    pruneGlobalMagnitude(graph, numberParam(params, 'fraction'));
   },
 };

@@ -1,0 +1,102 @@
+/**
+ * Magnitude pruning layer by layer, the two ways Deep Compression's pruning is described:
+ * - prune-std: Han et al. 2015, section 4: a layer's threshold is a quality parameter times the
+ *   standard deviation of its weights, so every layer loses what falls within q standard
+ *   deviations of zero (the most sensitive layers get the smallest q);
+ * - prune-density: the layer keeps exactly the given fraction of its weights (the densities of
+ *   the paper's Tables 2 and 3: LeNet-5 conv1 66%, conv2 12%, fc1 8%, fc2 19%).
+ * Both only ever add to what earlier steps pruned.
+ */
+import type { LayerGraph } from '../../model/graph.ts';
+import { perLayerParam, type Technique } from '../technique.ts';
+import { density, perLayerValues, pruneAt, pruneToDensity } from './masks.ts';
+
+/** Prunes |w| <= q * std(kept weights of the layer), per layer. Returns each layer's density. */
+export function pruneByStd(graph: LayerGraph, quality: ReadonlyMap<string, number | undefined>) {
+  const densities: Record<string, number> = {};
+  for (const node of graph.weightedLayers()) {
+    const w = node.weights.find((x) => x.prunable)!;
+    const q = quality.get(node.name);
+    if (q !== undefined && q > 0) {
+      let n = 0;
+      let sum = 0;
+      let sumSquares = 0;
+      for (let i = 0; i < w.values.length; i++) {
+        if (w.mask && !w.mask[i]) continue;
+        n++;
+        sum += w.values[i];
+        sumSquares += w.values[i] * w.values[i];
+      }
+      const mean = n ? sum / n : 0;
+      const std = n ? Math.sqrt(Math.max(0, sumSquares / n - mean * mean)) : 0;
+      const threshold = q * std;
+      for (let i = 0; i < w.values.length; i++) {
+        if ((!w.mask || w.mask[i]) && Math.abs(w.values[i]) <= threshold) pruneAt(w, i);
+      }
+    }
+    densities[node.name] = density(w);
+  }
+  return densities;
+}
+
+export const pruneStd: Technique = {
+  id: 'prune-std',
+  family: 'prune',
+  label: 'Magnitude pruning (quality x std)',
+  description:
+    "Deep Compression's rule: each layer drops the weights whose magnitude is at most its quality parameter times the standard deviation of its weights (Han et al. 2015).",
+  params: [
+    {
+      type: 'perLayer',
+      name: 'quality',
+      label: 'Quality (x std)',
+      min: 0,
+      max: 5,
+      step: 0.01,
+      default: { '*': 1 },
+      description: 'per layer: the threshold in standard deviations of its weights (0 keeps all)',
+    },
+  ],
+  identity: { quality: { '*': 0 } },
+  apply(graph, params) {
+    const quality = perLayerValues(graph, perLayerParam(params, 'quality'), 'prune-std quality');
+    return { density: pruneByStd(graph, quality) };
+  },
+};
+
+export const pruneDensity: Technique = {
+  id: 'prune-density',
+  family: 'prune',
+  label: 'Magnitude pruning (per-layer density)',
+  description:
+    'Each conv and dense layer keeps exactly the given fraction of its weights, the largest magnitudes (Deep Compression, Tables 2 and 3).',
+  params: [
+    {
+      type: 'perLayer',
+      name: 'density',
+      label: 'Weights kept',
+      min: 0.001,
+      max: 1,
+      step: 0.001,
+      percent: true,
+      default: { '*': 0.1 },
+      description: 'per layer: the fraction of its weights kept, e.g. conv1:0.66|*:0.08',
+    },
+  ],
+  identity: { density: { '*': 1 } },
+  apply(graph, params) {
+    const targets = perLayerValues(
+      graph,
+      perLayerParam(params, 'density'),
+      'prune-density density',
+    );
+    const densities: Record<string, number> = {};
+    for (const node of graph.weightedLayers()) {
+      const w = node.weights.find((x) => x.prunable)!;
+      const target = targets.get(node.name);
+      if (target !== undefined) pruneToDensity(w, target);
+      densities[node.name] = density(w);
+    }
+    return { density: densities };
+  },
+};

@@ -1,0 +1,69 @@
+/**
+ * Helpers shared by the pruning techniques: masks that only ever lose entries (a weight pruned
+ * by an earlier step stays pruned), exact per-tensor counts with ties broken by position, and
+ * per-layer densities.
+ */
+import type { LayerGraph, WeightTensor } from '../../model/graph.ts';
+import { RecipeError } from '../../recipe/errors.ts';
+import type { PerLayerValue } from '../technique.ts';
+
+/** Zeroes and masks entry i of `w` (creating its mask on first use). */
+export function pruneAt(w: WeightTensor, i: number): void {
+  w.mask ??= new Uint8Array(w.values.length).fill(1);
+  w.mask[i] = 0;
+  w.values[i] = 0;
+}
+
+export function keptCount(w: WeightTensor): number {
+  if (!w.mask) return w.values.length;
+  let kept = 0;
+  for (const m of w.mask) kept += m;
+  return kept;
+}
+
+export const density = (w: WeightTensor) => keptCount(w) / w.values.length;
+
+/**
+ * Prunes `w` down to exactly round(keep * n) weights, smallest |w| first (already pruned weights
+ * count as the smallest), ties broken by position. Never revives a pruned weight.
+ */
+export function pruneToDensity(w: WeightTensor, keep: number): void {
+  const n = w.values.length;
+  const target = Math.round(keep * n);
+  const order = Array.from({ length: n }, (_, i) => i);
+  const magnitude = (i: number) => (w.mask && !w.mask[i] ? -1 : Math.abs(w.values[i]));
+  order.sort((a, b) => magnitude(a) - magnitude(b) || a - b);
+  for (let k = 0; k < n - target; k++) {
+    const i = order[k];
+    if (!w.mask || w.mask[i]) pruneAt(w, i);
+  }
+}
+
+/** The conv and dense kernels a per-layer parameter addresses, by layer name. */
+export function layerKernels(graph: LayerGraph): Map<string, WeightTensor> {
+  const kernels = new Map<string, WeightTensor>();
+  for (const node of graph.weightedLayers()) {
+    kernels.set(
+      node.name,
+      node.weights.find((w) => w.prunable)!,
+    );
+  }
+  return kernels;
+}
+
+/** Resolves a per-layer value for every conv/dense layer; a name the model lacks is an error. */
+export function perLayerValues(
+  graph: LayerGraph,
+  value: PerLayerValue,
+  what: string,
+): Map<string, number | undefined> {
+  const kernels = layerKernels(graph);
+  for (const layer of Object.keys(value)) {
+    if (layer !== '*' && !kernels.has(layer)) {
+      throw new RecipeError(
+        `${what}: the model has no conv or dense layer "${layer}" (its layers: ${[...kernels.keys()].join(', ')})`,
+      );
+    }
+  }
+  return new Map([...kernels.keys()].map((layer) => [layer, value[layer] ?? value['*']]));
+}

@@ -1,0 +1,183 @@
+/**
+ * Fine-tuning a LayerGraph under constraints, through the same seeded loop that trained the
+ * baselines. While it trains:
+ * - masks keep pruned weights at exactly zero: the forward pass multiplies by the mask (no
+ *   gradient reaches a pruned weight) and every update is followed by weight *= mask;
+ * - regularizers add their terms to the loss (group lasso here; force regularization later);
+ * - weight and activation transforms run in the forward pass with their straight-through
+ *   gradients (the quantization family's fake-quantizers);
+ * - batch-norm layers normalize with batch statistics and update their moving averages.
+ * The trained values, moving statistics included, are written back into the graph.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { DigitSplit } from '../data/digits.ts';
+import { evaluateAccuracy } from '../measure/accuracy.ts';
+import type { LayerGraph, WeightTensor } from '../model/graph.ts';
+import { createPredictor, effectiveWeights, programFor } from '../model/program.ts';
+import { createRng } from '../util/random.ts';
+import { trainLoop, type TrainOptions, type TrainResult } from './train.ts';
+
+/** A loss term on raw weights, by full weight name ("conv1/kernel"). Computed inside the tape. */
+export interface Regularizer {
+  readonly id: string;
+  penalty(weights: ReadonlyMap<string, tf.Variable>): tf.Scalar;
+}
+
+export const TRAINABLE_LAYERS = ['all', 'conv', 'dense'] as const;
+export type TrainableLayers = (typeof TRAINABLE_LAYERS)[number];
+
+export interface FineTuneOptions extends Omit<TrainOptions, 'validation'> {
+  /**
+   * Dropout rate on the inputs of hidden dense layers, scaled for each layer by the square root
+   * of the fraction of its weights kept (Han et al. 2015, section 3.2: D_r = D_o sqrt(C_r / C_o)).
+   */
+  readonly dropout?: number;
+  /** Which layers' weights update; the others stay fixed (Han et al. retrain conv and fc apart). */
+  readonly trainable?: TrainableLayers;
+  readonly regularizers?: readonly Regularizer[];
+  /** Runs after every update with the raw weights (e.g. SSL's zero-out of tiny weights). */
+  readonly afterUpdate?: (weights: ReadonlyMap<string, tf.Variable>) => void;
+  readonly validation?: DigitSplit;
+}
+
+const CONV_CLASSES = ['Conv2D', 'DepthwiseConv2D'];
+
+function keptFraction(w: WeightTensor | undefined): number {
+  if (!w?.mask) return 1;
+  let kept = 0;
+  for (const m of w.mask) kept += m;
+  return kept / w.mask.length;
+}
+
+/** Fine-tunes `graph` in place on `trainSplit`; returns the loop's per-epoch statistics. */
+export async function fineTuneGraph(
+  graph: LayerGraph,
+  trainSplit: DigitSplit,
+  options: FineTuneOptions,
+): Promise<TrainResult> {
+  const program = programFor(graph);
+  const trainable = options.trainable ?? 'all';
+  const updates = (className: string) =>
+    trainable === 'all' ||
+    (trainable === 'conv' ? CONV_CLASSES.includes(className) : className === 'Dense');
+
+  const variables = graph.nodes.map((node) =>
+    node.weights.map((w) =>
+      tf.tidy(() =>
+        tf.variable(
+          tf.tensor(w.values, w.shape as number[], 'float32'),
+          w.trainable && updates(node.className),
+          undefined,
+          'float32',
+        ),
+      ),
+    ),
+  );
+  const masks = graph.nodes.map((node) =>
+    node.weights.map((w) =>
+      w.mask ? tf.tensor(w.mask, w.shape as number[], 'float32') : undefined,
+    ),
+  );
+  const byName = new Map<string, tf.Variable>();
+  graph.nodes.forEach((node, i) =>
+    node.weights.forEach((w, j) => byName.set(w.name, variables[i][j])),
+  );
+
+  const inputDropout = new Map<string, number>();
+  const rate = options.dropout ?? 0;
+  if (rate > 0) {
+    for (const node of graph.nodes) {
+      if (node.className !== 'Dense' || node.inbound[0] === graph.input.name) continue;
+      inputDropout.set(
+        node.name,
+        rate * Math.sqrt(keptFraction(node.weights.find((w) => w.prunable))),
+      );
+    }
+  }
+  // Dropout masks draw from their own generator, so turning dropout on or off leaves the order
+  // of the digits (drawn from the loop's generator) unchanged.
+  const dropoutRng = createRng((options.seed ^ 0x5bd1e995) >>> 0);
+  const batchStats = new Map<string, { mean: tf.Tensor; variance: tf.Tensor }>();
+  const context = {
+    training: true,
+    nextSeed: () => Math.floor(dropoutRng() * 2 ** 31),
+    inputDropout,
+    batchStats,
+  };
+
+  const updateMovingStatistics = () => {
+    for (const [name, stats] of batchStats) {
+      const index = graph.nodes.findIndex((n) => n.name === name);
+      const node = graph.nodes[index];
+      const momentum = Number(node.config.momentum ?? 0.99);
+      for (const [role, value] of [
+        ['moving_mean', stats.mean],
+        ['moving_variance', stats.variance],
+      ] as const) {
+        const variable = variables[index][node.weights.findIndex((w) => w.role === role)];
+        // tfjs-layers' update: moving -= (moving - batch) * (1 - momentum).
+        tf.tidy(() =>
+          variable.assign(tf.sub(variable, tf.mul(tf.sub(variable, value), 1 - momentum))),
+        );
+      }
+      tf.dispose([stats.mean, stats.variance]);
+    }
+    batchStats.clear();
+  };
+
+  try {
+    return await trainLoop(
+      {
+        inputShape: graph.inputShape,
+        variables: variables.flat().filter((v) => v.trainable),
+        forward: (x) => program.forward(x, effectiveWeights(graph, variables, masks), context),
+        penalty: () => {
+          const terms = (options.regularizers ?? []).map((r) => r.penalty(byName));
+          return terms.length ? (tf.addN(terms) as tf.Scalar) : null;
+        },
+        afterUpdate: () => {
+          updateMovingStatistics();
+          masks.forEach((row, i) =>
+            row.forEach((mask, j) => {
+              if (mask) tf.tidy(() => variables[i][j].assign(tf.mul(variables[i][j], mask)));
+            }),
+          );
+          options.afterUpdate?.(byName);
+        },
+        evaluate: async (split) => {
+          await readBack(graph, variables);
+          const predictor = createPredictor(graph);
+          try {
+            return (await evaluateAccuracy(predictor.predict, split, graph.inputShape)).accuracy;
+          } finally {
+            predictor.dispose();
+          }
+        },
+      },
+      trainSplit,
+      options,
+    );
+  } finally {
+    tf.dispose([...batchStats.values()].flatMap((s) => [s.mean, s.variance]));
+    try {
+      await readBack(graph, variables);
+    } finally {
+      tf.dispose(variables.flat());
+      tf.dispose(masks.flat().filter((m): m is tf.Tensor => m !== undefined));
+    }
+  }
+}
+
+/** Copies trained values into the graph; pruned positions are written as exact (+)zeros. */
+async function readBack(
+  graph: LayerGraph,
+  variables: readonly (readonly tf.Variable[])[],
+): Promise<void> {
+  for (const [i, node] of graph.nodes.entries()) {
+    for (const [j, w] of node.weights.entries()) {
+      const values = new Float32Array(await variables[i][j].data());
+      if (w.mask) for (let k = 0; k < values.length; k++) if (!w.mask[k]) values[k] = 0;
+      w.values = values;
+    }
+  }
+}
