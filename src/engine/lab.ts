@@ -32,7 +32,9 @@ import { createPredictor } from './model/program.ts';
 import { deserializeGraph, serializeGraph } from './model/serialize.ts';
 import { RecipeError } from './recipe/errors.ts';
 import { formatRecipe } from './recipe/share.ts';
-import { normalizeRecipe, type Recipe } from './recipe/recipe.ts';
+import { normalizeRecipe, type Recipe, type RecipeStep } from './recipe/recipe.ts';
+import { maskPicture, type MaskPicture } from './measure/pictures.ts';
+import { getPreset, type PresetModel } from './techniques/presets.ts';
 import { getTechnique } from './techniques/registry.ts';
 import type {
   StepProgress,
@@ -279,6 +281,25 @@ export class Lab {
   /** The base model's graph (as loaded, before any step). */
   async baseGraph(model: string): Promise<LayerGraph> {
     return (await this.base(model)).graph;
+  }
+
+  /** A model's conv and dense layers, for presets and per-layer controls. */
+  async presetModel(model: string): Promise<PresetModel> {
+    const graph = await this.baseGraph(model);
+    return {
+      id: model,
+      layers: graph.weightedLayers().map((n) => ({ name: n.name, className: n.className })),
+    };
+  }
+
+  /** The steps a preset expands to for a model. */
+  async expandPreset(model: string, preset: string): Promise<RecipeStep[]> {
+    return getPreset(preset).expand(await this.presetModel(model));
+  }
+
+  /** The pruning mask of one layer after a recipe, as a picture. */
+  async maskPicture(recipe: Recipe, layer: string): Promise<MaskPicture> {
+    return maskPicture(await this.graphOf(recipe), layer);
   }
 
   private enqueue<T>(task: () => Promise<T>): Promise<T> {

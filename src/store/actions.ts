@@ -13,7 +13,7 @@ import {
   type Recipe,
 } from '../engine/recipe/recipe.ts';
 import type { HideableControl, ShareState } from '../engine/recipe/share.ts';
-import { getTechnique } from '../engine/techniques/registry.ts';
+import { techniqueSpecOf } from '../engine/recipe/recipe.ts';
 import type { ParamValue } from '../engine/techniques/technique.ts';
 import type { LabErrorData } from '../worker/protocol.ts';
 import { MAX_RUNS, type LabState, type RunRecord } from './state.ts';
@@ -28,7 +28,7 @@ export function techniqueParamValue(
 ): ParamValue {
   const step = recipe.steps.find((s) => s.technique === techniqueId);
   if (step && param in step.params) return step.params[param];
-  const technique = getTechnique(techniqueId);
+  const technique = techniqueSpecOf(techniqueId);
   const spec = technique.params.find((p) => p.name === param);
   return technique.identity?.[param] ?? spec?.default ?? 0;
 }
@@ -40,7 +40,7 @@ export function setTechniqueParam(
   param: string,
   value: number,
 ): Patch {
-  const technique = getTechnique(techniqueId);
+  const technique = techniqueSpecOf(techniqueId);
   const spec = technique.params.find((p) => p.name === param);
   if (spec?.type !== 'number') return {};
   const clamped = Math.min(spec.max, Math.max(spec.min, roundToStep(value, spec)));

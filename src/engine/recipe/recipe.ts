@@ -11,13 +11,14 @@
  * Parameters left out take their default. Every parser here is linear in its input and refuses
  * over-long input before looking at it.
  */
-import { findTechnique, getTechnique, TECHNIQUES } from '../techniques/registry.ts';
+import { findTechniqueSpec, TECHNIQUE_SPECS } from '../techniques/catalog.ts';
 import type {
   ParamSpec,
   ParamValue,
   PerLayerParamSpec,
   PerLayerValue,
   TechniqueParams,
+  TechniqueSpec,
 } from '../techniques/technique.ts';
 import { RecipeError } from './errors.ts';
 
@@ -45,6 +46,17 @@ export interface Recipe {
 }
 
 export const DEFAULT_RECIPE: Recipe = { model: DEFAULT_MODEL, seed: DEFAULT_SEED, steps: [] };
+
+/** A technique's declaration, or a RecipeError naming the known ones. */
+export function techniqueSpecOf(id: string): TechniqueSpec {
+  const spec = findTechniqueSpec(id);
+  if (!spec) {
+    throw new RecipeError(
+      `unknown technique "${id.slice(0, 30)}" (known: ${TECHNIQUE_SPECS.map((t) => t.id).join(', ')})`,
+    );
+  }
+  return spec;
+}
 
 const decimalsOf = (step: number) => Math.max(0, Math.ceil(-Math.log10(step) - 1e-9));
 
@@ -125,7 +137,7 @@ export function normalizeStep(
   technique: string,
   params: Readonly<Record<string, unknown>>,
 ): RecipeStep {
-  const t = getTechnique(technique);
+  const t = techniqueSpecOf(technique);
   for (const name of Object.keys(params)) {
     if (!t.params.some((p) => p.name === name)) {
       throw new RecipeError(
@@ -145,7 +157,7 @@ export function normalizeStep(
 
 /** True when `step` is its technique's identity: applying it would change nothing. */
 export function isIdentityStep(step: RecipeStep): boolean {
-  const technique = findTechnique(step.technique);
+  const technique = findTechniqueSpec(step.technique);
   const identity = technique?.identity;
   if (!technique || !identity) return false;
   return Object.entries(identity).every(
@@ -192,7 +204,7 @@ function formatValue(value: ParamValue | undefined): string {
 }
 
 export function formatStep(step: RecipeStep): string {
-  const spec = getTechnique(step.technique).params;
+  const spec = techniqueSpecOf(step.technique).params;
   const args = spec.map((p) => `${p.name}=${formatValue(step.params[p.name] ?? p.default)}`);
   return `${step.technique}(${args.join(',')})`;
 }
@@ -265,7 +277,7 @@ export function parseSteps(text: string): RecipeStep[] {
           `step ${index + 1} "${stepText.slice(0, 40)}" is not of the form name(param=value,...)`,
         );
       }
-      const technique = getTechnique(name);
+      const technique = techniqueSpecOf(name);
       const argText = open < 0 ? '' : stepText.slice(open + 1, -1);
       const params = new Map<string, unknown>();
       if (argText.trim() !== '') {
@@ -290,5 +302,5 @@ export function parseSteps(text: string): RecipeStep[] {
 
 /** Techniques by id, for the CLI's help. */
 export function describeTechniques(): string {
-  return TECHNIQUES.map((t) => `  ${t.id.padEnd(18)} ${t.label}`).join('\n');
+  return TECHNIQUE_SPECS.map((t) => `  ${t.id.padEnd(18)} ${t.label}`).join('\n');
 }

@@ -6,7 +6,7 @@
  */
 import { BACKENDS, type BackendChoice } from '../backend-names.ts';
 import { RecipeError } from './errors.ts';
-import { TECHNIQUES } from '../techniques/registry.ts';
+import { TECHNIQUE_SPECS } from '../techniques/catalog.ts';
 import {
   DEFAULT_RECIPE,
   RECIPE_VERSION,
@@ -26,7 +26,7 @@ export const PAGE_CONTROLS = ['model', 'backend', 'seed', 'steps', 'history'] as
  */
 export const HIDEABLE_CONTROLS: readonly string[] = [
   ...PAGE_CONTROLS,
-  ...TECHNIQUES.map((t) => t.id),
+  ...TECHNIQUE_SPECS.map((t) => t.id),
 ];
 export type HideableControl = string;
 

@@ -1,4 +1,10 @@
+/**
+ * The engine's side of the catalog: each declared technique with the code that applies it.
+ * Imports tfjs through the implementations, so only the engine (worker, Node) loads it; the page
+ * reads catalog.ts.
+ */
 import { RecipeError } from '../recipe/errors.ts';
+import { TECHNIQUE_SPECS } from './catalog.ts';
 import { indexBits } from './encode/index-bits.ts';
 import { redense } from './prune/dsd.ts';
 import { iterativePrune } from './prune/iterative.ts';
@@ -9,7 +15,7 @@ import { ssl } from './prune/ssl.ts';
 import type { Technique } from './technique.ts';
 import { fineTune } from './train/finetune.ts';
 
-/** Every technique the lab offers, by recipe name. New families register here. */
+/** Every technique the lab runs, by recipe name, in catalog order. */
 export const TECHNIQUES: readonly Technique[] = [
   globalMagnitudePrune,
   pruneStd,
@@ -23,9 +29,8 @@ export const TECHNIQUES: readonly Technique[] = [
 ];
 
 const byId = new Map(TECHNIQUES.map((t) => [t.id, t]));
-
-export function findTechnique(id: string): Technique | undefined {
-  return byId.get(id);
+if (TECHNIQUES.length !== TECHNIQUE_SPECS.length || TECHNIQUE_SPECS.some((s) => !byId.has(s.id))) {
+  throw new Error('the technique registry and catalog disagree');
 }
 
 export function getTechnique(id: string): Technique {

@@ -111,10 +111,10 @@ export interface TechniqueContext {
 export type StepReport = Readonly<Record<string, unknown>>;
 
 /**
- * Every compression technique sits behind this interface: pruning, quantization and
- * decomposition families add entries to the registry and nothing else changes.
+ * A technique's declaration (catalog.ts): what the page, the link codec and the CLI need to
+ * know of it, as plain data.
  */
-export interface Technique {
+export interface TechniqueSpec {
   /** Stable name used in recipes and URLs, e.g. "prune". */
   readonly id: string;
   readonly family: TechniqueFamily;
@@ -128,6 +128,14 @@ export interface Technique {
   readonly identity?: TechniqueParams;
   /** Whether the step fine-tunes (the page shows progress and a time estimate). */
   readonly trains?: boolean;
+}
+
+/**
+ * Every compression technique sits behind this interface: its declaration plus the code that
+ * applies it. Pruning, quantization and decomposition families add a catalog entry and a
+ * registry entry and nothing else changes.
+ */
+export interface Technique extends TechniqueSpec {
   /** Transforms `graph` in place. Params are already validated; per-layer names are checked. */
   apply(
     graph: LayerGraph,

@@ -15,6 +15,7 @@ import { evaluateAccuracy } from '../measure/accuracy.ts';
 import type { LayerGraph, WeightTensor } from '../model/graph.ts';
 import { createPredictor, effectiveWeights, programFor } from '../model/program.ts';
 import { createRng } from '../util/random.ts';
+import type { TrainableLayers } from './options.ts';
 import { trainLoop, type TrainOptions, type TrainResult } from './train.ts';
 
 /** A loss term on raw weights, by full weight name ("conv1/kernel"). Computed inside the tape. */
@@ -23,8 +24,7 @@ export interface Regularizer {
   penalty(weights: ReadonlyMap<string, tf.Variable>): tf.Scalar;
 }
 
-export const TRAINABLE_LAYERS = ['all', 'conv', 'dense'] as const;
-export type TrainableLayers = (typeof TRAINABLE_LAYERS)[number];
+export { TRAINABLE_LAYERS, type TrainableLayers } from './options.ts';
 
 export interface FineTuneOptions extends Omit<TrainOptions, 'validation'> {
   /**

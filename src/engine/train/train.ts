@@ -12,8 +12,9 @@ import { randomShift, writeShiftedDigit } from './augment.ts';
 import { throwIfCancelled } from '../cancel.ts';
 import { evaluateAccuracy } from '../measure/accuracy.ts';
 
-export const OPTIMIZERS = ['sgd', 'momentum', 'adam'] as const;
-export type OptimizerName = (typeof OPTIMIZERS)[number];
+import type { OptimizerName } from './options.ts';
+
+export { OPTIMIZERS, type OptimizerName } from './options.ts';
 
 export interface AugmentOptions {
   /** Largest shift in pixels, applied independently in x and y. */

@@ -1,6 +1,9 @@
 import type { HideableControl } from '../../engine/recipe/share.ts';
-import type { NumberParamSpec, Technique } from '../../engine/techniques/technique.ts';
-import { TECHNIQUES } from '../../engine/techniques/registry.ts';
+import type {
+  NumberParamSpec,
+  TechniqueSpec as Technique,
+} from '../../engine/techniques/technique.ts';
+import { TECHNIQUE_SPECS as TECHNIQUES } from '../../engine/techniques/catalog.ts';
 import { setTechniqueParam, techniqueParamValue } from '../../store/actions.ts';
 import { useDispatch, useLab } from '../store-context.tsx';
 

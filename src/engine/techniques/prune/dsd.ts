@@ -3,15 +3,11 @@
  * masks are dropped and the pruned weights restart at zero, free to learn again. A DSD recipe is
  * prune -> fine-tune (sparse) -> redense -> fine-tune at a lower learning rate (dense).
  */
+import { techniqueSpec } from '../catalog.ts';
 import type { Technique } from '../technique.ts';
 
 export const redense: Technique = {
-  id: 'redense',
-  family: 'prune',
-  label: 'Re-dense (DSD)',
-  description:
-    'Releases every pruned weight: masks are dropped and the weights restart at zero, so the next fine-tuning step retrains the dense network (Han et al. 2017).',
-  params: [],
+  ...techniqueSpec('redense'),
   apply(graph) {
     let released = 0;
     for (const w of graph.prunableWeights()) {

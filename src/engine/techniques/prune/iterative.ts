@@ -5,41 +5,13 @@
  * Round r of R keeps d^(r/R) of a layer whose target density is d, so every round removes the
  * same share of what is left.
  */
+import { techniqueSpec } from '../catalog.ts';
 import { numberParam, perLayerParam, type Technique } from '../technique.ts';
-import { trainingParams, trainRequest } from '../train/training-params.ts';
+import { trainRequest } from '../train/training-params.ts';
 import { density, perLayerValues, pruneToDensity } from './masks.ts';
 
 export const iterativePrune: Technique = {
-  id: 'iterative-prune',
-  family: 'prune',
-  label: 'Iterative prune and retrain',
-  description:
-    'Rounds of magnitude pruning towards per-layer target densities, each followed by retraining with the masks held (Han et al. 2015).',
-  params: [
-    {
-      type: 'perLayer',
-      name: 'density',
-      label: 'Target weights kept',
-      min: 0.001,
-      max: 1,
-      step: 0.001,
-      percent: true,
-      default: { '*': 0.1 },
-      description: 'per layer: the fraction of its weights kept after the last round',
-    },
-    {
-      type: 'integer',
-      name: 'rounds',
-      label: 'Rounds',
-      min: 1,
-      max: 10,
-      default: 3,
-      description: 'prune-and-retrain rounds',
-    },
-    ...trainingParams({ epochs: 2, lr: 0.0001 }),
-  ],
-  identity: { density: { '*': 1 } },
-  trains: true,
+  ...techniqueSpec('iterative-prune'),
   async apply(graph, params, context) {
     const targets = perLayerValues(
       graph,

@@ -8,6 +8,7 @@
  * Both only ever add to what earlier steps pruned.
  */
 import type { LayerGraph } from '../../model/graph.ts';
+import { techniqueSpec } from '../catalog.ts';
 import { perLayerParam, type Technique } from '../technique.ts';
 import { density, perLayerValues, pruneAt, pruneToDensity } from './masks.ts';
 
@@ -40,24 +41,7 @@ export function pruneByStd(graph: LayerGraph, quality: ReadonlyMap<string, numbe
 }
 
 export const pruneStd: Technique = {
-  id: 'prune-std',
-  family: 'prune',
-  label: 'Magnitude pruning (quality x std)',
-  description:
-    "Deep Compression's rule: each layer drops the weights whose magnitude is at most its quality parameter times the standard deviation of its weights (Han et al. 2015).",
-  params: [
-    {
-      type: 'perLayer',
-      name: 'quality',
-      label: 'Quality (x std)',
-      min: 0,
-      max: 5,
-      step: 0.01,
-      default: { '*': 1 },
-      description: 'per layer: the threshold in standard deviations of its weights (0 keeps all)',
-    },
-  ],
-  identity: { quality: { '*': 0 } },
+  ...techniqueSpec('prune-std'),
   apply(graph, params) {
     const quality = perLayerValues(graph, perLayerParam(params, 'quality'), 'prune-std quality');
     return { density: pruneByStd(graph, quality) };
@@ -65,25 +49,7 @@ export const pruneStd: Technique = {
 };
 
 export const pruneDensity: Technique = {
-  id: 'prune-density',
-  family: 'prune',
-  label: 'Magnitude pruning (per-layer density)',
-  description:
-    'Each conv and dense layer keeps exactly the given fraction of its weights, the largest magnitudes (Deep Compression, Tables 2 and 3).',
-  params: [
-    {
-      type: 'perLayer',
-      name: 'density',
-      label: 'Weights kept',
-      min: 0.001,
-      max: 1,
-      step: 0.001,
-      percent: true,
-      default: { '*': 0.1 },
-      description: 'per layer: the fraction of its weights kept, e.g. conv1:0.66|*:0.08',
-    },
-  ],
-  identity: { density: { '*': 1 } },
+  ...techniqueSpec('prune-density'),
   apply(graph, params) {
     const targets = perLayerValues(
       graph,

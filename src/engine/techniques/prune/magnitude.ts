@@ -5,6 +5,7 @@
  * batch-norm parameters are left alone.
  */
 import type { LayerGraph } from '../../model/graph.ts';
+import { techniqueSpec } from '../catalog.ts';
 import { numberParam, type Technique } from '../technique.ts';
 
 /** Prunes exactly round(fraction * N) kernel weights, ties broken by position. */
@@ -43,25 +44,7 @@ export function pruneGlobalMagnitude(graph: LayerGraph, fraction: number): void 
 }
 
 export const globalMagnitudePrune: Technique = {
-  id: 'prune',
-  family: 'prune',
-  label: 'Magnitude pruning (global)',
-  description:
-    'Zeroes the given fraction of all conv and dense kernel weights, smallest magnitudes first, across the whole network (Han et al. 2015).',
-  params: [
-    {
-      type: 'number',
-      name: 'fraction',
-      label: 'Pruned weights',
-      min: 0,
-      max: 0.99,
-      step: 0.01,
-      percent: true,
-      default: 0.5,
-      description: 'fraction of kernel weights set to zero, 0 to 0.99',
-    },
-  ],
-  identity: { fraction: 0 },
+  ...techniqueSpec('prune'),
   apply(graph, params) {
     pruneGlobalMagnitude(graph, numberParam(params, 'fraction'));
   },

@@ -5,6 +5,7 @@
  * to give every layer the lowest density whose accuracy drop stays within a target, then prunes.
  */
 import type { LayerGraph } from '../../model/graph.ts';
+import { techniqueSpec } from '../catalog.ts';
 import { throwIfCancelled } from '../../cancel.ts';
 import { numberParam, type Technique, type TechniqueContext } from '../technique.ts';
 import { density, layerKernels, pruneToDensity } from './masks.ts';
@@ -73,23 +74,7 @@ export function densitiesForDrop(
 }
 
 export const pruneAuto: Technique = {
-  id: 'prune-auto',
-  family: 'prune',
-  label: 'Pruning by sensitivity',
-  description:
-    'Measures each layer’s accuracy-vs-density curve (one layer pruned at a time, on 2,000 training digits held apart from the test set) and prunes every layer to the lowest density within the accepted drop.',
-  params: [
-    {
-      type: 'number',
-      name: 'drop',
-      label: 'Accepted drop per layer',
-      min: 0,
-      max: 20,
-      step: 0.05,
-      default: 0.5,
-      description: 'accuracy points each layer may cost on its own (one-shot, before retraining)',
-    },
-  ],
+  ...techniqueSpec('prune-auto'),
   apply: async (graph, params, context: TechniqueContext) => {
     const result = await sensitivityCurves(graph, (g) => context.validationAccuracy(g), {
       signal: context.signal,

@@ -10,6 +10,7 @@
  * zeroed the matching input channel (or, through a Flatten, every feature it makes).
  */
 import * as tf from '@tensorflow/tfjs';
+import { techniqueSpec } from '../catalog.ts';
 import { removeChannels, type ChannelRemoval, channelTies } from '../../model/edit.ts';
 import type { GraphNode, LayerGraph, WeightTensor } from '../../model/graph.ts';
 import { layerKind } from '../../model/layers.ts';
@@ -21,7 +22,7 @@ import {
   type GroupLassoTerm,
 } from '../../train/group-lasso.ts';
 import { numberParam, type Technique } from '../technique.ts';
-import { trainingParams, trainRequest } from '../train/training-params.ts';
+import { trainRequest } from '../train/training-params.ts';
 
 /** Group L2 norms of a host kernel (HWIO conv or [in, out] dense). */
 export function hostGroupNorms(w: WeightTensor, kind: GroupKind): Float64Array {
@@ -104,65 +105,7 @@ function unusedChannels(
 }
 
 export const ssl: Technique = {
-  id: 'ssl',
-  family: 'prune',
-  label: 'Structured sparsity (SSL)',
-  description:
-    'Fine-tunes with group lasso on whole filters, input channels and filter shapes (Wen et al. 2016), then removes the groups that reached zero: a smaller dense network with a lower measured latency.',
-  params: [
-    {
-      type: 'number',
-      name: 'filters',
-      label: 'Filter lasso',
-      min: 0,
-      max: 0.1,
-      step: 0.0001,
-      default: 0.005,
-      description: 'group lasso weight on whole conv filters (breadth_decay in the authors’ code)',
-    },
-    {
-      type: 'number',
-      name: 'channels',
-      label: 'Channel lasso',
-      min: 0,
-      max: 0.1,
-      step: 0.0001,
-      default: 0.005,
-      description: 'group lasso weight on the input channels of conv layers',
-    },
-    {
-      type: 'number',
-      name: 'shapes',
-      label: 'Shape lasso',
-      min: 0,
-      max: 0.1,
-      step: 0.0001,
-      default: 0,
-      description: 'group lasso weight on filter shapes, (kh, kw, c) fibres across filters',
-    },
-    {
-      type: 'number',
-      name: 'neurons',
-      label: 'Neuron lasso',
-      min: 0,
-      max: 0.1,
-      step: 0.0001,
-      default: 0,
-      description: 'group lasso weight on hidden dense units (rows and columns)',
-    },
-    {
-      type: 'number',
-      name: 'threshold',
-      label: 'Removal threshold',
-      min: 0,
-      max: 0.5,
-      step: 0.001,
-      default: 0.02,
-      description: 'a group below this fraction of its layer’s largest group norm is removed',
-    },
-    ...trainingParams({ epochs: 4, lr: 0.001 }, 1),
-  ],
-  trains: true,
+  ...techniqueSpec('ssl'),
   async apply(graph, params, context) {
     const lambdas = {
       filters: numberParam(params, 'filters'),

@@ -3,17 +3,11 @@
  * constraints held (pruned weights stay zero, transforms stay in the forward pass).
  */
 import type { Technique } from '../technique.ts';
-import { trainingParams, trainRequest } from './training-params.ts';
+import { techniqueSpec } from '../catalog.ts';
+import { trainRequest } from './training-params.ts';
 
 export const fineTune: Technique = {
-  id: 'finetune',
-  family: 'train',
-  label: 'Fine-tune',
-  description:
-    'Retrains on the 8,000 training digits with every constraint of the steps before it held: pruned weights stay at zero, removed filters stay removed.',
-  params: trainingParams({ epochs: 2, lr: 0.0001 }),
-  identity: { epochs: 0 },
-  trains: true,
+  ...techniqueSpec('finetune'),
   async apply(graph, params, context) {
     const result = await context.train(graph, trainRequest(params));
     return { training: result.epochs };

@@ -2,8 +2,12 @@
  * The fine-tuning controls every training technique shares (finetune, iterative pruning, SSL,
  * DSD), declared once so they read and validate alike everywhere.
  */
-import { OPTIMIZERS, type OptimizerName } from '../../train/train.ts';
-import { TRAINABLE_LAYERS, type TrainableLayers } from '../../train/finetune.ts';
+import {
+  OPTIMIZERS,
+  TRAINABLE_LAYERS,
+  type OptimizerName,
+  type TrainableLayers,
+} from '../../train/options.ts';
 import {
   booleanParam,
   choiceParam,

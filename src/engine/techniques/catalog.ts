@@ -1,0 +1,244 @@
+/**
+ * What the lab offers, as plain data: every technique's name, family, description and
+ * declared parameters, with no tfjs in sight. The recipe codec, the share link's table, the
+ * page's controls and the CLI's help read this catalog; the engine's registry
+ * (registry.ts) pairs each entry with the code that applies it.
+ */
+import { trainingParams } from './train/training-params.ts';
+import type { TechniqueSpec } from './technique.ts';
+
+export const TECHNIQUE_SPECS: readonly TechniqueSpec[] = [
+  {
+    id: 'prune',
+    family: 'prune',
+    label: 'Magnitude pruning (global)',
+    description:
+      'Zeroes the given fraction of all conv and dense kernel weights, smallest magnitudes first, across the whole network (Han et al. 2015).',
+    params: [
+      {
+        type: 'number',
+        name: 'fraction',
+        label: 'Pruned weights',
+        min: 0,
+        max: 0.99,
+        step: 0.01,
+        percent: true,
+        default: 0.5,
+        description: 'fraction of kernel weights set to zero, 0 to 0.99',
+      },
+    ],
+    identity: { fraction: 0 },
+  },
+  {
+    id: 'prune-std',
+    family: 'prune',
+    label: 'Magnitude pruning (quality x std)',
+    description:
+      "Deep Compression's rule: each layer drops the weights whose magnitude is at most its quality parameter times the standard deviation of its weights (Han et al. 2015).",
+    params: [
+      {
+        type: 'perLayer',
+        name: 'quality',
+        label: 'Quality (x std)',
+        min: 0,
+        max: 5,
+        step: 0.01,
+        default: { '*': 1 },
+        description: 'per layer: the threshold in standard deviations of its weights (0 keeps all)',
+      },
+    ],
+    identity: { quality: { '*': 0 } },
+  },
+  {
+    id: 'prune-density',
+    family: 'prune',
+    label: 'Magnitude pruning (per-layer density)',
+    description:
+      'Each conv and dense layer keeps exactly the given fraction of its weights, the largest magnitudes (Deep Compression, Tables 2 and 3).',
+    params: [
+      {
+        type: 'perLayer',
+        name: 'density',
+        label: 'Weights kept',
+        min: 0.001,
+        max: 1,
+        step: 0.001,
+        percent: true,
+        default: { '*': 0.1 },
+        description: 'per layer: the fraction of its weights kept, e.g. conv1:0.66|*:0.08',
+      },
+    ],
+    identity: { density: { '*': 1 } },
+  },
+  {
+    id: 'prune-auto',
+    family: 'prune',
+    label: 'Pruning by sensitivity',
+    description:
+      'Measures each layer’s accuracy-vs-density curve (one layer pruned at a time, on 2,000 training digits held apart from the test set) and prunes every layer to the lowest density within the accepted drop.',
+    params: [
+      {
+        type: 'number',
+        name: 'drop',
+        label: 'Accepted drop per layer',
+        min: 0,
+        max: 20,
+        step: 0.05,
+        default: 0.5,
+        description: 'accuracy points each layer may cost on its own (one-shot, before retraining)',
+      },
+    ],
+  },
+  {
+    id: 'iterative-prune',
+    family: 'prune',
+    label: 'Iterative prune and retrain',
+    description:
+      'Rounds of magnitude pruning towards per-layer target densities, each followed by retraining with the masks held (Han et al. 2015).',
+    params: [
+      {
+        type: 'perLayer',
+        name: 'density',
+        label: 'Target weights kept',
+        min: 0.001,
+        max: 1,
+        step: 0.001,
+        percent: true,
+        default: { '*': 0.1 },
+        description: 'per layer: the fraction of its weights kept after the last round',
+      },
+      {
+        type: 'integer',
+        name: 'rounds',
+        label: 'Rounds',
+        min: 1,
+        max: 10,
+        default: 3,
+        description: 'prune-and-retrain rounds',
+      },
+      ...trainingParams({ epochs: 2, lr: 0.0001 }),
+    ],
+    identity: { density: { '*': 1 } },
+    trains: true,
+  },
+  {
+    id: 'ssl',
+    family: 'prune',
+    label: 'Structured sparsity (SSL)',
+    description:
+      'Fine-tunes with group lasso on whole filters, input channels and filter shapes (Wen et al. 2016), then removes the groups that reached zero: a smaller dense network with a lower measured latency.',
+    params: [
+      {
+        type: 'number',
+        name: 'filters',
+        label: 'Filter lasso',
+        min: 0,
+        max: 0.1,
+        step: 0.0001,
+        default: 0.005,
+        description:
+          'group lasso weight on whole conv filters (breadth_decay in the authors’ code)',
+      },
+      {
+        type: 'number',
+        name: 'channels',
+        label: 'Channel lasso',
+        min: 0,
+        max: 0.1,
+        step: 0.0001,
+        default: 0.005,
+        description: 'group lasso weight on the input channels of conv layers',
+      },
+      {
+        type: 'number',
+        name: 'shapes',
+        label: 'Shape lasso',
+        min: 0,
+        max: 0.1,
+        step: 0.0001,
+        default: 0,
+        description: 'group lasso weight on filter shapes, (kh, kw, c) fibres across filters',
+      },
+      {
+        type: 'number',
+        name: 'neurons',
+        label: 'Neuron lasso',
+        min: 0,
+        max: 0.1,
+        step: 0.0001,
+        default: 0,
+        description: 'group lasso weight on hidden dense units (rows and columns)',
+      },
+      {
+        type: 'number',
+        name: 'threshold',
+        label: 'Removal threshold',
+        min: 0,
+        max: 0.5,
+        step: 0.001,
+        default: 0.02,
+        description: 'a group below this fraction of its layer’s largest group norm is removed',
+      },
+      ...trainingParams({ epochs: 4, lr: 0.001 }, 1),
+    ],
+    trains: true,
+  },
+  {
+    id: 'redense',
+    family: 'prune',
+    label: 'Re-dense (DSD)',
+    description:
+      'Releases every pruned weight: masks are dropped and the weights restart at zero, so the next fine-tuning step retrains the dense network (Han et al. 2017).',
+    params: [],
+  },
+  {
+    id: 'finetune',
+    family: 'train',
+    label: 'Fine-tune',
+    description:
+      'Retrains on the 8,000 training digits with every constraint of the steps before it held: pruned weights stay at zero, removed filters stay removed.',
+    params: trainingParams({ epochs: 2, lr: 0.0001 }),
+    identity: { epochs: 0 },
+    trains: true,
+  },
+  {
+    id: 'index-bits',
+    family: 'encode',
+    label: 'Sparse index bits',
+    description:
+      'Fixes the width of the relative indices of sparse layers, as Deep Compression does (8 bits for conv, 5 for dense); without it the lab picks the smallest width per layer.',
+    params: [
+      {
+        type: 'integer',
+        name: 'conv',
+        label: 'Conv index bits',
+        min: 1,
+        max: 16,
+        default: 8,
+        description: 'bits per relative index in conv layers',
+      },
+      {
+        type: 'integer',
+        name: 'dense',
+        label: 'Dense index bits',
+        min: 1,
+        max: 16,
+        default: 5,
+        description: 'bits per relative index in dense layers',
+      },
+    ],
+  },
+];
+
+const byId = new Map(TECHNIQUE_SPECS.map((t) => [t.id, t]));
+
+export function findTechniqueSpec(id: string): TechniqueSpec | undefined {
+  return byId.get(id);
+}
+
+/** A declaration by id; only for ids the catalog holds (the registry checks names first). */
+export function techniqueSpec(id: string): TechniqueSpec {
+  const spec = byId.get(id);
+  if (!spec) throw new Error(`no technique "${id}" in the catalog`);
+  return spec;
+}

@@ -1,0 +1,114 @@
+/**
+ * Named recipes from the papers, expanded for a given model: the page's preset menu and
+ * `complab eval --preset <name>` both print and run the steps they expand to. Per-layer
+ * settings follow the paper where it gives them for that model (Deep Compression's LeNet
+ * tables) and a stated rule otherwise.
+ */
+import type { RecipeStep } from '../recipe/recipe.ts';
+import { normalizeStep } from '../recipe/recipe.ts';
+import { RecipeError } from '../recipe/errors.ts';
+
+/** What a preset needs to know of a model: its conv and dense layers, in order. */
+export interface PresetModel {
+  readonly id: string;
+  readonly layers: readonly { readonly name: string; readonly className: string }[];
+}
+
+export interface Preset {
+  readonly id: string;
+  readonly label: string;
+  readonly description: string;
+  /** The paper the preset reproduces. */
+  readonly paper: string;
+  expand(model: PresetModel): RecipeStep[];
+}
+
+/** Deep Compression's densities (Han et al. 2016, Tables 2 and 3: weights kept per layer). */
+export const DEEP_COMPRESSION_DENSITY: Readonly<Record<string, Readonly<Record<string, number>>>> =
+  {
+    lenet300: { fc1: 0.08, fc2: 0.09, fc3: 0.26 },
+    lenet5: { conv1: 0.66, conv2: 0.12, fc1: 0.08, fc2: 0.19 },
+  };
+
+/** Per-layer text for a model: the paper's densities, else the first conv keeps more. */
+function deepCompressionDensity(model: PresetModel): Record<string, number> {
+  const known = DEEP_COMPRESSION_DENSITY[model.id];
+  if (known && model.layers.every((l) => l.name in known)) return { ...known };
+  const density: Record<string, number> = { '*': 0.08 };
+  const firstConv = model.layers.find((l) => l.className === 'Conv2D');
+  if (firstConv) density[firstConv.name] = 0.66;
+  return density;
+}
+
+const isConv = (model: PresetModel) => model.layers.some((l) => l.className === 'Conv2D');
+
+export const PRESETS: readonly Preset[] = [
+  {
+    id: 'deep-compression-pruning',
+    label: 'Deep Compression: pruning',
+    paper: 'Han, Mao, Dally, ICLR 2016 (pruning: Han et al., NIPS 2015)',
+    description:
+      "Iterative magnitude pruning to the paper's per-layer densities with retraining, then relative indices of 8 bits (conv) and 5 bits (dense).",
+    expand: (model) => {
+      const conv = isConv(model);
+      return [
+        normalizeStep('iterative-prune', {
+          density: deepCompressionDensity(model),
+          rounds: conv ? 3 : 4,
+          epochs: conv ? 3 : 6,
+          lr: 0.0005,
+          decay: 0.8,
+        }),
+        normalizeStep('finetune', { epochs: conv ? 4 : 8, lr: 0.0002, decay: 0.8 }),
+        normalizeStep('index-bits', { conv: 8, dense: 5 }),
+      ];
+    },
+  },
+  {
+    id: 'ssl',
+    label: 'Structured sparsity (SSL)',
+    paper: 'Wen, Wu, Wang, Chen, Li, NIPS 2016',
+    description:
+      'Group lasso on filters and channels while fine-tuning, zero groups removed from the network, then fine-tuning of the smaller dense model.',
+    expand: (model) => {
+      if (!isConv(model)) {
+        return [
+          normalizeStep('ssl', { filters: 0, channels: 0, neurons: 0.002, epochs: 6, lr: 0.001 }),
+          normalizeStep('finetune', { epochs: 4, lr: 0.0003, decay: 0.8 }),
+        ];
+      }
+      return [
+        normalizeStep('ssl', { filters: 0.004, channels: 0.004, epochs: 6, lr: 0.001 }),
+        normalizeStep('finetune', { epochs: 4, lr: 0.0003, decay: 0.8 }),
+      ];
+    },
+  },
+  {
+    id: 'dsd',
+    label: 'Dense-sparse-dense (DSD)',
+    paper: 'Han, Pool, Narang, et al., ICLR 2017',
+    description:
+      'Prune 30% of every layer but the first conv and retrain sparse, then release the pruned weights at zero and retrain dense at a tenth of the learning rate.',
+    expand: (model) => {
+      const density: Record<string, number> = { '*': 0.7 };
+      const firstConv = model.layers.find((l) => l.className === 'Conv2D');
+      if (firstConv) density[firstConv.name] = 1;
+      return [
+        normalizeStep('prune-density', { density }),
+        normalizeStep('finetune', { epochs: 4, lr: 0.0003, decay: 0.8 }),
+        normalizeStep('redense', {}),
+        normalizeStep('finetune', { epochs: 4, lr: 0.00003, decay: 0.8 }),
+      ];
+    },
+  },
+];
+
+export function getPreset(id: string): Preset {
+  const preset = PRESETS.find((p) => p.id === id);
+  if (!preset) {
+    throw new RecipeError(
+      `unknown preset "${id.slice(0, 40)}" (known: ${PRESETS.map((p) => p.id).join(', ')})`,
+    );
+  }
+  return preset;
+}
