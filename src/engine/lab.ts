@@ -35,6 +35,7 @@ import { formatRecipe } from './recipe/share.ts';
 import { normalizeRecipe, type Recipe, type RecipeStep } from './recipe/recipe.ts';
 import { maskPicture, type MaskPicture } from './measure/pictures.ts';
 import { getPreset, type PresetModel } from './techniques/presets.ts';
+import { sensitivityCurves, type SensitivityResult } from './techniques/prune/sensitivity.ts';
 import { getTechnique } from './techniques/registry.ts';
 import type {
   StepProgress,
@@ -295,6 +296,42 @@ export class Lab {
   /** The steps a preset expands to for a model. */
   async expandPreset(model: string, preset: string): Promise<RecipeStep[]> {
     return getPreset(preset).expand(await this.presetModel(model));
+  }
+
+  /**
+   * Sensitivity curves of the network a recipe leaves: each conv/dense layer pruned alone to a
+   * range of densities, accuracy on the test digits or on the check digits.
+   */
+  async sensitivity(
+    recipe: Recipe,
+    options: RunOptions & { digits?: 'test' | 'check'; densities?: readonly number[] } = {},
+  ): Promise<SensitivityResult & { digits: 'test' | 'check' }> {
+    const graph = await this.graphOf(recipe, options);
+    const digits = options.digits ?? 'test';
+    return this.enqueue(async () => {
+      const split = digits === 'test' ? await this.test() : await this.checkDigits();
+      const result = await sensitivityCurves(
+        graph,
+        async (g) => {
+          const predictor = createPredictor(g);
+          try {
+            return (
+              await evaluateAccuracy(predictor.predict, split, g.inputShape, {
+                signal: options.signal,
+              })
+            ).accuracy;
+          } finally {
+            predictor.dispose();
+          }
+        },
+        {
+          densities: options.densities,
+          signal: options.signal,
+          onProgress: (fraction) => options.onProgress?.({ stage: 'evaluating', fraction }),
+        },
+      );
+      return { ...result, digits };
+    });
   }
 
   /** The pruning mask of one layer after a recipe, as a picture. */
