@@ -94,14 +94,9 @@ describe('fine-tuning a graph', () => {
     }
     expect(compared).toBe(model.weights.length);
     // The moving statistics really moved (momentum 0.99 over three batches).
-    const bn = graph.node('res_a_bn').weights.find((w) => w.role === 'moving_mean')!;
-    expect(
-      bn.values.some(
-        (v, i) => v !== graph.clone().node('res_a_bn').weights[2].values[i] || v !== 0,
-      ),
-    ).toBe(true);
+    const mean = graph.node('res_a_bn').weights.find((w) => w.role === 'moving_mean')!;
+    expect(mean.values.every((v, i) => v !== initialMean[i])).toBe(true);
     model.dispose();
-    await useNodeBackend('wasm');
   });
 
   it('passes gradients straight through a rounding transform (and not without it)', async () => {
