@@ -427,6 +427,8 @@ async function reproduceCommand(args: string[]): Promise<number> {
     const progress = progressPrinter(process.stderr, quiet);
     const result = await lab.run(recipe, { onProgress: progress.onProgress });
     progress.done();
+    // Latency of both networks measured in alternation, so the speedup compares like with like.
+    const latency = await lab.compareLatency(recipe);
     const { density, layers } = kernelDensity(result);
     const channels = result.steps.map((s) => s.report?.channelsAfter).find(Boolean);
     const ours = {
@@ -445,9 +447,9 @@ async function reproduceCommand(args: string[]): Promise<number> {
       nonzeroParams: result.nonzeroParams,
       macs: result.macs,
       baselineMacs: result.baselineMacs,
-      latencyMs: result.latencyMs,
-      baselineLatencyMs: result.baselineLatencyMs,
-      speedup: result.baselineLatencyMs / result.latencyMs,
+      latencyMs: latency.latencyMs,
+      baselineLatencyMs: latency.baselineLatencyMs,
+      speedup: latency.speedup,
       elapsedMs: result.elapsedMs,
       recipe: result.recipeText,
       shareUrl: linkFor(result.recipe),

@@ -17,7 +17,7 @@ import { RunCancelledError, throwIfCancelled } from './cancel.ts';
 import { loadDigitSplit, PIXELS, type DigitSplit } from './data/digits.ts';
 import { encodeWeights, type WeightLayout } from './encode/weights-blob.ts';
 import { evaluateAccuracy } from './measure/accuracy.ts';
-import { LATENCY_BATCH, measureLatency } from './measure/latency.ts';
+import { LATENCY_BATCH, measureLatency, median } from './measure/latency.ts';
 import {
   SHIPPED_MODELS,
   isShippedModel,
@@ -331,6 +331,45 @@ export class Lab {
         },
       );
       return { ...result, digits };
+    });
+  }
+
+  /**
+   * Latency of the base model and of the network a recipe leaves, measured in alternation on
+   * the active backend so both see the same machine state: a fair speedup.
+   */
+  async compareLatency(
+    recipe: Recipe,
+    options: RunOptions & { rounds?: number } = {},
+  ): Promise<{ latencyMs: number; baselineLatencyMs: number; speedup: number }> {
+    const normalized = normalizeRecipe(recipe);
+    const graph = await this.graphOf(normalized, options);
+    const base = await this.baseGraph(normalized.model);
+    return this.enqueue(async () => {
+      const test = await this.test();
+      const [compressed, original] = [createPredictor(graph), createPredictor(base)];
+      try {
+        const ours: number[] = [];
+        const theirs: number[] = [];
+        for (let r = 0; r < (options.rounds ?? 5); r++) {
+          theirs.push(
+            await measureLatency(original.predict, test, base.inputShape, {
+              signal: options.signal,
+            }),
+          );
+          ours.push(
+            await measureLatency(compressed.predict, test, graph.inputShape, {
+              signal: options.signal,
+            }),
+          );
+        }
+        const latencyMs = median(ours);
+        const baselineLatencyMs = median(theirs);
+        return { latencyMs, baselineLatencyMs, speedup: baselineLatencyMs / latencyMs };
+      } finally {
+        compressed.dispose();
+        original.dispose();
+      }
     });
   }
 
