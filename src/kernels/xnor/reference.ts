@@ -36,6 +36,8 @@ export function xnorConv2dReference(
   weights: Float32Array,
   alpha: Float32Array,
   bias?: Float32Array,
+  /** false: the integer dot products alone (no alpha, K or bias). */
+  scale = true,
 ): Float32Array {
   const a = new Float32Array(g.n * g.h * g.w);
   for (let p = 0; p < a.length; p++) a[p] = absMean(x, p * g.c, g.c);
@@ -62,7 +64,9 @@ export function xnorConv2dReference(
         const k = f(kSum / (g.kh * g.kw));
         const row = ((b * g.oh + oy) * g.ow + ox) * g.k;
         for (let oc = 0; oc < g.k; oc++) {
-          out[row + oc] = f(f(f(dots[oc] * alpha[oc]) * k) + (bias ? bias[oc] : 0));
+          out[row + oc] = scale
+            ? f(f(f(dots[oc] * alpha[oc]) * k) + (bias ? bias[oc] : 0))
+            : dots[oc];
         }
       }
     }

@@ -1,0 +1,94 @@
+/** Helpers for the kernel tests: seeded random tensors, comparisons, tfjs references on cpu. */
+import * as tf from '@tensorflow/tfjs';
+import { expect } from 'vitest';
+
+/** mulberry32: a small seeded generator, uniform in [0, 1). */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Uniform in [-1, 1); with `density` < 1, that fraction nonzero (the rest exactly 0). */
+export function randomValues(length: number, seed: number, density = 1): Float32Array {
+  const rng = seededRandom(seed);
+  const out = new Float32Array(length);
+  for (let i = 0; i < length; i++) {
+    const v = rng() * 2 - 1;
+    out[i] = density >= 1 || rng() < density ? v : 0;
+  }
+  return out;
+}
+
+/** Largest |a - e| over the largest |e| (at least 1): the "relative error" of a whole output. */
+export function relativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
+  expect(actual.length).toBe(expected.length);
+  let scale = 1;
+  for (let i = 0; i < expected.length; i++) scale = Math.max(scale, Math.abs(expected[i]));
+  let worst = 0;
+  for (let i = 0; i < expected.length; i++) {
+    const d = Math.abs(actual[i] - expected[i]);
+    worst = Math.max(worst, Number.isNaN(d) ? Infinity : d);
+  }
+  return worst / scale;
+}
+
+/** Number of positions where the values differ (=== compare, so -0 equals 0). */
+export function mismatches(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
+  expect(actual.length).toBe(expected.length);
+  let count = 0;
+  for (let i = 0; i < expected.length; i++) if (actual[i] !== expected[i]) count++;
+  return count;
+}
+
+/** Runs `body` on tfjs's cpu backend, then goes back to the backend that was active. */
+export async function onCpu<T>(body: () => T): Promise<T> {
+  const previous = tf.getBackend();
+  await tf.setBackend('cpu');
+  try {
+    return body();
+  } finally {
+    await tf.setBackend(previous);
+  }
+}
+
+export interface ConvCase {
+  n: number;
+  h: number;
+  w: number;
+  c: number;
+  k: number;
+  kh: number;
+  kw: number;
+  strides: [number, number];
+  padding: 'same' | 'valid';
+  dilation?: [number, number];
+}
+
+/** tf.conv2d + bias on the cpu backend: the independent reference for float kernels. */
+export function cpuConv2d(
+  x: Float32Array,
+  c: ConvCase,
+  weights: Float32Array,
+  bias?: Float32Array,
+): Promise<Float32Array> {
+  return onCpu(() =>
+    tf.tidy(() => {
+      let y: tf.Tensor = tf.conv2d(
+        tf.tensor4d(x, [c.n, c.h, c.w, c.c]),
+        tf.tensor4d(weights, [c.kh, c.kw, c.c, c.k]),
+        c.strides,
+        c.padding,
+        'NHWC',
+        c.dilation ?? [1, 1],
+      );
+      if (bias) y = tf.add(y, tf.tensor1d(bias));
+      return y.dataSync() as Float32Array;
+    }),
+  );
+}
