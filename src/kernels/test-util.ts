@@ -1,18 +1,9 @@
 /** Helpers for the kernel tests: seeded random tensors, comparisons, tfjs references on cpu. */
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'vitest';
+import { seededRandom } from './random.ts';
 
-/** mulberry32: a small seeded generator, uniform in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom };
 
 /** Uniform in [-1, 1); with `density` < 1, that fraction nonzero (the rest exactly 0). */
 export function randomValues(length: number, seed: number, density = 1): Float32Array {
@@ -48,12 +39,12 @@ export function mismatches(actual: ArrayLike<number>, expected: ArrayLike<number
 
 /** Runs `body` on tfjs's cpu backend, then goes back to the backend that was active. */
 export async function onCpu<T>(body: () => T): Promise<T> {
-  const previous = tf.getBackend();
+  const previous = tf.getBackend() as string | undefined;
   await tf.setBackend('cpu');
   try {
     return body();
   } finally {
-    await tf.setBackend(previous);
+    if (previous) await tf.setBackend(previous);
   }
 }
 
@@ -91,4 +82,17 @@ export function cpuConv2d(
       return y.dataSync() as Float32Array;
     }),
   );
+}
+
+/** Starts tfjs's wasm backend in Node (binaries from the installed package). */
+export async function useWasmBackend(): Promise<void> {
+  const { setWasmPaths } = await import('@tensorflow/tfjs-backend-wasm');
+  const { createRequire } = await import('node:module');
+  const { dirname, join } = await import('node:path');
+  const pkg = dirname(
+    createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/package.json'),
+  );
+  setWasmPaths(`${join(pkg, 'dist')}/`);
+  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+  if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend did not start');
 }

@@ -11,6 +11,8 @@
  * Points: F(2x2,3x3) 0, +-1; F(4x4,3x3) 0, +-7/10, +-3/2 (Lavin, neon issue #224: about 4x more
  * accurate in float32 than 0, +-1, +-2); F(2x2,5x5) 0, +-1, +-2.
  */
+import type { ConvGeometry } from '../geometry.ts';
+
 export interface WinogradVariant {
   name: 'winograd-f2x2-3x3' | 'winograd-f4x4-3x3' | 'winograd-f2x2-5x5';
   m: number;
@@ -23,6 +25,20 @@ export const WINOGRAD_VARIANTS: readonly WinogradVariant[] = [
   { name: 'winograd-f4x4-3x3', m: 4, r: 3, points: [0, 7 / 10, -7 / 10, 3 / 2, -3 / 2] },
   { name: 'winograd-f2x2-5x5', m: 2, r: 5, points: [0, 1, -1, 2, -2] },
 ];
+
+/** Why this layer cannot use the variant, or null when it can. */
+export function winogradUnsupported(g: ConvGeometry, v: WinogradVariant): string | null {
+  if (g.kh !== v.r || g.kw !== v.r) return `needs a ${v.r}x${v.r} filter`;
+  if (g.sh !== 1 || g.sw !== 1) return 'needs stride 1';
+  if (g.dh !== 1 || g.dw !== 1) return 'needs dilation 1';
+  return null;
+}
+
+/** Multiplies of the direct algorithm over Winograd's, per output tile. */
+export function winogradMultiplyReduction(v: WinogradVariant): number {
+  const T = v.m + v.r - 1;
+  return (v.m * v.m * v.r * v.r) / (T * T);
+}
 
 export interface WinogradMatrices {
   T: number;

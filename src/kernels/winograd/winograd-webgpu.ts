@@ -10,21 +10,12 @@ import { encodeGemm, gemmUniform, type GemmShape } from '../webgpu/gemm.ts';
 import { GpuContext, linearGroups, type GpuKernel } from '../webgpu/gpu.ts';
 import inputWgsl from './winograd-input.wgsl?raw';
 import outputWgsl from './winograd-output.wgsl?raw';
-import { transformFilters, winogradMatrices, type WinogradVariant } from './transforms.ts';
-
-/** Why this layer cannot use the variant, or null when it can. */
-export function winogradUnsupported(g: ConvGeometry, v: WinogradVariant): string | null {
-  if (g.kh !== v.r || g.kw !== v.r) return `needs a ${v.r}x${v.r} filter`;
-  if (g.sh !== 1 || g.sw !== 1) return 'needs stride 1';
-  if (g.dh !== 1 || g.dw !== 1) return 'needs dilation 1';
-  return null;
-}
-
-/** Multiplies of the direct algorithm over Winograd's, per output tile. */
-export function winogradMultiplyReduction(v: WinogradVariant): number {
-  const T = v.m + v.r - 1;
-  return (v.m * v.m * v.r * v.r) / (T * T);
-}
+import {
+  transformFilters,
+  winogradMatrices,
+  winogradUnsupported,
+  type WinogradVariant,
+} from './transforms.ts';
 
 interface Batched {
   batch: number;
