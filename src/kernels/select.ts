@@ -41,7 +41,7 @@ import { specGeometry, type ConvGeometry, type LayerKernelSpec } from './geometr
 import { registerHostKernel, type HostKernel } from './host-kernel.ts';
 import { filterAlpha } from './xnor/binarize.ts';
 import { loweredSizes, mecUnsupported } from './mec/mec.ts';
-import { seededRandom } from './random.ts';
+import { seededRandom } from './random-values.ts';
 import { wasmSimdSupported } from './wasm/arena.ts';
 import {
   WINOGRAD_VARIANTS,
@@ -485,6 +485,25 @@ export async function prepareLayerKernel(
   const runner = best.kernel === baseline ? reference : runners.get(best.kernel)!;
   const notes = usable.find((c) => c.kernel === best.kernel)?.notes;
   return prepared(runner, best.kernel, backend, choice, notes);
+}
+
+/**
+ * Builds one named kernel for the layer on the active backend, without autotuning (benchmarks,
+ * or an engine that pins a kernel). Throws, with the reason, when it cannot run the layer here.
+ */
+export async function prepareNamedKernel(
+  input: LayerKernelSpec,
+  kernel: string,
+): Promise<PreparedLayerKernel> {
+  const backend = tf.getBackend();
+  const spec = effectiveSpec(input);
+  if (kernel === baselineName(spec)) {
+    return prepared(tfjsRunner(spec), kernel, backend, { candidates: [] });
+  }
+  const candidate = candidatesFor(spec, backend).find((c) => c.kernel === kernel);
+  if (candidate == null) throw new Error(`${kernel} is no kernel for this layer`);
+  if (candidate.unsupported != null) throw new Error(`${kernel}: ${candidate.unsupported}`);
+  return prepared(await candidate.make!(), kernel, backend, { candidates: [] }, candidate.notes);
 }
 
 /**

@@ -1,20 +1,9 @@
 /** Helpers for the kernel tests: seeded random tensors, comparisons, tfjs references on cpu. */
 import * as tf from '@tensorflow/tfjs';
 import { expect } from 'vitest';
-import { seededRandom } from './random.ts';
+import { randomValues, seededRandom } from './random-values.ts';
 
-export { seededRandom };
-
-/** Uniform in [-1, 1); with `density` < 1, that fraction nonzero (the rest exactly 0). */
-export function randomValues(length: number, seed: number, density = 1): Float32Array {
-  const rng = seededRandom(seed);
-  const out = new Float32Array(length);
-  for (let i = 0; i < length; i++) {
-    const v = rng() * 2 - 1;
-    out[i] = density >= 1 || rng() < density ? v : 0;
-  }
-  return out;
-}
+export { randomValues, seededRandom };
 
 /** Largest |a - e| over the largest |e| (at least 1): the "relative error" of a whole output. */
 export function relativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
