@@ -10,6 +10,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p .gpu
-node scripts/bundle-node.mjs bench/kernels-bench.ts .gpu/kernels-bench.mjs
+npx tsx scripts/bundle-node.ts bench/kernels-bench.ts .gpu/kernels-bench.mjs
 bash ../shared/gpu/prepare.sh .gpu .gpu/kernels-bench.mjs
 echo "ready: carry .gpu and run 'bash .gpu/run.sh --backend webgpu --json' on the GPU machine"

@@ -121,6 +121,7 @@
     (local $oh i32) (local $ow i32)
     (local $b i32) (local $oy i32) (local $ox i32) (local $ky i32) (local $kx i32)
     (local $iy i32) (local $ix i32) (local $row i32) (local $at i32) (local $bytes i32) (local $used i32)
+    (local $from i32)
     (local.set $n (i32.load offset=0 (local.get $geom)))
     (local.set $h (i32.load offset=4 (local.get $geom)))
     (local.set $w (i32.load offset=8 (local.get $geom)))
@@ -161,14 +162,19 @@
               ;; Unsigned compares also reject negative coordinates.
               (if (i32.and (i32.lt_u (local.get $iy) (local.get $h)) (i32.lt_u (local.get $ix) (local.get $w)))
                 (then
-                  (memory.copy (local.get $at)
-                    (i32.add (local.get $src)
-                      (i32.mul
-                        (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $h)) (local.get $iy)) (local.get $w))
-                                 (local.get $ix))
-                        (local.get $bytes)))
-                    (local.get $bytes)))
-                (else (memory.fill (local.get $at) (i32.const 0) (local.get $bytes))))
+                  (local.set $from (i32.add (local.get $src)
+                    (i32.mul
+                      (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $h)) (local.get $iy)) (local.get $w))
+                               (local.get $ix))
+                      (local.get $bytes))))
+                  ;; One word (up to 32 channels) is a plain load and store, not a memory.copy call.
+                  (if (i32.eq (local.get $cw) (i32.const 1))
+                    (then (i32.store (local.get $at) (i32.load (local.get $from))))
+                    (else (memory.copy (local.get $at) (local.get $from) (local.get $bytes)))))
+                (else
+                  (if (i32.eq (local.get $cw) (i32.const 1))
+                    (then (i32.store (local.get $at) (i32.const 0)))
+                    (else (memory.fill (local.get $at) (i32.const 0) (local.get $bytes))))))
               (local.set $at (i32.add (local.get $at) (local.get $bytes)))
               (local.set $kx (i32.add (local.get $kx) (i32.const 1)))
               (br $each_kx)))
