@@ -26,6 +26,7 @@ import { xnorConv2dReference, xnorDenseReference } from '../xnor/reference.ts';
 import { XnorGpuKernel } from '../xnor/xnor-webgpu.ts';
 import { registerGpuKernel, type GpuKernel } from './gpu.ts';
 import { installNodeWebGpu } from './node-dawn.ts';
+import { prepareLayerKernel } from '../select.ts';
 
 const webgpu = await installNodeWebGpu();
 let device: GPUDevice;
@@ -182,6 +183,75 @@ describe.skipIf(webgpu.reason != null)(`WebGPU kernels (${webgpu.adapter})`, () 
       ),
     );
     expect(relativeError(sparse, viaMatMul)).toBeLessThan(1e-5);
+  });
+});
+
+describe.skipIf(webgpu.reason != null)('prepareLayerKernel on webgpu', () => {
+  it('autotunes a 3x3 conv over tfjs, Winograd and MEC; the winner computes tf.conv2d', async () => {
+    const c: ConvCase = {
+      n: 2,
+      h: 6,
+      w: 6,
+      c: 4,
+      k: 4,
+      kh: 3,
+      kw: 3,
+      strides: [1, 1],
+      padding: 'same',
+    };
+    const w = randomValues(3 * 3 * 4 * 4, 120);
+    const bias = randomValues(4, 121);
+    const prepared = await prepareLayerKernel({
+      op: 'conv2d',
+      weights: w,
+      shape: [3, 3, 4, 4],
+      bias,
+      strides: [1, 1],
+      padding: 'same',
+      dilation: [1, 1],
+      inputShape: [6, 6, 4],
+      batch: 2,
+    });
+    const timed = prepared.candidates.filter((r) => r.timeMs != null).map((r) => r.kernel);
+    expect(timed).toEqual(
+      expect.arrayContaining([
+        'tfjs-conv2d',
+        'winograd-f2x2-3x3',
+        'winograd-f4x4-3x3',
+        'mec-webgpu',
+      ]),
+    );
+    expect(prepared.candidates.find((r) => r.kernel === 'winograd-f2x2-5x5')?.reason).toBe(
+      'needs a 5x5 filter',
+    );
+    const x = randomValues(2 * 6 * 6 * 4, 122);
+    const y = prepared.apply(tf.tensor(x, [2, 6, 6, 4]));
+    expect(
+      relativeError((await y.data()) as Float32Array, await cpuConv2d(x, c, w, bias)),
+    ).toBeLessThan(1e-4);
+    y.dispose();
+    prepared.dispose();
+  });
+
+  it('a stride-2 conv has no Winograd candidate, and says so', async () => {
+    const prepared = await prepareLayerKernel(
+      {
+        op: 'conv2d',
+        weights: randomValues(3 * 3 * 2 * 3, 123),
+        shape: [3, 3, 2, 3],
+        strides: [2, 2],
+        padding: 'valid',
+        inputShape: [7, 7, 2],
+        batch: 1,
+      },
+      { autotune: false },
+    );
+    expect(prepared.kernel).toBe('tfjs-conv2d');
+    expect(prepared.reason).toMatch(/rule keeps tfjs/);
+    expect(prepared.candidates.find((r) => r.kernel === 'winograd-f2x2-3x3')?.reason).toBe(
+      'needs stride 1',
+    );
+    prepared.dispose();
   });
 });
 
