@@ -22,11 +22,13 @@ import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { specMacs, specGeometry, type LayerKernelSpec } from '../src/kernels/geometry.ts';
+import { relativeError } from '../src/kernels/compare.ts';
 import { loweredSizes } from '../src/kernels/mec/mec.ts';
 import { randomValues } from '../src/kernels/random-values.ts';
 import {
   onGpuDeviceLost,
   prepareNamedKernel,
+  timeApply,
   type PreparedLayerKernel,
 } from '../src/kernels/select.ts';
 
@@ -141,37 +143,14 @@ function specOf(layer: Layer, batch: number, kernel: string): LayerKernelSpec {
   };
 }
 
-async function time(kernel: PreparedLayerKernel, x: tf.Tensor): Promise<number> {
-  const warm = kernel.apply(x);
-  await warm.data();
-  warm.dispose();
-  const times: number[] = [];
-  const start = performance.now();
-  while (times.length < 7 && (times.length < 3 || performance.now() - start < 3000)) {
-    const t0 = performance.now();
-    const y = kernel.apply(x);
-    await y.data();
-    times.push(performance.now() - t0);
-    y.dispose();
-  }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)];
-}
+const time = (kernel: PreparedLayerKernel, x: tf.Tensor) =>
+  timeApply(kernel, x, { maxRuns: 7, minRuns: 3, budgetMs: 3000 });
 
 async function output(kernel: PreparedLayerKernel, x: tf.Tensor): Promise<Float32Array> {
   const y = kernel.apply(x);
   const values = (await y.data()) as Float32Array;
   y.dispose();
   return values;
-}
-
-function relativeError(actual: Float32Array, expected: Float32Array): number {
-  let scale = 1;
-  for (const v of expected) scale = Math.max(scale, Math.abs(v));
-  let worst = 0;
-  for (let i = 0; i < expected.length; i++)
-    worst = Math.max(worst, Math.abs(actual[i] - expected[i]));
-  return worst / scale;
 }
 
 async function startBackend(name: string): Promise<string> {

@@ -3,6 +3,7 @@
  * the WebAssembly SIMD kernels, and the WebGPU ones straight on a GPUDevice (no tfjs), each
  * against its reference twin on small random shapes. Returns the worst error per kernel.
  */
+import { mismatches, relativeError } from './compare.ts';
 import { convGeometry, type ConvGeometry } from './geometry.ts';
 import { mecConv2dReference } from './mec/mec.ts';
 import { MecGpuConv2d } from './mec/mec-webgpu.ts';
@@ -21,20 +22,6 @@ import { XnorGpuKernel } from './xnor/xnor-webgpu.ts';
 
 /** Exact checks count mismatches; float checks give max |error| / max |expected|. */
 export type CheckResults = Record<string, number>;
-
-function mismatches(a: Float32Array, b: Float32Array): number {
-  let n = a.length === b.length ? 0 : Infinity;
-  for (let i = 0; i < b.length; i++) if (a[i] !== b[i]) n++;
-  return n;
-}
-
-function relativeError(a: Float32Array, b: Float32Array): number {
-  let scale = 1;
-  let worst = a.length === b.length ? 0 : Infinity;
-  for (const v of b) scale = Math.max(scale, Math.abs(v));
-  for (let i = 0; i < b.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]) || 0);
-  return worst / scale;
-}
 
 const xnorShape = (n: number, padding: 'same' | 'valid') =>
   convGeometry([7, 6, 40], n, [3, 3, 40, 9], [1, 1], padding);

@@ -36,9 +36,10 @@
  * the next backend and prepares its layers again.
  */
 import * as tf from '@tensorflow/tfjs';
+import { relativeError } from './compare.ts';
 import { density as densityOf } from './sparse/csr.ts';
 import { specGeometry, type ConvGeometry, type LayerKernelSpec } from './geometry.ts';
-import { registerHostKernel, type HostKernel } from './host-kernel.ts';
+import { registerHostKernel } from './host-kernel.ts';
 import { filterAlpha } from './xnor/binarize.ts';
 import { loweredSizes, mecUnsupported } from './mec/mec.ts';
 import { seededRandom } from './random-values.ts';
@@ -142,10 +143,6 @@ function tfjsRunner(spec: LayerKernelSpec): Runner {
   };
 }
 
-function hostRunner(kernel: HostKernel): Runner {
-  return registerHostKernel(kernel);
-}
-
 /** The float spec a binary-weights-only layer reduces to. */
 function effectiveSpec(spec: LayerKernelSpec): LayerKernelSpec {
   if (spec.binary?.weights && !spec.binary.inputs) {
@@ -182,7 +179,7 @@ function candidatesFor(spec: LayerKernelSpec, backend: string): Candidate[] {
         unsupported: hostReason ?? undefined,
         make: async () => {
           const { XnorWasmConv2d } = await import('./xnor/xnor-wasm.ts');
-          return hostRunner(await XnorWasmConv2d.create(g, spec.weights, spec.bias));
+          return registerHostKernel(await XnorWasmConv2d.create(g, spec.weights, spec.bias));
         },
       });
       list.push({
@@ -228,7 +225,7 @@ function candidatesFor(spec: LayerKernelSpec, backend: string): Candidate[] {
       unsupported: hostReason ?? undefined,
       make: async () => {
         const { XnorWasmDense } = await import('./xnor/xnor-wasm.ts');
-        return hostRunner(await XnorWasmDense.create(spec.weights, n, outputs, spec.bias));
+        return registerHostKernel(await XnorWasmDense.create(spec.weights, n, outputs, spec.bias));
       },
     });
     list.push({
@@ -250,7 +247,7 @@ function candidatesFor(spec: LayerKernelSpec, backend: string): Candidate[] {
     notes: `density ${(density * 100).toFixed(1)}%`,
     make: async () => {
       const { CsrWasmDense } = await import('./sparse/csr-wasm.ts');
-      return hostRunner(await CsrWasmDense.create(spec.weights, n, outputs, spec.bias));
+      return registerHostKernel(await CsrWasmDense.create(spec.weights, n, outputs, spec.bias));
     },
   });
   list.push({
@@ -323,28 +320,28 @@ async function readBack(y: tf.Tensor): Promise<Float32Array> {
   return (await y.data()) as Float32Array;
 }
 
-function relativeError(actual: Float32Array, expected: Float32Array): number {
-  let scale = 1;
-  for (const v of expected) scale = Math.max(scale, Math.abs(v));
-  let worst = 0;
-  for (let i = 0; i < expected.length; i++) {
-    const d = Math.abs(actual[i] - expected[i]);
-    worst = Math.max(worst, Number.isNaN(d) ? Infinity : d);
-  }
-  return worst / scale;
-}
-
-/** Median ms of `runs` applies (each read back), after one warm-up. */
-export async function timeApply(runner: Runner, x: tf.Tensor, runs = 5): Promise<number> {
+/**
+ * Median ms of one apply with its result read back, after a warm-up: up to `maxRuns` runs, at
+ * least `minRuns`, no more started once `budgetMs` have passed.
+ */
+export async function timeApply(
+  runner: Pick<Runner, 'apply'>,
+  x: tf.Tensor,
+  { maxRuns = 5, minRuns = 3, budgetMs = 1000 } = {},
+): Promise<number> {
   const warm = runner.apply(x);
   await readBack(warm);
   warm.dispose();
   const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const start = performance.now();
+  const start = performance.now();
+  while (
+    times.length < maxRuns &&
+    (times.length < minRuns || performance.now() - start < budgetMs)
+  ) {
+    const t0 = performance.now();
     const y = runner.apply(x);
     await readBack(y);
-    times.push(performance.now() - start);
+    times.push(performance.now() - t0);
     y.dispose();
   }
   times.sort((a, b) => a - b);

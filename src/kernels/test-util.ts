@@ -1,30 +1,9 @@
 /** Helpers for the kernel tests: seeded random tensors, comparisons, tfjs references on cpu. */
 import * as tf from '@tensorflow/tfjs';
-import { expect } from 'vitest';
+import { mismatches, relativeError } from './compare.ts';
 import { randomValues, seededRandom } from './random-values.ts';
 
-export { randomValues, seededRandom };
-
-/** Largest |a - e| over the largest |e| (at least 1): the "relative error" of a whole output. */
-export function relativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  expect(actual.length).toBe(expected.length);
-  let scale = 1;
-  for (let i = 0; i < expected.length; i++) scale = Math.max(scale, Math.abs(expected[i]));
-  let worst = 0;
-  for (let i = 0; i < expected.length; i++) {
-    const d = Math.abs(actual[i] - expected[i]);
-    worst = Math.max(worst, Number.isNaN(d) ? Infinity : d);
-  }
-  return worst / scale;
-}
-
-/** Number of positions where the values differ (=== compare, so -0 equals 0). */
-export function mismatches(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  expect(actual.length).toBe(expected.length);
-  let count = 0;
-  for (let i = 0; i < expected.length; i++) if (actual[i] !== expected[i]) count++;
-  return count;
-}
+export { mismatches, randomValues, relativeError, seededRandom };
 
 /** Runs `body` on tfjs's cpu backend, then goes back to the backend that was active. */
 export async function onCpu<T>(body: () => T): Promise<T> {
