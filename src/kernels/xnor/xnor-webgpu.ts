@@ -8,26 +8,9 @@
  */
 import { convGeometry, type ConvGeometry } from '../geometry.ts';
 import { GpuContext, linearGroups, rowGroups, type GpuKernel } from '../webgpu/gpu.ts';
-import { filterAlpha } from './binarize.ts';
+import { filterAlpha, packConvFilters } from './binarize.ts';
 import convWgsl from './xnor-conv.wgsl?raw';
 import packWgsl from './xnor-pack.wgsl?raw';
-
-/** Filters HWIO [kh, kw, c, k] to [k][kh * kw][cw] words (bit 1 = negative). */
-function packFiltersPerTap(weights: Float32Array, g: ConvGeometry): Uint32Array {
-  const cw = Math.ceil(g.c / 32);
-  const taps = g.kh * g.kw;
-  const words = new Uint32Array(g.k * taps * cw);
-  for (let tap = 0; tap < taps; tap++) {
-    for (let ch = 0; ch < g.c; ch++) {
-      for (let o = 0; o < g.k; o++) {
-        if (weights[(tap * g.c + ch) * g.k + o] < 0) {
-          words[(o * taps + tap) * cw + (ch >>> 5)] |= 1 << (ch & 31);
-        }
-      }
-    }
-  }
-  return words;
-}
 
 interface Batched {
   batch: number;
@@ -56,7 +39,9 @@ export class XnorGpuKernel implements GpuKernel {
     private readonly dense = false,
   ) {
     this.context = GpuContext.of(device);
-    this.wbits = this.context.storage(packFiltersPerTap(weights, g));
+    // [k][kh * kw][cw] words: the WASM kernel's rows without their padding to whole v128.
+    const words = g.kh * g.kw * Math.ceil(g.c / 32);
+    this.wbits = this.context.storage(packConvFilters(weights, g, words));
     this.alpha = this.context.storage(filterAlpha(weights, g.k));
     this.bias = this.context.storage(bias_ ?? new Float32Array(1));
   }
