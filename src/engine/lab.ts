@@ -34,6 +34,7 @@ import { RecipeError } from './recipe/errors.ts';
 import { formatRecipe } from './recipe/share.ts';
 import { normalizeRecipe, type Recipe, type RecipeStep } from './recipe/recipe.ts';
 import { maskPicture, type MaskPicture } from './measure/pictures.ts';
+import { kernelChoice, prepareGraphKernels, type KernelChoice } from './measure/kernels.ts';
 import { getPreset, type PresetModel } from './techniques/presets.ts';
 import { sensitivityCurves, type SensitivityResult } from './techniques/prune/sensitivity.ts';
 import { getTechnique } from './techniques/registry.ts';
@@ -67,6 +68,8 @@ export interface LayerStats {
   readonly layout: WeightLayout | 'none';
   /** Relative-index width of a sparse kernel. */
   readonly indexBits?: number;
+  /** The kernel this layer ran on when latency was measured (conv and dense layers). */
+  readonly kernel?: KernelChoice;
   /** Kernel weights counted in equal bins over the base model's range, before and after. */
   readonly histogram?: {
     readonly min: number;
@@ -347,29 +350,15 @@ export class Lab {
     const base = await this.baseGraph(normalized.model);
     return this.enqueue(async () => {
       const test = await this.test();
-      const [compressed, original] = [createPredictor(graph), createPredictor(base)];
-      try {
-        const ours: number[] = [];
-        const theirs: number[] = [];
-        for (let r = 0; r < (options.rounds ?? 5); r++) {
-          theirs.push(
-            await measureLatency(original.predict, test, base.inputShape, {
-              signal: options.signal,
-            }),
-          );
-          ours.push(
-            await measureLatency(compressed.predict, test, graph.inputShape, {
-              signal: options.signal,
-            }),
-          );
-        }
-        const latencyMs = median(ours);
-        const baselineLatencyMs = median(theirs);
-        return { latencyMs, baselineLatencyMs, speedup: baselineLatencyMs / latencyMs };
-      } finally {
-        compressed.dispose();
-        original.dispose();
+      const ours: number[] = [];
+      const theirs: number[] = [];
+      for (let r = 0; r < (options.rounds ?? 5); r++) {
+        theirs.push((await this.fastLatency(base, test, options.signal)).latencyMs);
+        ours.push((await this.fastLatency(graph, test, options.signal)).latencyMs);
       }
+      const latencyMs = median(ours);
+      const baselineLatencyMs = median(theirs);
+      return { latencyMs, baselineLatencyMs, speedup: baselineLatencyMs / latencyMs };
     });
   }
 
@@ -438,13 +427,10 @@ export class Lab {
     const unchanged = recipe.steps.length === 0;
     const last = steps.at(-1);
 
-    onProgress?.({ stage: 'evaluating', fraction: 1 });
-    const predictor = unchanged ? null : createPredictor(graph);
-    try {
-      onProgress?.({ stage: 'measuring', fraction: 0 });
-      const latencyMs = predictor
-        ? await measureLatency(predictor.predict, test, graph.inputShape, { signal })
-        : baseline.latencyMs;
+    onProgress?.({ stage: 'measuring', fraction: 0 });
+    const { latencyMs: measured, choices } = await this.fastLatency(graph, test, signal, unchanged);
+    const latencyMs = unchanged ? baseline.latencyMs : measured;
+    {
       const encoded = encodeWeights(graph.weights);
       const info = graph.info();
       const baseKernels = new Map(base.graph.prunableWeights().map((w) => [w.name, w]));
@@ -468,6 +454,7 @@ export class Lab {
           layout: sparse ? 'sparse' : tensors.length ? 'dense' : 'none',
           indexBits: sparse?.indexBits,
           histogram: kernel ? histogram(baseKernel ?? kernel, kernel) : undefined,
+          kernel: choices.get(node.name),
         };
       });
       return {
@@ -496,8 +483,32 @@ export class Lab {
         layers,
         steps,
       };
+    }
+  }
+
+  /**
+   * Median latency of a graph with the fastest correct kernel for each conv and dense layer on
+   * the active backend, and which kernel each layer ran on. `skipTiming` only picks kernels.
+   */
+  private async fastLatency(
+    graph: LayerGraph,
+    test: DigitSplit,
+    signal?: AbortSignal,
+    skipTiming = false,
+  ): Promise<{ latencyMs: number; choices: Map<string, KernelChoice> }> {
+    const kernels = await prepareGraphKernels(graph, LATENCY_BATCH, signal);
+    const predictor = createPredictor(graph, kernels);
+    try {
+      const latencyMs = skipTiming
+        ? NaN
+        : await measureLatency(predictor.predict, test, graph.inputShape, { signal });
+      return {
+        latencyMs,
+        choices: new Map([...kernels].map(([name, k]) => [name, kernelChoice(k)])),
+      };
     } finally {
-      predictor?.dispose();
+      predictor.dispose();
+      kernels.forEach((k) => k.dispose());
     }
   }
 
@@ -718,7 +729,7 @@ export class Lab {
         signal,
         onBatch: (done) => onProgress?.({ stage: 'baseline', fraction: done / test.count }),
       });
-      const latencyMs = await measureLatency(predictor.predict, test, graph.inputShape, { signal });
+      const { latencyMs } = await this.fastLatency(graph, test, signal);
       const baseline = {
         accuracy: accuracy.accuracy,
         correct: accuracy.correct,
