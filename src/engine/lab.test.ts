@@ -104,6 +104,14 @@ describe('Lab.run on the shipped models (wasm)', () => {
     }
   });
 
+  it('opens a link made before the pipeline with the same accuracy, and no larger size', async () => {
+    // Measured by the foundation release (its closing note): 53.10% and 68,694 bytes.
+    const old = await lab.run(recipe('v=1&model=lenet300&seed=1&steps=prune(fraction=0.95)'));
+    expect(old.correct).toBe(1062);
+    expect(old.sizeBytes).toBeLessThanOrEqual(68_694);
+    expect(old.recipeText).toBe('v=1&model=lenet300&seed=1&steps=prune(fraction=0.95)');
+  });
+
   it('keeps every step under its recipe prefix: moving a later control re-runs only that step', async () => {
     const fresh = new Lab({ read: publicAssets });
     const prefix = 'model=lenet300&steps=prune(fraction=0.8);finetune(epochs=1,batches=5)';
