@@ -192,7 +192,9 @@ interface Baseline {
 
 interface PrefixEntry {
   readonly graph: LayerGraph;
-  readonly step: Omit<StepResult, 'cached' | 'index'>;
+  readonly step: Omit<StepResult, 'cached' | 'index' | 'accuracy' | 'correct'>;
+  /** Test accuracy after this step, per evaluating backend (they may differ by a digit). */
+  readonly accuracy: Partial<Record<BackendName, { accuracy: number; correct: number }>>;
   /** Backend that trained this prefix, or null when no step so far trained. */
   readonly trainedOn: BackendName | null;
 }
@@ -559,31 +561,13 @@ export class Lab {
         } catch (err) {
           throw stepError(index, step.technique, err);
         }
-        onProgress?.({
-          stage: 'evaluating',
-          fraction: 0,
-          step: index,
-          steps: total,
-          technique: step.technique,
-        });
-        const test = await this.test();
-        const predictor = createPredictor(working);
-        let accuracy;
-        try {
-          accuracy = await evaluateAccuracy(predictor.predict, test, working.inputShape, {
-            signal,
-          });
-        } finally {
-          predictor.dispose();
-        }
         entry = {
           graph: working,
           trainedOn: stepTrainedOn,
+          accuracy: {},
           step: {
             technique: step.technique,
             recipeText: formatRecipe(prefix),
-            accuracy: accuracy.accuracy,
-            correct: accuracy.correct,
             params: working.params,
             nonzeroParams: working.nonzeroParams,
             sizeBytes: encodeWeights(working.weights).blob.length,
@@ -593,13 +577,45 @@ export class Lab {
           },
         };
         this.remember(key, entry);
+      }
+      // Accuracy is the evaluating backend's own: a step cached from another backend is
+      // evaluated again here (the graph is reused, not recomputed).
+      const evalBackend = tf.getBackend() as BackendName;
+      let accuracy: { accuracy: number; correct: number } | undefined = entry.accuracy[evalBackend];
+      if (!accuracy) {
+        onProgress?.({
+          stage: 'evaluating',
+          fraction: 0,
+          step: index,
+          steps: total,
+          technique: step.technique,
+        });
+        accuracy = await this.testAccuracy(entry.graph, signal);
+        entry = { ...entry, accuracy: { ...entry.accuracy, [evalBackend]: accuracy } };
+        this.remember(key, entry);
         await this.toStore(key, entry);
       }
       graph = entry.graph;
       trainedOn = entry.trainedOn;
-      steps.push({ ...entry.step, index, cached });
+      steps.push({ ...entry.step, ...accuracy, index, cached });
     }
     return { graph, steps, trainedOn };
+  }
+
+  private async testAccuracy(graph: LayerGraph, signal?: AbortSignal) {
+    const test = await this.test();
+    const predictor = createPredictor(graph);
+    try {
+      const { accuracy, correct } = await evaluateAccuracy(
+        predictor.predict,
+        test,
+        graph.inputShape,
+        { signal },
+      );
+      return { accuracy, correct };
+    } finally {
+      predictor.dispose();
+    }
   }
 
   private trainingBackendName(): BackendName {
@@ -625,8 +641,8 @@ export class Lab {
       const bytes = await store.get(key);
       if (!bytes) return undefined;
       const { graph, extra } = deserializeGraph(bytes);
-      const { step, trainedOn } = extra as Pick<PrefixEntry, 'step' | 'trainedOn'>;
-      const entry = { graph, step, trainedOn };
+      const { step, trainedOn, accuracy } = extra as Omit<PrefixEntry, 'graph'>;
+      const entry = { graph, step, trainedOn, accuracy };
       this.remember(key, entry);
       return entry;
     } catch {
@@ -638,7 +654,11 @@ export class Lab {
     try {
       await this.options.prefixStore?.set(
         key,
-        serializeGraph(entry.graph, { step: entry.step, trainedOn: entry.trainedOn }),
+        serializeGraph(entry.graph, {
+          step: entry.step,
+          trainedOn: entry.trainedOn,
+          accuracy: entry.accuracy,
+        }),
       );
     } catch {
       // A full or unavailable store only costs a recomputation later.
