@@ -1,0 +1,155 @@
+import type { StepResult } from '../../engine/lab.ts';
+import { findTechniqueSpec } from '../../engine/techniques/catalog.ts';
+import { backendLabel, formatBytes, formatCount, formatMs, formatPercent } from '../format.ts';
+import { useLab } from '../store-context.tsx';
+import {
+  channelsOf,
+  densityOf,
+  releasedOf,
+  roundsOf,
+  trainingOf,
+  type RoundRow,
+} from './reports.ts';
+
+const pct = (x: number) => `${(x * 100).toFixed(x < 0.1 ? 1 : 0)} %`;
+const densities = (d: Readonly<Record<string, number>>) =>
+  Object.entries(d)
+    .map(([layer, x]) => `${layer} ${pct(x)}`)
+    .join(', ');
+
+/** One line on what a step did, from its report. */
+export function stepDetail(step: StepResult): string {
+  const r = step.report;
+  const parts: string[] = [];
+  const training = trainingOf(r);
+  if (training) {
+    const first = training[0];
+    const last = training.at(-1)!;
+    parts.push(
+      `${training.length} epoch${training.length > 1 ? 's' : ''}: loss ${first.loss.toFixed(3)}` +
+        (training.length > 1 ? ` → ${last.loss.toFixed(3)}` : '') +
+        `, training accuracy ${formatPercent(last.accuracy)}`,
+    );
+  }
+  const channels = channelsOf(r);
+  if (channels) {
+    const removed = Object.entries(channels.removed).filter(([, n]) => n > 0);
+    parts.push(
+      removed.length
+        ? `removed ${removed.map(([l, n]) => `${n} of ${channels.before[l]} in ${l}`).join(', ')}`
+        : 'no group reached zero',
+    );
+  }
+  const density = densityOf(r);
+  if (density) parts.push(`weights kept: ${densities(density)}`);
+  const released = releasedOf(r);
+  if (released !== null) parts.push(`${formatCount(released)} pruned weights released at zero`);
+  return parts.join(' · ');
+}
+
+function RoundRows({ rounds }: { rounds: readonly RoundRow[] }) {
+  return rounds.map((round) => (
+    <tr key={round.round} className="sub-row" data-testid="round-row">
+      <td />
+      <td colSpan={9}>
+        Round {round.round} of {rounds.length}: kept {densities(round.density)} · accuracy on the
+        check digits {formatPercent(round.checkAccuracy)}
+        {round.loss !== undefined ? ` · loss ${round.loss.toFixed(3)}` : ''}
+      </td>
+    </tr>
+  ));
+}
+
+/**
+ * The result step by step: test accuracy, size and time after each, whether it came from the
+ * cache and which backend trained it, so DSD's phases and iterative rounds read at a glance.
+ */
+export function StepsTable() {
+  const last = useLab((s) => s.runs.at(-1));
+  if (!last || last.result.steps.length === 0) return null;
+  const r = last.result;
+  return (
+    <section className="steps-result" aria-labelledby="steps-title">
+      <div className="section-head">
+        <h2 id="steps-title">Step by step</h2>
+        <span className="hint">accuracy on the 2,000 test digits after each step</span>
+      </div>
+      <div className="table-scroll">
+        <table data-testid="steps-table">
+          <thead>
+            <tr>
+              <th scope="col">#</th>
+              <th scope="col">Step</th>
+              <th scope="col" className="num">
+                Accuracy
+              </th>
+              <th scope="col" className="num">
+                Change
+              </th>
+              <th scope="col" className="num">
+                Params
+              </th>
+              <th scope="col" className="num">
+                Nonzero
+              </th>
+              <th scope="col" className="num">
+                Size
+              </th>
+              <th scope="col" className="num">
+                Time
+              </th>
+              <th scope="col">Cached</th>
+              <th scope="col">Trained on</th>
+            </tr>
+          </thead>
+          <tbody>
+            <tr className="baseline-row">
+              <td>0</td>
+              <td>Baseline (as trained)</td>
+              <td className="num">{formatPercent(r.baselineAccuracy)}</td>
+              <td className="num" />
+              <td className="num">{formatCount(r.baselineParams)}</td>
+              <td className="num" />
+              <td className="num">{formatBytes(r.baselineSizeBytes)}</td>
+              <td className="num" />
+              <td />
+              <td />
+            </tr>
+            {r.steps.map((step, i) => {
+              const before = i === 0 ? r.baselineAccuracy : r.steps[i - 1].accuracy;
+              const change = (step.accuracy - before) * 100;
+              const detail = stepDetail(step);
+              const rounds = roundsOf(step.report);
+              return [
+                <tr
+                  key={step.index}
+                  data-testid="step-row"
+                  data-technique={step.technique}
+                  data-cached={String(step.cached)}
+                >
+                  <td>{step.index + 1}</td>
+                  <td>
+                    {findTechniqueSpec(step.technique)?.label ?? step.technique}
+                    {detail ? <div className="hint step-detail">{detail}</div> : null}
+                  </td>
+                  <td className="num">{formatPercent(step.accuracy)}</td>
+                  <td className={change < 0 ? 'num down' : 'num up'}>
+                    {change >= 0 ? '+' : '−'}
+                    {Math.abs(change).toFixed(2)}
+                  </td>
+                  <td className="num">{formatCount(step.params)}</td>
+                  <td className="num">{formatCount(step.nonzeroParams)}</td>
+                  <td className="num">{formatBytes(step.sizeBytes)}</td>
+                  <td className="num">{step.cached ? '—' : formatMs(step.elapsedMs)}</td>
+                  <td>{step.cached ? 'yes' : 'no'}</td>
+                  <td>{step.trainedOn ? backendLabel(step.trainedOn) : ''}</td>
+                </tr>,
+                rounds ? <RoundRows key={`${step.index}-rounds`} rounds={rounds} /> : null,
+              ];
+            })}
+          </tbody>
+        </table>
+      </div>
+    </section>
+  );
+}
