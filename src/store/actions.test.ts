@@ -138,9 +138,12 @@ describe('per-layer values', () => {
     );
   });
 
-  it('never empties a per-layer value', () => {
-    const s = withSteps('prune-density(density=*:0.1)');
-    expect(setStepLayerValue(s, 0, 'density', '*', null)).toEqual({});
+  it('removing the last entry puts back the declared default', () => {
+    const s = withSteps('prune-density(density=conv9:0.5)');
+    const next = apply(s, (x) => setStepLayerValue(x, 0, 'density', 'conv9', null));
+    expect(next.recipe.steps[0].params.density).toEqual({ '*': 0.1 });
+    const star = withSteps('prune-density(density=*:0.1)');
+    expect(setStepLayerValue(star, 0, 'density', '*', null)).toEqual({});
   });
 
   it('reads a layer value as its own entry, else the default', () => {

@@ -145,8 +145,8 @@ function sameValue(a: ParamValue | undefined, b: ParamValue): boolean {
 
 /**
  * Sets one layer's entry of a per-layer parameter ("*" is every layer not named), or removes a
- * layer's own entry (value null) so it follows "*" again. "*" itself can be removed only while
- * other entries remain.
+ * layer's own entry (value null) so it follows "*" again. Removing the last entry (say, a layer
+ * the model lacks, from a link) puts back the declared default.
  */
 export function setStepLayerValue(
   state: LabState,
@@ -162,8 +162,7 @@ export function setStepLayerValue(
   const next: Record<string, number> = { ...current };
   if (value === null) delete next[layer];
   else next[layer] = value;
-  if (Object.keys(next).length === 0) return {};
-  return setStepParam(state, index, param, next);
+  return setStepParam(state, index, param, Object.keys(next).length ? next : spec.default);
 }
 
 /** The value a per-layer parameter gives `layer` (its own, else "*"), and whether it is its own. */

@@ -156,6 +156,11 @@ function SensitivityReport({ step, drop }: { step: StepResult; drop?: number }) 
   const base = sensitivity.baseAccuracy * 100;
   const all = rows.flatMap((r) => sensitivity.layers.map((l) => r[l.name] ?? 100));
   const low = Math.max(0, Math.floor(Math.min(...all) / 5) * 5);
+  const tick = 100 - low > 40 ? 10 : 5;
+  const yTicks = Array.from(
+    { length: Math.floor((100 - low) / tick) + 1 },
+    (_, i) => 100 - i * tick,
+  );
   return (
     <section
       className="step-report"
@@ -186,6 +191,7 @@ function SensitivityReport({ step, drop }: { step: StepResult; drop?: number }) 
           />
           <YAxis
             domain={[low, 100]}
+            ticks={yTicks}
             tickFormatter={(v: number) => `${v} %`}
             tick={{ fontSize: 11 }}
             width={52}

@@ -51,7 +51,7 @@ function RoundRows({ rounds }: { rounds: readonly RoundRow[] }) {
   return rounds.map((round) => (
     <tr key={round.round} className="sub-row" data-testid="round-row">
       <td />
-      <td colSpan={9}>
+      <td colSpan={8}>
         Round {round.round} of {rounds.length}: kept {densities(round.density)} · accuracy on the
         check digits {formatPercent(round.checkAccuracy)}
         {round.loss !== undefined ? ` · loss ${round.loss.toFixed(3)}` : ''}
@@ -98,7 +98,6 @@ export function StepsTable() {
               <th scope="col" className="num">
                 Time
               </th>
-              <th scope="col">Cached</th>
               <th scope="col">Trained on</th>
             </tr>
           </thead>
@@ -112,7 +111,6 @@ export function StepsTable() {
               <td className="num" />
               <td className="num">{formatBytes(r.baselineSizeBytes)}</td>
               <td className="num" />
-              <td />
               <td />
             </tr>
             {r.steps.map((step, i) => {
@@ -140,8 +138,12 @@ export function StepsTable() {
                   <td className="num">{formatCount(step.params)}</td>
                   <td className="num">{formatCount(step.nonzeroParams)}</td>
                   <td className="num">{formatBytes(step.sizeBytes)}</td>
-                  <td className="num">{step.cached ? '—' : formatMs(step.elapsedMs)}</td>
-                  <td>{step.cached ? 'yes' : 'no'}</td>
+                  <td
+                    className="num"
+                    title={step.cached ? `computed earlier in ${formatMs(step.elapsedMs)}` : ''}
+                  >
+                    {step.cached ? 'cached' : formatMs(step.elapsedMs)}
+                  </td>
                   <td>{step.trainedOn ? backendLabel(step.trainedOn) : ''}</td>
                 </tr>,
                 rounds ? <RoundRows key={`${step.index}-rounds`} rounds={rounds} /> : null,
