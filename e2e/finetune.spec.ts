@@ -141,3 +141,14 @@ test('progress shows epoch, batch, loss and a time estimate; Cancel keeps the la
     expect.objectContaining({ technique: 'prune', cached: true }),
   ]);
 });
+
+test('a result fine-tuned on WASM and evaluated on another backend says so', async ({ page }) => {
+  await openLab(page, `${SHORT}&backend=cpu`);
+  await waitForResult(page, canonical(SHORT));
+  await expect(page.getByTestId('backend-status')).toContainText('Running on CPU');
+  const note = page.getByTestId('trained-on');
+  await expect(note).toHaveAttribute('data-trained-on', 'wasm');
+  await expect(note).toContainText('Fine-tuned on WASM, evaluated on CPU');
+  await expect(note).toContainText('its numbers may differ slightly');
+  expect((await latestSteps(page))[1].trainedOn).toBe('wasm');
+});

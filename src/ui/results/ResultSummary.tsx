@@ -46,9 +46,18 @@ export function ResultSummary() {
           data-trained-on={r.trainedOn}
         >
           Fine-tuned on {backendLabel(r.trainedOn)}
-          {r.trainedOn !== r.backend
-            ? `, evaluated on ${backendLabel(r.backend)}. Trained or evaluated on another backend, its numbers may differ slightly; \`complab eval\` reproduces the ${backendLabel(r.trainedOn)} numbers exactly.`
-            : `, the backend \`complab eval\` trains on: the same recipe gives the same numbers there.`}
+          {r.trainedOn !== r.backend ? (
+            <>
+              , evaluated on {backendLabel(r.backend)}. Trained or evaluated on another backend, its
+              numbers may differ slightly; <code>complab eval</code> reproduces the{' '}
+              {backendLabel(r.trainedOn)} numbers exactly.
+            </>
+          ) : (
+            <>
+              , the backend <code>complab eval</code> trains on: the same recipe gives the same
+              numbers there.
+            </>
+          )}
         </p>
       ) : null}
       <div className="metric">

@@ -76,10 +76,10 @@ function SslReport({ step }: { step: StepResult }) {
         </div>
       </div>
       <p className="hint">
-        One line per {n} filters or units of {layer}: the L2 norm of its weights after each update.
-        Group lasso pulls whole groups to zero; those below the removal threshold are cut from the
-        network.
-        {shown.length < n ? ` Every ${shown[1]}th of the ${n} groups is drawn.` : ''}
+        One line for each of the {n} filters or units of {layer}: the L2 norm of its weights after
+        each update. Group lasso pulls whole groups to zero; those below the removal threshold are
+        cut from the network.
+        {shown.length < n ? ` One in ${shown[1]} of the ${n} groups is drawn.` : ''}
       </p>
       <ResponsiveContainer width="100%" height={240}>
         <LineChart data={rows} margin={{ top: 8, right: 16, bottom: 20, left: 4 }}>
@@ -173,7 +173,9 @@ function SensitivityReport({ step, drop }: { step: StepResult; drop?: number }) 
       <p className="hint">
         Accuracy on 2,000 held-out training digits with one layer pruned to each density, the others
         as they were (no retraining). Flat curves are layers that can lose most weights.
-        {drop !== undefined ? ` The dashed line is the accepted drop of ${drop} points.` : ''}
+        {drop !== undefined
+          ? ` The dashed line is the accepted drop of ${drop} point${drop === 1 ? '' : 's'}.`
+          : ''}
       </p>
       <ResponsiveContainer width="100%" height={280}>
         <LineChart data={rows} margin={{ top: 8, right: 16, bottom: 20, left: 4 }}>

@@ -47,11 +47,11 @@ export function stepDetail(step: StepResult): string {
   return parts.join(' · ');
 }
 
-function RoundRows({ rounds }: { rounds: readonly RoundRow[] }) {
+function RoundRows({ rounds, columns }: { rounds: readonly RoundRow[]; columns: number }) {
   return rounds.map((round) => (
     <tr key={round.round} className="sub-row" data-testid="round-row">
       <td />
-      <td colSpan={8}>
+      <td colSpan={columns - 1}>
         Round {round.round} of {rounds.length}: kept {densities(round.density)} · accuracy on the
         check digits {formatPercent(round.checkAccuracy)}
         {round.loss !== undefined ? ` · loss ${round.loss.toFixed(3)}` : ''}
@@ -68,6 +68,8 @@ export function StepsTable() {
   const last = useLab((s) => s.runs.at(-1));
   if (!last || last.result.steps.length === 0) return null;
   const r = last.result;
+  // Parameter counts change only when a step removes filters or units (SSL); else one column less.
+  const showParams = r.steps.some((s) => s.params !== r.baselineParams);
   return (
     <section className="steps-result" aria-labelledby="steps-title">
       <div className="section-head">
@@ -86,9 +88,11 @@ export function StepsTable() {
               <th scope="col" className="num">
                 Change
               </th>
-              <th scope="col" className="num">
-                Params
-              </th>
+              {showParams ? (
+                <th scope="col" className="num">
+                  Params
+                </th>
+              ) : null}
               <th scope="col" className="num">
                 Nonzero
               </th>
@@ -107,7 +111,7 @@ export function StepsTable() {
               <td>Baseline (as trained)</td>
               <td className="num">{formatPercent(r.baselineAccuracy)}</td>
               <td className="num" />
-              <td className="num">{formatCount(r.baselineParams)}</td>
+              {showParams ? <td className="num">{formatCount(r.baselineParams)}</td> : null}
               <td className="num" />
               <td className="num">{formatBytes(r.baselineSizeBytes)}</td>
               <td className="num" />
@@ -135,7 +139,7 @@ export function StepsTable() {
                     {change >= 0 ? '+' : '−'}
                     {Math.abs(change).toFixed(2)}
                   </td>
-                  <td className="num">{formatCount(step.params)}</td>
+                  {showParams ? <td className="num">{formatCount(step.params)}</td> : null}
                   <td className="num">{formatCount(step.nonzeroParams)}</td>
                   <td className="num">{formatBytes(step.sizeBytes)}</td>
                   <td
@@ -146,7 +150,13 @@ export function StepsTable() {
                   </td>
                   <td>{step.trainedOn ? backendLabel(step.trainedOn) : ''}</td>
                 </tr>,
-                rounds ? <RoundRows key={`${step.index}-rounds`} rounds={rounds} /> : null,
+                rounds ? (
+                  <RoundRows
+                    key={`${step.index}-rounds`}
+                    rounds={rounds}
+                    columns={showParams ? 9 : 8}
+                  />
+                ) : null,
               ];
             })}
           </tbody>
