@@ -5,7 +5,8 @@
  * blocked upgrade) degrades silently to no persistence: a miss only costs a recomputation.
  *
  * Two object stores: "blobs" holds the bytes, "meta" each entry's size and last use, so eviction
- * reads only the small records.
+ * reads only the small records. Calls return without waiting for the disk: IndexedDB runs
+ * transactions over the same stores in the order they were made, so reads see earlier writes.
  */
 import type { PrefixStore } from '../lab.ts';
 
@@ -99,62 +100,52 @@ export function idbPrefixStore(options: IdbPrefixStoreOptions = {}): IdbPrefixSt
     }
   };
 
-  // Writes are serialized, so two evictions never race over the same sizes.
-  let writes: Promise<unknown> = Promise.resolve();
-
-  const evict = async (db: IDBDatabase, keep: string) => {
-    const tx = db.transaction([BLOBS, META], 'readwrite');
-    const finished = done(tx);
+  /** Within a write's transaction: drops the least recently used entries past the bound. */
+  const evictIn = (tx: IDBTransaction, keep: string) => {
     const meta = tx.objectStore(META);
-    const records = await result(meta.getAll() as IDBRequest<MetaRecord[]>);
-    let total = records.reduce((sum, r) => sum + r.bytes, 0);
-    records.sort((a, b) => a.lastUsed - b.lastUsed);
-    for (const record of records) {
-      if (total <= maxBytes) break;
-      if (record.key === keep) continue;
-      meta.delete(record.key);
-      tx.objectStore(BLOBS).delete(record.key);
-      total -= record.bytes;
-    }
-    await finished;
+    const request = meta.getAll() as IDBRequest<MetaRecord[]>;
+    request.onsuccess = () => {
+      const records = request.result.sort((a, b) => a.lastUsed - b.lastUsed);
+      let total = records.reduce((sum, r) => sum + r.bytes, 0);
+      for (const record of records) {
+        if (total <= maxBytes) break;
+        if (record.key === keep) continue;
+        meta.delete(record.key);
+        tx.objectStore(BLOBS).delete(record.key);
+        total -= record.bytes;
+      }
+    };
   };
 
   return {
     get: (key) =>
       attempt(undefined, async (db) => {
         const tx = db.transaction([BLOBS, META], 'readwrite');
-        const finished = done(tx);
+        done(tx).catch(() => undefined); // the "last used" mark is best effort
         const value = await result(tx.objectStore(BLOBS).get(key) as IDBRequest<unknown>);
-        if (value === undefined) {
-          await finished;
-          return undefined;
-        }
+        if (value === undefined) return undefined;
         const bytes = value instanceof Uint8Array ? value : new Uint8Array(value as ArrayBuffer);
         tx.objectStore(META).put({ key, bytes: bytes.byteLength, lastUsed: now() });
-        await finished;
         return bytes;
       }),
 
-    set: (key, bytes) => {
-      const write = writes.then(() =>
-        attempt(undefined, async (db) => {
-          if (bytes.byteLength > maxBytes) return; // would evict everything for one entry
-          const tx = db.transaction([BLOBS, META], 'readwrite');
-          const finished = done(tx);
-          // A view stores its whole buffer: keep only its own bytes.
-          const own =
-            bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
-              ? bytes
-              : bytes.slice();
-          tx.objectStore(BLOBS).put(own, key);
-          tx.objectStore(META).put({ key, bytes: bytes.byteLength, lastUsed: now() });
-          await finished;
-          await evict(db, key);
-        }),
-      );
-      writes = write;
-      return write;
-    },
+    // Resolves once the write is queued: IndexedDB runs transactions on the same stores in the
+    // order they were created, so a later get or entries() sees it, and the run need not wait
+    // for the disk. One transaction writes and evicts, so concurrent writes never race.
+    set: (key, bytes) =>
+      attempt(undefined, async (db) => {
+        if (bytes.byteLength > maxBytes) return; // would evict everything for one entry
+        // A view stores its whole buffer: keep only its own bytes.
+        const own =
+          bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
+            ? bytes
+            : bytes.slice();
+        const tx = db.transaction([BLOBS, META], 'readwrite');
+        done(tx).catch(() => undefined); // a failed write only costs a recomputation later
+        tx.objectStore(BLOBS).put(own, key);
+        tx.objectStore(META).put({ key, bytes: own.byteLength, lastUsed: now() });
+        evictIn(tx, key);
+      }),
 
     entries: () =>
       attempt([], async (db) => {
