@@ -126,8 +126,89 @@ describe('complab eval', () => {
     [['eval', '--model', 'lenet5', '--recipe', 'model=lenet300'], /disagrees/],
     [['eval'], /name a model/],
     [['evaluate'], /unknown command "evaluate"/],
+    [
+      ['eval', '--recipe', 'model=../../etc/passwd'],
+      /not shipped .* give a model file with --model/,
+    ],
+    [['eval', '--model', 'lenet5', '--preset', 'magic'], /unknown preset "magic"/],
+    [
+      ['eval', '--model', 'lenet5', '--preset', 'dsd', '--prune', '0.5'],
+      /give one of --recipe, --prune and --preset/,
+    ],
+    [['eval', '--model', 'lenet5', '--seed=-0'], /--seed must be a whole number/],
+    [
+      ['eval', '--model', 'lenet5', '--recipe', 'steps=prune-density(density=conv9:0.5)'],
+      /step 1 \(prune-density\): .*no conv or dense layer "conv9" \(its layers: conv1, conv2, fc1, fc2\)/,
+    ],
+    [
+      ['eval', '--model', 'lenet5', '--recipe', 'steps=prune-density(density=*:1.5)'],
+      /density for \* must be between 0.001 and 1/,
+    ],
+    [
+      ['eval', '--model', 'lenet300', '--recipe', 'steps=ssl(filters=0.01)'],
+      /step 1 \(ssl\): .*need conv layers/,
+    ],
+    [['sensitivity'], /name a model/],
+    [['sensitivity', '--model', 'lenet5', '--digits', 'train'], /--digits must be test or check/],
+    [['sensitivity', '--model', 'lenet5', '--densities', '0.5,2'], /--densities must be fractions/],
+    [['reproduce', 'magic', '--model', 'lenet5'], /unknown preset "magic"/],
+    [['reproduce', 'dsd', '--model', 'my/model.json'], /reproduce needs a shipped model/],
   ])('rejects %j with one clear line', async (args, message) => {
     expectOneLineError(await complab(...(args as string[])), message);
+  });
+
+  it('runs a short fine-tuning recipe and reports every step, progress on stderr only', async () => {
+    const run = await complab(
+      'eval',
+      '--model',
+      'lenet300',
+      '--recipe',
+      'steps=prune(fraction=0.9);finetune(epochs=1,batches=5)',
+      '--json',
+    );
+    expect(run.code).toBe(0);
+    const printed = JSON.parse(run.stdout);
+    expect(printed.steps.map((s: { technique: string }) => s.technique)).toEqual([
+      'prune',
+      'finetune',
+    ]);
+    expect(printed.trainedOn).toBe('wasm');
+    // Fine-tuning keeps the pruned weights at zero: the same nonzero count as after pruning.
+    expect(printed.steps[1].nonzeroParams).toBe(printed.steps[0].nonzeroParams);
+    expect(printed.nonzeroParams).toBe(printed.steps[0].nonzeroParams);
+  });
+
+  it('prints what a preset expands to', async () => {
+    const run = await complab('presets', '--model', 'lenet5', '--json');
+    expect(run.code).toBe(0);
+    const rows = JSON.parse(run.stdout) as { id: string; recipe: string }[];
+    expect(rows.map((r) => r.id)).toEqual(['deep-compression-pruning', 'ssl', 'dsd']);
+    // The paper's LeNet-5 densities (Deep Compression, Table 3) and the DSD rule (conv1 dense).
+    expect(rows[0].recipe).toContain('density=conv1:0.66|conv2:0.12|fc1:0.08|fc2:0.19');
+    expect(rows[2].recipe).toContain('prune-density(density=*:0.7|conv1:1)');
+    expect(rows[2].recipe).toContain('redense()');
+  });
+
+  it('prints sensitivity curves as JSON: each layer alone, at each density', async () => {
+    const run = await complab(
+      'sensitivity',
+      '--model',
+      'lenet300',
+      '--densities',
+      '0.5,0.05',
+      '--json',
+    );
+    expect(run.code).toBe(0);
+    const printed = JSON.parse(run.stdout);
+    expect(printed.model).toBe('lenet300');
+    expect(printed.digits).toBe('test');
+    expect(printed.layers.map((l: { name: string }) => l.name)).toEqual(['fc1', 'fc2', 'fc3']);
+    for (const layer of printed.layers) {
+      expect(layer.points.map((p: { density: number }) => p.density)).toEqual([1, 0.5, 0.05]);
+      expect(layer.points[0].accuracy).toBe(printed.baseAccuracy);
+    }
+    // One-shot: keeping 5% of fc1 hurts more than keeping half of it.
+    expect(printed.layers[0].points[2].accuracy).toBeLessThan(printed.layers[0].points[1].accuracy);
   });
 
   it('rejects broken model files with one line naming the problem', async () => {

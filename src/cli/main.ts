@@ -1,16 +1,20 @@
 /**
  * `complab`: the lab's engine, headless. `complab eval` runs one recipe on the shipped test
- * digits and prints the same numbers the page shows for the same share link.
+ * digits and prints the same numbers the page shows for the same share link; `sensitivity`
+ * prints per-layer accuracy-vs-density curves; `reproduce` runs a paper's preset and prints
+ * its figures beside ours; `presets` lists what the presets expand to.
  */
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { AssetError } from '../engine/assets.ts';
+import { WeightsFormatError } from '../engine/encode/weights-blob.ts';
 import { Lab, type ModelSource, type RunResult } from '../engine/lab.ts';
 import { isShippedModel, SHIPPED_MODELS } from '../engine/model/catalog.ts';
 import { ModelLoadError } from '../engine/model/errors.ts';
 import { fileAssetReader } from '../engine/node/assets.ts';
 import { NODE_BACKENDS, useNodeBackend, type NodeBackendName } from '../engine/node/backend.ts';
+import { paperFigures } from '../engine/papers.ts';
 import { RecipeError } from '../engine/recipe/errors.ts';
 import { normalizeRecipe, type Recipe } from '../engine/recipe/recipe.ts';
 import {
@@ -20,13 +24,29 @@ import {
   parseShareState,
   shareUrl,
 } from '../engine/recipe/share.ts';
-import { WeightsFormatError } from '../engine/encode/weights-blob.ts';
+import { TECHNIQUE_SPECS } from '../engine/techniques/catalog.ts';
+import { PRESETS } from '../engine/techniques/presets.ts';
+import { directoryPrefixStore } from './cache.ts';
+import { progressPrinter } from './progress.ts';
 
 /** Where share links point; override with COMPLAB_URL when the lab is hosted elsewhere. */
 export const DEFAULT_LAB_URL = 'http://localhost:5173/';
 
-export const USAGE = `Usage: complab eval [--model <id | path/to/model.json>] [--recipe <recipe | share URL>]
-                    [--prune <fraction>] [--seed <n>] [--backend cpu|wasm] [--json]
+const COMMON = `  --backend   wasm (default, WASM-SIMD) or cpu; fine-tuning always runs on wasm
+  --cache     a folder that keeps every recipe prefix's result, so fine-tuning is done once
+  --quiet     no progress lines on stderr
+  --json      print one JSON object instead of a table`;
+
+export const USAGE = `Usage: complab <command> [options]   (complab help <command> for details)
+
+  eval          evaluate a model and a compression recipe on the 2,000 shipped test digits
+  sensitivity   accuracy of each layer pruned alone to a range of densities
+  reproduce     run a paper's preset and print the paper's figures beside ours
+  presets       list the presets and the recipes they expand to`;
+
+const EVAL_USAGE = `Usage: complab eval [--model <id | path/to/model.json>] [--recipe <recipe | share URL>]
+                    [--prune <fraction>] [--preset <name>] [--seed <n>] [--backend cpu|wasm]
+                    [--cache <dir>] [--quiet] [--json]
 
 Evaluates a model and a compression recipe on the 2,000 shipped MNIST test digits.
   --model     a shipped model (${SHIPPED_MODELS.join(', ')}) or a tfjs LayersModel's model.json
@@ -34,18 +54,39 @@ Evaluates a model and a compression recipe on the 2,000 shipped MNIST test digit
   --recipe    recipe text such as 'v=1&model=lenet5&seed=1&steps=prune(fraction=0.9)',
               or a whole share link copied from the lab
   --prune     shorthand for a recipe of one global magnitude-pruning step, e.g. --prune 0.9
+  --preset    a paper's recipe: ${PRESETS.map((p) => p.id).join(', ')} (printed as the recipe
+              it expands to)
   --seed      the recipe's seed (default 1)
-  --backend   wasm (default, WASM-SIMD) or cpu
-  --json      print one JSON object instead of a table`;
+${COMMON}
+
+Techniques (steps=name(param=value,...);...):
+${TECHNIQUE_SPECS.map((t) => `  ${t.id.padEnd(16)} ${t.params.map((p) => p.name).join(', ') || '(no parameters)'}`).join('\n')}`;
+
+const SENSITIVITY_USAGE = `Usage: complab sensitivity --model <id | path> [--recipe <recipe>] [--digits test|check]
+                           [--densities 0.5,0.3,0.1] [--backend cpu|wasm] [--quiet] [--json]
+
+Prunes each conv and dense layer alone (one-shot, the others untouched) to each density and
+prints the accuracy: {model, digits, baseAccuracy, layers: [{name, points: [{density, accuracy}]}]}.
+  --recipe    analyse the network a recipe leaves (default: the model as shipped)
+  --digits    test (default): the 2,000 test digits; check: 2,000 training digits held apart
+  --densities the fractions of weights kept to try (default: 0.9 down to 0.01)`;
+
+const REPRODUCE_USAGE = `Usage: complab reproduce <${PRESETS.map((p) => p.id).join(' | ')}> --model <id>
+                         [--backend cpu|wasm] [--cache <dir>] [--quiet] [--json]
+
+Runs a paper's preset on a shipped model and prints {paper, ours}: what the paper reports and
+what the lab measures (accuracy, density, size, latency, per-layer figures, the recipe and its
+share link).
+${COMMON}`;
+
+const PRESETS_USAGE = `Usage: complab presets [--model <id>] [--json]
+
+Lists the presets and, for a model, the recipe each expands to.`;
 
 /** A mistake in how the command was called: printed as one line, exit code 2. */
 class UsageError extends Error {}
 
-interface EvalOptions {
-  recipe: Recipe;
-  backend: NodeBackendName;
-  json: boolean;
-}
+const looksLikePath = (model: string) => model.includes('/') || model.endsWith('.json');
 
 function modelSourceForPath(model: string): ModelSource | undefined {
   if (isShippedModel(model)) return undefined;
@@ -55,61 +96,125 @@ function modelSourceForPath(model: string): ModelSource | undefined {
   return { read: fileAssetReader(''), modelJsonPath: path };
 }
 
-const looksLikePath = (model: string) => model.includes('/') || model.endsWith('.json');
-
-export function parseEvalArgs(args: string[]): EvalOptions {
-  let values;
+function parse(
+  args: string[],
+  options: NonNullable<ParseArgsConfig['options']>,
+  positionals = false,
+) {
   try {
-    ({ values } = parseArgs({
-      args,
-      options: {
-        model: { type: 'string' },
-        recipe: { type: 'string' },
-        prune: { type: 'string' },
-        seed: { type: 'string' },
-        backend: { type: 'string', default: 'wasm' },
-        json: { type: 'boolean', default: false },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
+    return parseArgs({ args, options, strict: true, allowPositionals: positionals });
   } catch (err) {
     throw new UsageError((err as Error).message.split('\n')[0]);
   }
-  if (!(NODE_BACKENDS as readonly string[]).includes(values.backend)) {
+}
+
+const commonOptions = {
+  backend: { type: 'string', default: 'wasm' },
+  cache: { type: 'string' },
+  quiet: { type: 'boolean', default: false },
+  json: { type: 'boolean', default: false },
+} as const;
+
+function backendOf(value: unknown): NodeBackendName {
+  if (!(NODE_BACKENDS as readonly string[]).includes(String(value))) {
     throw new UsageError(
-      `--backend must be one of ${NODE_BACKENDS.join(', ')} in Node (got "${values.backend}")`,
+      `--backend must be one of ${NODE_BACKENDS.join(', ')} in Node (got "${String(value)}")`,
     );
   }
-  if (values.recipe !== undefined && values.prune !== undefined) {
-    throw new UsageError('give --recipe or --prune, not both');
-  }
-  let text = values.recipe ?? '';
-  if (values.prune !== undefined) text = `steps=prune(fraction=${values.prune})`;
-  const recipeNamesModel = /(^|&)model=/.test(extractStateText(text));
-  const parsed = parseShareState(text).recipe;
-  if (values.model !== undefined && recipeNamesModel && parsed.model !== values.model) {
+  return value as NodeBackendName;
+}
+
+function checkModel(model: string, fromLink: boolean): void {
+  if (isShippedModel(model)) return;
+  if (fromLink) {
+    // A link only ever names shipped models: a path must come from --model, typed by the user.
     throw new UsageError(
-      `--model ${values.model} disagrees with the recipe's model ${parsed.model}`,
+      `the recipe names model "${model.slice(0, 60)}", which is not shipped (${SHIPPED_MODELS.join(', ')}); give a model file with --model`,
     );
   }
-  if (values.model === undefined && !recipeNamesModel) {
-    throw new UsageError(
-      `name a model with --model (${SHIPPED_MODELS.join(', ')}) or in the recipe`,
-    );
-  }
-  const model = values.model ?? parsed.model;
-  if (!isShippedModel(model) && !looksLikePath(model)) {
+  if (!looksLikePath(model)) {
     throw new UsageError(
       `unknown model "${model}": use ${SHIPPED_MODELS.join(', ')} or a path to a model.json`,
     );
   }
-  const seed = values.seed === undefined ? parsed.seed : Number(values.seed);
+}
+
+export interface EvalOptions {
+  recipe: Recipe;
+  preset?: string;
+  backend: NodeBackendName;
+  json: boolean;
+  quiet: boolean;
+  cache?: string;
+}
+
+export function parseEvalArgs(args: string[]): EvalOptions {
+  const { values } = parse(args, {
+    ...commonOptions,
+    model: { type: 'string' },
+    recipe: { type: 'string' },
+    prune: { type: 'string' },
+    preset: { type: 'string' },
+    seed: { type: 'string' },
+  });
+  const backend = backendOf(values.backend);
+  const given = [values.recipe, values.prune, values.preset].filter((v) => v !== undefined).length;
+  if (given > 1) throw new UsageError('give one of --recipe, --prune and --preset');
+  let text = (values.recipe as string | undefined) ?? '';
+  if (values.prune !== undefined) text = `steps=prune(fraction=${String(values.prune)})`;
+  const recipeNamesModel = /(^|&)model=/.test(extractStateText(text));
+  const parsed = parseShareState(text).recipe;
+  const model = values.model as string | undefined;
+  if (model !== undefined && recipeNamesModel && parsed.model !== model) {
+    throw new UsageError(`--model ${model} disagrees with the recipe's model ${parsed.model}`);
+  }
+  if (model === undefined && !recipeNamesModel) {
+    throw new UsageError(
+      `name a model with --model (${SHIPPED_MODELS.join(', ')}) or in the recipe`,
+    );
+  }
+  checkModel(model ?? parsed.model, model === undefined);
+  let seed = parsed.seed;
+  if (values.seed !== undefined) {
+    if (!/^\d{1,10}$/.test(String(values.seed)))
+      throw new UsageError(`--seed must be a whole number (got "${String(values.seed)}")`);
+    seed = Number(values.seed);
+  }
+  if (values.preset !== undefined && !PRESETS.some((p) => p.id === values.preset)) {
+    throw new UsageError(
+      `unknown preset "${String(values.preset)}" (known: ${PRESETS.map((p) => p.id).join(', ')})`,
+    );
+  }
   return {
-    recipe: normalizeRecipe({ ...parsed, model, seed }),
-    backend: values.backend as NodeBackendName,
-    json: values.json,
+    recipe: normalizeRecipe({ ...parsed, model: model ?? parsed.model, seed }),
+    preset: values.preset as string | undefined,
+    backend,
+    json: values.json as boolean,
+    quiet: values.quiet as boolean,
+    cache: values.cache as string | undefined,
   };
+}
+
+async function openLab(backend: NodeBackendName, cache?: string): Promise<Lab> {
+  await useNodeBackend(backend);
+  return new Lab({
+    read: fileAssetReader(),
+    resolveModel: modelSourceForPath,
+    trainingBackend: 'wasm',
+    activateBackend: async (name) => {
+      if (name !== 'wasm' && name !== 'cpu') return false;
+      await useNodeBackend(name);
+      return true;
+    },
+    prefixStore: cache ? directoryPrefixStore(resolve(cache)) : undefined,
+  });
+}
+
+/** A link only reproduces a run when the page can load the model, i.e. a shipped one. */
+function linkFor(recipe: Recipe): string | null {
+  return isShippedModel(recipe.model)
+    ? shareUrl(process.env.COMPLAB_URL ?? DEFAULT_LAB_URL, { recipe, ui: DEFAULT_UI })
+    : null;
 }
 
 const percent = (x: number) => `${(100 * x).toFixed(2)}%`;
@@ -118,7 +223,12 @@ const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
 export function formatTable(result: RunResult, link: string | null): string {
   const rows: [string, string][] = [
     ['model', result.model],
-    ['backend', result.backend],
+    [
+      'backend',
+      result.trainedOn && result.trainedOn !== result.backend
+        ? `${result.backend} (fine-tuned on ${result.trainedOn})`
+        : result.backend,
+    ],
     ['recipe', result.recipeText],
     [
       'accuracy',
@@ -128,24 +238,37 @@ export function formatTable(result: RunResult, link: string | null): string {
       'size',
       `${result.sizeBytes} bytes = ${kib(result.sizeBytes)} (baseline ${kib(result.baselineSizeBytes)}, ${result.compressionRatio.toFixed(2)}x smaller)`,
     ],
-    ['params', `${result.nonzeroParams} nonzero of ${result.params}`],
-    ['MACs', `${result.macs} dense, ${result.sparseMacs} with zero weights skipped`],
+    [
+      'params',
+      `${result.nonzeroParams} nonzero of ${result.params} (baseline ${result.baselineParams})`,
+    ],
+    [
+      'MACs',
+      `${result.macs} dense, ${result.sparseMacs} with zero weights skipped (baseline ${result.baselineMacs})`,
+    ],
     [
       'latency',
-      `${result.latencyMs.toFixed(2)} ms per batch of 64 (baseline ${result.baselineLatencyMs.toFixed(2)} ms)`,
+      `${result.latencyMs.toFixed(2)} ms per batch of ${result.latencyBatch} (baseline ${result.baselineLatencyMs.toFixed(2)} ms)`,
     ],
   ];
   if (link) rows.push(['share link', link]);
   const width = Math.max(...rows.map(([k]) => k.length));
+  const steps = result.steps.map(
+    (s) =>
+      `  ${String(s.index + 1).padStart(2)}. ${s.technique.padEnd(16)} ${percent(s.accuracy).padStart(7)}  ${String(s.nonzeroParams).padStart(8)} nonzero  ${String(s.sizeBytes).padStart(9)} B  ${(s.elapsedMs / 1000).toFixed(1).padStart(6)} s${s.cached ? ' (cached)' : ''}`,
+  );
   const layerLines = result.layers
     .filter((l) => l.params > 0)
     .map(
       (l) =>
-        `  ${l.name.padEnd(12)} ${l.className.padEnd(12)} ${String(l.nonzeroParams).padStart(8)}/${String(l.params).padEnd(8)} ${l.layout.padEnd(6)} ${String(l.sizeBytes).padStart(9)} B`,
+        `  ${l.name.padEnd(12)} ${l.className.padEnd(12)} ${`[${(l.kernelShape ?? []).join('x')}]`.padEnd(16)} ${String(l.nonzeroParams).padStart(8)}/${String(l.params).padEnd(8)} ${l.layout.padEnd(6)} ${l.indexBits ? `${l.indexBits}-bit` : '     '} ${String(l.sizeBytes).padStart(9)} B`,
     );
   return [
     ...rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`),
-    'layers (nonzero/params, layout, stored bytes):',
+    ...(steps.length
+      ? ['steps (test accuracy after each, nonzero params, stored size, time):', ...steps]
+      : []),
+    'layers (kernel shape, nonzero/params, layout, index bits, stored bytes):',
     ...layerLines,
   ].join('\n');
 }
@@ -157,22 +280,254 @@ export function toJson(result: RunResult, link: string | null) {
 
 async function evalCommand(args: string[]): Promise<number> {
   const options = parseEvalArgs(args);
-  await useNodeBackend(options.backend);
-  const lab = new Lab({ read: fileAssetReader(), resolveModel: modelSourceForPath });
-  const result = await lab.run(options.recipe);
-  await lab.dispose();
-  // A link only reproduces a run when the page can load the model, i.e. a shipped one.
-  const link = isShippedModel(result.model)
-    ? shareUrl(process.env.COMPLAB_URL ?? DEFAULT_LAB_URL, {
-        recipe: result.recipe,
-        ui: DEFAULT_UI,
-      })
-    : null;
-  process.stdout.write(
-    options.json ? `${JSON.stringify(toJson(result, link))}\n` : `${formatTable(result, link)}\n`,
-  );
-  return 0;
+  const lab = await openLab(options.backend, options.cache);
+  try {
+    let recipe = options.recipe;
+    if (options.preset) {
+      recipe = normalizeRecipe({
+        ...recipe,
+        steps: await lab.expandPreset(recipe.model, options.preset),
+      });
+      process.stderr.write(`complab: preset ${options.preset} is ${formatRecipe(recipe)}\n`);
+    }
+    const progress = progressPrinter(process.stderr, options.quiet);
+    const result = await lab.run(recipe, { onProgress: progress.onProgress });
+    progress.done();
+    const link = linkFor(result.recipe);
+    process.stdout.write(
+      options.json ? `${JSON.stringify(toJson(result, link))}\n` : `${formatTable(result, link)}\n`,
+    );
+    return 0;
+  } finally {
+    await lab.dispose();
+  }
 }
+
+function parseDensities(text: string | undefined): number[] | undefined {
+  if (text === undefined) return undefined;
+  const values = text.split(',').map((t) => Number(t.trim()));
+  if (values.length === 0 || values.length > 50 || values.some((v) => !(v > 0 && v <= 1))) {
+    throw new UsageError(
+      `--densities must be fractions in (0, 1] separated by commas (got "${text.slice(0, 40)}")`,
+    );
+  }
+  return values;
+}
+
+async function sensitivityCommand(args: string[]): Promise<number> {
+  const { values } = parse(args, {
+    ...commonOptions,
+    model: { type: 'string' },
+    recipe: { type: 'string' },
+    digits: { type: 'string', default: 'test' },
+    densities: { type: 'string' },
+  });
+  const backend = backendOf(values.backend);
+  const digits = values.digits as string;
+  if (digits !== 'test' && digits !== 'check')
+    throw new UsageError(`--digits must be test or check (got "${digits}")`);
+  const densities = parseDensities(values.densities as string | undefined);
+  const text = (values.recipe as string | undefined) ?? '';
+  const parsed = parseShareState(text).recipe;
+  const model =
+    (values.model as string | undefined) ??
+    (/(^|&)model=/.test(extractStateText(text)) ? parsed.model : undefined);
+  if (model === undefined)
+    throw new UsageError(`name a model with --model (${SHIPPED_MODELS.join(', ')})`);
+  checkModel(model, values.model === undefined);
+  const recipe = normalizeRecipe({ ...parsed, model });
+  const lab = await openLab(backend, values.cache as string | undefined);
+  try {
+    const progress = progressPrinter(process.stderr, values.quiet as boolean);
+    const result = await lab.sensitivity(recipe, {
+      digits,
+      densities,
+      onProgress: progress.onProgress,
+    });
+    progress.done();
+    const output = { model, recipe: formatRecipe(recipe), ...result };
+    if (values.json) {
+      process.stdout.write(`${JSON.stringify(output)}\n`);
+    } else {
+      const all = [...new Set(result.layers.flatMap((l) => l.points.map((p) => p.density)))].sort(
+        (a, b) => b - a,
+      );
+      const lines = [
+        `accuracy on the ${digits === 'test' ? '2,000 test digits' : '2,000 check digits (training digits held apart)'}, one layer pruned at a time; base ${percent(result.baseAccuracy)}`,
+        `density   ${result.layers.map((l) => l.name.padStart(9)).join(' ')}`,
+        ...all.map(
+          (d) =>
+            `${d.toFixed(2).padStart(7)}   ${result.layers
+              .map((l) => {
+                const point = l.points.find((p) => p.density === d);
+                return (point ? percent(point.accuracy) : '').padStart(9);
+              })
+              .join(' ')}`,
+        ),
+      ];
+      process.stdout.write(`${lines.join('\n')}\n`);
+    }
+    return 0;
+  } finally {
+    await lab.dispose();
+  }
+}
+
+/** Fraction of conv/dense kernel weights that are nonzero, per layer and overall. */
+function kernelDensity(result: RunResult) {
+  const layers: Record<
+    string,
+    { density: number; weights: number; kept: number; indexBits?: number; sizeBytes: number }
+  > = {};
+  let weights = 0;
+  let kept = 0;
+  for (const l of result.layers) {
+    if (!l.kernelShape) continue;
+    const n = l.kernelShape.reduce((a, b) => a * b, 1);
+    const bias = l.params - n;
+    const nonzero = Math.max(0, l.nonzeroParams - bias); // biases are rarely zero; close enough per layer
+    layers[l.name] = {
+      density: nonzero / n,
+      weights: n,
+      kept: nonzero,
+      indexBits: l.indexBits,
+      sizeBytes: l.sizeBytes,
+    };
+    weights += n;
+    kept += nonzero;
+  }
+  return { density: kept / weights, layers };
+}
+
+async function reproduceCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parse(
+    args,
+    { ...commonOptions, model: { type: 'string' } },
+    true,
+  );
+  const backend = backendOf(values.backend);
+  const [preset, ...extra] = positionals;
+  if (!preset || extra.length)
+    throw new UsageError(`name one preset: ${PRESETS.map((p) => p.id).join(', ')}`);
+  if (!PRESETS.some((p) => p.id === preset)) {
+    throw new UsageError(
+      `unknown preset "${preset}" (known: ${PRESETS.map((p) => p.id).join(', ')})`,
+    );
+  }
+  const model = values.model as string | undefined;
+  if (!model || !isShippedModel(model)) {
+    throw new UsageError(`reproduce needs a shipped model: --model ${SHIPPED_MODELS.join(' | ')}`);
+  }
+  const lab = await openLab(backend, values.cache as string | undefined);
+  try {
+    const steps = await lab.expandPreset(model, preset);
+    const recipe = normalizeRecipe({ model, seed: 1, steps });
+    const quiet = values.quiet as boolean;
+    if (!quiet) process.stderr.write(`complab: preset ${preset} is ${formatRecipe(recipe)}\n`);
+    const progress = progressPrinter(process.stderr, quiet);
+    const result = await lab.run(recipe, { onProgress: progress.onProgress });
+    progress.done();
+    // Latency of both networks measured in alternation, so the speedup compares like with like.
+    const latency = await lab.compareLatency(recipe);
+    const { density, layers } = kernelDensity(result);
+    const channels = result.steps.map((s) => s.report?.channelsAfter).find(Boolean);
+    const ours = {
+      model,
+      backend: result.backend,
+      trainedOn: result.trainedOn,
+      accuracy: result.accuracy,
+      baselineAccuracy: result.baselineAccuracy,
+      accuracyDrop: result.baselineAccuracy - result.accuracy,
+      density,
+      compressionRatio: result.compressionRatio,
+      sizeBytes: result.sizeBytes,
+      baselineSizeBytes: result.baselineSizeBytes,
+      params: result.params,
+      baselineParams: result.baselineParams,
+      nonzeroParams: result.nonzeroParams,
+      macs: result.macs,
+      baselineMacs: result.baselineMacs,
+      latencyMs: latency.latencyMs,
+      baselineLatencyMs: latency.baselineLatencyMs,
+      speedup: latency.speedup,
+      elapsedMs: result.elapsedMs,
+      recipe: result.recipeText,
+      shareUrl: linkFor(result.recipe),
+      layers,
+      channels: channels ?? undefined,
+      steps: result.steps.map((s) => ({
+        technique: s.technique,
+        accuracy: s.accuracy,
+        elapsedMs: s.elapsedMs,
+        cached: s.cached,
+      })),
+    };
+    const paper = paperFigures(preset, model);
+    if (values.json) {
+      process.stdout.write(`${JSON.stringify({ paper, ours })}\n`);
+    } else {
+      const paperLayers = (paper.layers ?? {}) as Record<string, number>;
+      const lines = [
+        `${preset} on ${model} — paper: ${paper.paper} (${paper.source})`,
+        `accuracy ${percent(ours.accuracy)} vs baseline ${percent(ours.baselineAccuracy)} (drop ${(100 * ours.accuracyDrop).toFixed(2)} points)`,
+        `weights kept ${percent(density)}${typeof paper.density === 'number' ? ` (paper ${percent(paper.density)})` : ''}; stored ${kib(ours.sizeBytes)}, ${ours.compressionRatio.toFixed(1)}x smaller than ${kib(ours.baselineSizeBytes)}`,
+        `params ${ours.params} (baseline ${ours.baselineParams}); latency ${ours.latencyMs.toFixed(2)} ms vs ${ours.baselineLatencyMs.toFixed(2)} ms per batch of ${result.latencyBatch}; ${(ours.elapsedMs / 1000).toFixed(0)} s`,
+        'layer          weights   kept (ours)  kept (paper)  index bits  stored bytes',
+        ...Object.entries(layers).map(
+          ([name, l]) =>
+            `${name.padEnd(12)} ${String(l.weights).padStart(9)}   ${percent(l.density).padStart(9)}   ${(name in paperLayers ? percent(paperLayers[name]) : '-').padStart(11)}  ${String(l.indexBits ?? '-').padStart(10)}  ${String(l.sizeBytes).padStart(12)}`,
+        ),
+        `recipe: ${ours.recipe}`,
+        ...(ours.shareUrl ? [`share link: ${ours.shareUrl}`] : []),
+      ];
+      process.stdout.write(`${lines.join('\n')}\n`);
+    }
+    return 0;
+  } finally {
+    await lab.dispose();
+  }
+}
+
+async function presetsCommand(args: string[]): Promise<number> {
+  const { values } = parse(args, {
+    model: { type: 'string' },
+    json: { type: 'boolean', default: false },
+  });
+  const model = values.model as string | undefined;
+  if (model !== undefined) checkModel(model, false);
+  const lab = model ? await openLab('wasm') : null;
+  try {
+    const rows = await Promise.all(
+      PRESETS.map(async (p) => ({
+        id: p.id,
+        label: p.label,
+        paper: p.paper,
+        description: p.description,
+        recipe:
+          lab && model
+            ? formatRecipe(
+                normalizeRecipe({ model, seed: 1, steps: await lab.expandPreset(model, p.id) }),
+              )
+            : undefined,
+      })),
+    );
+    process.stdout.write(
+      values.json
+        ? `${JSON.stringify(rows)}\n`
+        : `${rows.map((r) => `${r.id}: ${r.label} (${r.paper})\n  ${r.description}${r.recipe ? `\n  ${r.recipe}` : ''}`).join('\n')}\n`,
+    );
+    return 0;
+  } finally {
+    await lab?.dispose();
+  }
+}
+
+const COMMANDS: Record<string, { usage: string; run: (args: string[]) => Promise<number> }> = {
+  eval: { usage: EVAL_USAGE, run: evalCommand },
+  sensitivity: { usage: SENSITIVITY_USAGE, run: sensitivityCommand },
+  reproduce: { usage: REPRODUCE_USAGE, run: reproduceCommand },
+  presets: { usage: PRESETS_USAGE, run: presetsCommand },
+};
 
 const USER_ERRORS = [RecipeError, ModelLoadError, AssetError, WeightsFormatError];
 
@@ -181,17 +536,18 @@ export async function main(args: string[]): Promise<number> {
   const [command, ...rest] = args;
   try {
     if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
-      process.stdout.write(`${USAGE}\n`);
+      const topic = command === 'help' ? COMMANDS[rest[0] ?? ''] : undefined;
+      process.stdout.write(`${topic ? topic.usage : USAGE}\n`);
       return command === undefined ? 2 : 0;
     }
-    if (command === 'eval') {
-      if (rest.includes('--help') || rest.includes('-h')) {
-        process.stdout.write(`${USAGE}\n`);
-        return 0;
-      }
-      return await evalCommand(rest);
+    const entry = COMMANDS[command];
+    if (!entry)
+      throw new UsageError(`unknown command "${command.slice(0, 30)}" (try: complab help)`);
+    if (rest.includes('--help') || rest.includes('-h')) {
+      process.stdout.write(`${entry.usage}\n`);
+      return 0;
     }
-    throw new UsageError(`unknown command "${command}" (try: complab eval --help)`);
+    return await entry.run(rest);
   } catch (err) {
     if (err instanceof UsageError) {
       process.stderr.write(`complab: ${err.message}\n`);

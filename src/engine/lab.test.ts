@@ -104,6 +104,110 @@ describe('Lab.run on the shipped models (wasm)', () => {
     }
   });
 
+  it('opens a link made before the pipeline with the same accuracy, and no larger size', async () => {
+    // Measured by the foundation release (its closing note): 53.10% and 68,694 bytes.
+    const old = await lab.run(recipe('v=1&model=lenet300&seed=1&steps=prune(fraction=0.95)'));
+    expect(old.correct).toBe(1062);
+    expect(old.sizeBytes).toBeLessThanOrEqual(68_694);
+    expect(old.recipeText).toBe('v=1&model=lenet300&seed=1&steps=prune(fraction=0.95)');
+  });
+
+  it('keeps every step under its recipe prefix: moving a later control re-runs only that step', async () => {
+    const fresh = new Lab({ read: publicAssets });
+    const prefix = 'model=lenet300&steps=prune(fraction=0.8);finetune(epochs=1,batches=5)';
+    const first = await fresh.run(recipe(`${prefix};prune(fraction=0.9)`));
+    expect(first.steps.map((s) => s.cached)).toEqual([false, false, false]);
+    const moved = await fresh.run(recipe(`${prefix};prune(fraction=0.95)`));
+    expect(moved.steps.map((s) => s.cached)).toEqual([true, true, false]);
+    expect(moved.steps[1].accuracy).toBe(first.steps[1].accuracy);
+    // The same recipe from scratch in another lab gives the same numbers to the digit and byte.
+    const other = new Lab({ read: publicAssets });
+    const again = await other.run(recipe(`${prefix};prune(fraction=0.95)`));
+    expect(again.steps.every((s) => !s.cached)).toBe(true);
+    expect(again.correct).toBe(moved.correct);
+    expect(again.sizeBytes).toBe(moved.sizeBytes);
+    // Each step reports what it left: pruning lowers the nonzero count, fine-tuning keeps it.
+    expect(moved.steps[1].nonzeroParams).toBe(moved.steps[0].nonzeroParams);
+    expect(moved.steps[2].nonzeroParams).toBeLessThan(moved.steps[1].nonzeroParams);
+    expect(moved.steps[1].report?.training).toHaveLength(1);
+    await Promise.all([fresh.dispose(), other.dispose()]);
+  });
+
+  it('reads prefixes back from a persistent store in a new session', async () => {
+    const saved = new Map<string, Uint8Array>();
+    const store = {
+      get: async (key: string) => saved.get(key),
+      set: async (key: string, bytes: Uint8Array) => void saved.set(key, bytes),
+    };
+    const text = 'model=lenet300&seed=5&steps=prune(fraction=0.7);finetune(epochs=1,batches=4)';
+    const first = new Lab({ read: publicAssets, prefixStore: store });
+    const computed = await first.run(recipe(text));
+    expect(saved.size).toBe(2);
+    const second = new Lab({ read: publicAssets, prefixStore: store });
+    const restored = await second.run(recipe(text));
+    expect(restored.steps.map((s) => s.cached)).toEqual([true, true]);
+    expect(restored.correct).toBe(computed.correct);
+    expect(restored.sizeBytes).toBe(computed.sizeBytes);
+    // A damaged entry is recomputed, not trusted.
+    for (const [key, bytes] of saved) saved.set(key, bytes.subarray(0, 100));
+    const third = new Lab({ read: publicAssets, prefixStore: store });
+    const recomputed = await third.run(recipe(text));
+    expect(recomputed.steps.map((s) => s.cached)).toEqual([false, false]);
+    expect(recomputed.correct).toBe(computed.correct);
+    await Promise.all([first.dispose(), second.dispose(), third.dispose()]);
+  });
+
+  it('names the step a recipe fails at, and serves the next run', async () => {
+    await expect(
+      lab.run(recipe('model=lenet5&steps=prune(fraction=0.5);prune-density(density=conv9:0.5)')),
+    ).rejects.toThrow(/^step 2 \(prune-density\): .*"conv9"/);
+    await expect(lab.run(recipe('model=lenet300&steps=ssl(filters=0.01)'))).rejects.toThrow(
+      /^step 1 \(ssl\): filter, channel and shape groups need conv layers/,
+    );
+    const next = await lab.run(recipe('model=lenet5&steps=prune(fraction=0.5)'));
+    expect(next.steps).toHaveLength(1);
+  });
+
+  it('cancels a fine-tuning step within a batch and keeps nothing of it', async () => {
+    const controller = new AbortController();
+    const seen: number[] = [];
+    const text = 'model=lenet300&seed=9&steps=finetune(epochs=1,batches=200)';
+    const cancelled = lab.run(recipe(text), {
+      signal: controller.signal,
+      onProgress: (p) => {
+        if (p.batch === undefined) return;
+        seen.push(p.batch);
+        if (p.batch === 2) controller.abort();
+      },
+    });
+    await expect(cancelled).rejects.toBeInstanceOf(RunCancelledError);
+    expect(Math.max(...seen)).toBe(2);
+    const done = await lab.run(recipe(text.replace('batches=200', 'batches=3')));
+    expect(done.steps[0].cached).toBe(false);
+  });
+
+  it('removes filters with SSL: a smaller network, and the layer table says so', async () => {
+    const result = await lab.run(
+      recipe(
+        'model=lenet5&steps=ssl(filters=0.05,channels=0.05,epochs=1,batches=40,lr=0.003,threshold=0.2)',
+      ),
+    );
+    const report = result.steps[0].report as {
+      channelsBefore: Record<string, number>;
+      channelsAfter: Record<string, number>;
+      groupNorms: { layers: Record<string, number[]> }[];
+    };
+    expect(report.channelsBefore).toEqual({ conv1: 20, conv2: 50, fc1: 500, fc2: 10 });
+    const conv2 = result.layers.find((l) => l.name === 'conv2')!;
+    expect(conv2.kernelShape![3]).toBe(report.channelsAfter.conv2);
+    expect(report.channelsAfter.conv1 + report.channelsAfter.conv2).toBeLessThan(70);
+    expect(result.params).toBeLessThan(result.baselineParams);
+    expect(result.macs).toBeLessThan(result.baselineMacs);
+    // Group norms were sampled over training, one per filter.
+    expect(report.groupNorms.length).toBeGreaterThan(2);
+    expect(report.groupNorms[0].layers.conv2).toHaveLength(50);
+  });
+
   it('names an unknown model and lists the shipped ones', async () => {
     await expect(lab.run(recipe('model=resnet50'))).rejects.toThrow(
       /unknown model "resnet50".*lenet5, lenet300/,

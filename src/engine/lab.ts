@@ -17,7 +17,7 @@ import { RunCancelledError, throwIfCancelled } from './cancel.ts';
 import { loadDigitSplit, PIXELS, type DigitSplit } from './data/digits.ts';
 import { encodeWeights, type WeightLayout } from './encode/weights-blob.ts';
 import { evaluateAccuracy } from './measure/accuracy.ts';
-import { LATENCY_BATCH, measureLatency } from './measure/latency.ts';
+import { LATENCY_BATCH, measureLatency, median } from './measure/latency.ts';
 import {
   SHIPPED_MODELS,
   isShippedModel,
@@ -34,7 +34,9 @@ import { RecipeError } from './recipe/errors.ts';
 import { formatRecipe } from './recipe/share.ts';
 import { normalizeRecipe, type Recipe, type RecipeStep } from './recipe/recipe.ts';
 import { maskPicture, type MaskPicture } from './measure/pictures.ts';
+import { kernelChoice, prepareGraphKernels, type KernelChoice } from './measure/kernels.ts';
 import { getPreset, type PresetModel } from './techniques/presets.ts';
+import { sensitivityCurves, type SensitivityResult } from './techniques/prune/sensitivity.ts';
 import { getTechnique } from './techniques/registry.ts';
 import type {
   StepProgress,
@@ -66,6 +68,8 @@ export interface LayerStats {
   readonly layout: WeightLayout | 'none';
   /** Relative-index width of a sparse kernel. */
   readonly indexBits?: number;
+  /** The kernel this layer ran on when latency was measured (conv and dense layers). */
+  readonly kernel?: KernelChoice;
   /** Kernel weights counted in equal bins over the base model's range, before and after. */
   readonly histogram?: {
     readonly min: number;
@@ -297,6 +301,67 @@ export class Lab {
     return getPreset(preset).expand(await this.presetModel(model));
   }
 
+  /**
+   * Sensitivity curves of the network a recipe leaves: each conv/dense layer pruned alone to a
+   * range of densities, accuracy on the test digits or on the check digits.
+   */
+  async sensitivity(
+    recipe: Recipe,
+    options: RunOptions & { digits?: 'test' | 'check'; densities?: readonly number[] } = {},
+  ): Promise<SensitivityResult & { digits: 'test' | 'check' }> {
+    const graph = await this.graphOf(recipe, options);
+    const digits = options.digits ?? 'test';
+    return this.enqueue(async () => {
+      const split = digits === 'test' ? await this.test() : await this.checkDigits();
+      const result = await sensitivityCurves(
+        graph,
+        async (g) => {
+          const predictor = createPredictor(g);
+          try {
+            return (
+              await evaluateAccuracy(predictor.predict, split, g.inputShape, {
+                signal: options.signal,
+              })
+            ).accuracy;
+          } finally {
+            predictor.dispose();
+          }
+        },
+        {
+          densities: options.densities,
+          signal: options.signal,
+          onProgress: (fraction) => options.onProgress?.({ stage: 'evaluating', fraction }),
+        },
+      );
+      return { ...result, digits };
+    });
+  }
+
+  /**
+   * Latency of the base model and of the network a recipe leaves, measured in alternation on
+   * the active backend so both see the same machine state: a fair speedup.
+   */
+  async compareLatency(
+    recipe: Recipe,
+    options: RunOptions & { rounds?: number } = {},
+  ): Promise<{ latencyMs: number; baselineLatencyMs: number; speedup: number }> {
+    const normalized = normalizeRecipe(recipe);
+    const graph = await this.graphOf(normalized, options);
+    const base = await this.baseGraph(normalized.model);
+    return this.enqueue(async () => {
+      const test = await this.test();
+      const ours: number[] = [];
+      const theirs: number[] = [];
+      for (let r = 0; r < (options.rounds ?? 5); r++) {
+        theirs.push((await this.fastLatency(base, test, options.signal)).latencyMs);
+        ours.push((await this.fastLatency(graph, test, options.signal)).latencyMs);
+      }
+      const latencyMs = median(ours);
+      const baselineLatencyMs = median(theirs);
+      return { latencyMs, baselineLatencyMs, speedup: baselineLatencyMs / latencyMs };
+    });
+  }
+
   /** The pruning mask of one layer after a recipe, as a picture. */
   async maskPicture(recipe: Recipe, layer: string): Promise<MaskPicture> {
     return maskPicture(await this.graphOf(recipe), layer);
@@ -362,13 +427,10 @@ export class Lab {
     const unchanged = recipe.steps.length === 0;
     const last = steps.at(-1);
 
-    onProgress?.({ stage: 'evaluating', fraction: 1 });
-    const predictor = unchanged ? null : createPredictor(graph);
-    try {
-      onProgress?.({ stage: 'measuring', fraction: 0 });
-      const latencyMs = predictor
-        ? await measureLatency(predictor.predict, test, graph.inputShape, { signal })
-        : baseline.latencyMs;
+    onProgress?.({ stage: 'measuring', fraction: 0 });
+    const { latencyMs: measured, choices } = await this.fastLatency(graph, test, signal, unchanged);
+    const latencyMs = unchanged ? baseline.latencyMs : measured;
+    {
       const encoded = encodeWeights(graph.weights);
       const info = graph.info();
       const baseKernels = new Map(base.graph.prunableWeights().map((w) => [w.name, w]));
@@ -392,6 +454,7 @@ export class Lab {
           layout: sparse ? 'sparse' : tensors.length ? 'dense' : 'none',
           indexBits: sparse?.indexBits,
           histogram: kernel ? histogram(baseKernel ?? kernel, kernel) : undefined,
+          kernel: choices.get(node.name),
         };
       });
       return {
@@ -420,8 +483,32 @@ export class Lab {
         layers,
         steps,
       };
+    }
+  }
+
+  /**
+   * Median latency of a graph with the fastest correct kernel for each conv and dense layer on
+   * the active backend, and which kernel each layer ran on. `skipTiming` only picks kernels.
+   */
+  private async fastLatency(
+    graph: LayerGraph,
+    test: DigitSplit,
+    signal?: AbortSignal,
+    skipTiming = false,
+  ): Promise<{ latencyMs: number; choices: Map<string, KernelChoice> }> {
+    const kernels = await prepareGraphKernels(graph, LATENCY_BATCH, signal);
+    const predictor = createPredictor(graph, kernels);
+    try {
+      const latencyMs = skipTiming
+        ? NaN
+        : await measureLatency(predictor.predict, test, graph.inputShape, { signal });
+      return {
+        latencyMs,
+        choices: new Map([...kernels].map(([name, k]) => [name, kernelChoice(k)])),
+      };
     } finally {
-      predictor?.dispose();
+      predictor.dispose();
+      kernels.forEach((k) => k.dispose());
     }
   }
 
@@ -642,7 +729,7 @@ export class Lab {
         signal,
         onBatch: (done) => onProgress?.({ stage: 'baseline', fraction: done / test.count }),
       });
-      const latencyMs = await measureLatency(predictor.predict, test, graph.inputShape, { signal });
+      const { latencyMs } = await this.fastLatency(graph, test, signal);
       const baseline = {
         accuracy: accuracy.accuracy,
         correct: accuracy.correct,

@@ -52,6 +52,11 @@ export interface ForwardContext {
   readonly inputDropout?: ReadonlyMap<string, number>;
   /** Batch statistics seen by batch-norm layers while training, for the moving averages. */
   readonly batchStats?: Map<string, { mean: tf.Tensor; variance: tf.Tensor }>;
+  /**
+   * Fast kernels by node (conv and dense): each returns what tf.conv2d / tf.matMul + bias
+   * returns, and the layer applies its activation after it. Evaluation for latency only.
+   */
+  readonly kernels?: ReadonlyMap<string, (x: tf.Tensor) => tf.Tensor>;
 }
 
 export interface LayerKind {
@@ -162,6 +167,13 @@ function checkActivation(node: GraphNode): void {
   }
 }
 
+/** An activation after a kernel that did not fuse it. */
+function applyFusable(name: string, y: tf.Tensor): tf.Tensor {
+  if (name === 'relu') return tf.relu(y);
+  if (name === 'elu') return tf.elu(y);
+  return applyActivation(name, y);
+}
+
 /** tfjs-layers fuses these into conv and matMul kernels (mapActivationToFusedKernel). */
 function fusedActivation(name: string): 'relu' | 'linear' | 'elu' | null {
   return name === 'relu' || name === 'linear' || name === 'elu' ? name : null;
@@ -216,6 +228,8 @@ const conv2d: LayerKind = {
   },
   forward(node, [x], weights, context) {
     const act = activationName(node);
+    const fast = context.kernels?.get(node.name);
+    if (fast) return applyFusable(act, fast(x));
     const fused = fusedActivation(act);
     const y = tf.fused.conv2d({
       x: maybeDropout(node, x, context) as tf.Tensor4D,
@@ -285,6 +299,8 @@ const dense: LayerKind = {
   forward(node, [input], weights, context) {
     const x = maybeDropout(node, input, context);
     const act = activationName(node);
+    const fast = context.kernels?.get(node.name);
+    if (fast) return applyFusable(act, fast(x));
     const fused = fusedActivation(act);
     const kernel = kernelOf(node, weights) as tf.Tensor2D;
     const bias = biasOf(node, weights);

@@ -106,14 +106,22 @@ export interface GraphPredictor {
   dispose(): void;
 }
 
-export function createPredictor(graph: LayerGraph): GraphPredictor {
+export function createPredictor(
+  graph: LayerGraph,
+  kernels?: ReadonlyMap<string, { apply(x: tf.Tensor): tf.Tensor }>,
+): GraphPredictor {
   const program = programFor(graph);
   const raw = graph.nodes.map((n) =>
     n.weights.map((w) => tf.tensor(w.values, w.shape as number[], 'float32')),
   );
   const weights = tf.tidy(() => effectiveWeights(graph, raw));
   const owned = new Set([...raw.flat(), ...weights.flat()]);
-  const context: ForwardContext = { training: false };
+  const context: ForwardContext = {
+    training: false,
+    kernels: kernels
+      ? new Map([...kernels].map(([name, k]) => [name, (x: tf.Tensor) => k.apply(x)]))
+      : undefined,
+  };
   return {
     predict: (x) => tf.tidy(() => program.forward(x, weights, context)),
     dispose: () => owned.forEach((t) => t.dispose()),

@@ -126,7 +126,7 @@ export async function fineTuneGraph(
   };
 
   try {
-    return await trainLoop(
+    const result = await trainLoop(
       {
         inputShape: graph.inputShape,
         variables: variables.flat().filter((v) => v.trainable),
@@ -145,8 +145,9 @@ export async function fineTuneGraph(
           options.afterUpdate?.(byName);
         },
         evaluate: async (split) => {
-          await readBack(graph, variables);
-          const predictor = createPredictor(graph);
+          const snapshot = graph.clone();
+          await readBack(snapshot, variables);
+          const predictor = createPredictor(snapshot);
           try {
             return (await evaluateAccuracy(predictor.predict, split, graph.inputShape)).accuracy;
           } finally {
@@ -157,14 +158,13 @@ export async function fineTuneGraph(
       trainSplit,
       options,
     );
+    // Only a finished training reaches the graph: a cancelled one leaves it as it was.
+    await readBack(graph, variables);
+    return result;
   } finally {
     tf.dispose([...batchStats.values()].flatMap((s) => [s.mean, s.variance]));
-    try {
-      await readBack(graph, variables);
-    } finally {
-      tf.dispose(variables.flat());
-      tf.dispose(masks.flat().filter((m): m is tf.Tensor => m !== undefined));
-    }
+    tf.dispose(variables.flat());
+    tf.dispose(masks.flat().filter((m): m is tf.Tensor => m !== undefined));
   }
 }
 

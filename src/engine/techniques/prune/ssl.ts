@@ -136,19 +136,17 @@ export const ssl: Technique = {
       terms.push({ weight: outputKernel.name, kind: 'channels', lambda: lambdas.neurons });
     }
     if (
-      !terms.some((t) => t.lambda > 0 && graph.nodes.some((n) => kernelOf(n)?.name === t.weight))
-    ) {
-      throw new RecipeError(
-        'ssl: every lasso weight is 0 for this model, so nothing would be learned',
-      );
-    }
-    if (
       lambdas.filters + lambdas.channels + lambdas.shapes > 0 &&
       !graph.nodes.some((n) => n.className === 'Conv2D')
     ) {
       throw new RecipeError(
-        'ssl: filter, channel and shape groups need conv layers, and this model has none (use neurons=...)',
+        'filter, channel and shape groups need conv layers, and this model has none (use neurons=...)',
       );
+    }
+    if (
+      !terms.some((t) => t.lambda > 0 && graph.nodes.some((n) => kernelOf(n)?.name === t.weight))
+    ) {
+      throw new RecipeError('every lasso weight is 0 for this model, so nothing would be learned');
     }
 
     // Group norms of every conv's filters (and dense units) over training, for the page's plot.

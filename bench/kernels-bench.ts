@@ -1,0 +1,305 @@
+/**
+ * `npm run bench:kernels [-- --backend wasm|webgpu] [--json [file]] [--quick] [--batch 1,32]`
+ *
+ * Times each fast kernel against tfjs's own conv2d / matMul at the same shape, in the same run,
+ * at LeNet-5's and LeNet-300-100's layers, VGG-style 3x3 layers (56x56x64->64, 28x28x128->128,
+ * 14x14x256->256) and a 1024x1024 dense layer, batch 1 and 32, on random weights:
+ *   - XNOR (binary weights and inputs) against the float layer: the speedup binarization buys;
+ *   - CSR at 10% density against the dense matMul of the same (pruned) weights;
+ *   - Winograd and MEC against tfjs's float conv2d (WebGPU only).
+ * Each kernel's output is also checked against tfjs's op computing the same thing (error
+ * column). Times are medians of applies with the result read back, after a warm-up.
+ * Prints a table; --json also writes [{kernel, backend, shape, ms, baselineMs, speedup, ...}]
+ * (default bench/results/kernels-bench.json, or $OUT/kernels-bench.json where OUT is set).
+ *
+ * WebGPU runs in Node through Dawn (the `webgpu` package): here on SwiftShader (correct, far too
+ * slow to time: use --quick), on a GPU machine by bench/gpu-kernels.sh.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { cpus } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { specMacs, specGeometry, type LayerKernelSpec } from '../src/kernels/geometry.ts';
+import { relativeError } from '../src/kernels/compare.ts';
+import { loweredSizes } from '../src/kernels/mec/mec.ts';
+import { randomValues } from '../src/kernels/random-values.ts';
+import {
+  onGpuDeviceLost,
+  prepareNamedKernel,
+  timeApply,
+  type PreparedLayerKernel,
+} from '../src/kernels/select.ts';
+
+interface Layer {
+  name: string;
+  op: 'conv2d' | 'dense';
+  input: number[];
+  shape: number[];
+  padding?: 'same' | 'valid';
+}
+
+const LAYERS: Layer[] = [
+  {
+    name: 'lenet5 conv1',
+    op: 'conv2d',
+    input: [28, 28, 1],
+    shape: [5, 5, 1, 20],
+    padding: 'valid',
+  },
+  {
+    name: 'lenet5 conv2',
+    op: 'conv2d',
+    input: [12, 12, 20],
+    shape: [5, 5, 20, 50],
+    padding: 'valid',
+  },
+  { name: 'vgg 56', op: 'conv2d', input: [56, 56, 64], shape: [3, 3, 64, 64], padding: 'same' },
+  { name: 'vgg 28', op: 'conv2d', input: [28, 28, 128], shape: [3, 3, 128, 128], padding: 'same' },
+  { name: 'vgg 14', op: 'conv2d', input: [14, 14, 256], shape: [3, 3, 256, 256], padding: 'same' },
+  { name: 'lenet5 ip1', op: 'dense', input: [800], shape: [800, 500] },
+  { name: 'lenet5 ip2', op: 'dense', input: [500], shape: [500, 10] },
+  { name: 'lenet300 ip1', op: 'dense', input: [784], shape: [784, 300] },
+  { name: 'lenet300 ip2', op: 'dense', input: [300], shape: [300, 100] },
+  { name: 'dense 1024', op: 'dense', input: [1024], shape: [1024, 1024] },
+];
+
+const KERNELS: Record<string, Record<Layer['op'], string[]>> = {
+  wasm: { conv2d: ['xnor-wasm'], dense: ['xnor-wasm', 'csr-wasm'] },
+  webgpu: {
+    conv2d: [
+      'winograd-f2x2-3x3',
+      'winograd-f4x4-3x3',
+      'winograd-f2x2-5x5',
+      'mec-webgpu',
+      'xnor-webgpu',
+    ],
+    dense: ['xnor-webgpu', 'csr-webgpu'],
+  },
+};
+
+/** Float32 peak of known cards, GFLOP/s (non-tensor-core FMA rate); GPU_PEAK_GFLOPS overrides. */
+const PEAK_GFLOPS: Array<[RegExp, number]> = [
+  [/H200/i, 66900],
+  [/H100/i, 66900],
+  [/A100/i, 19500],
+];
+
+export interface Row {
+  kernel: string;
+  backend: string;
+  shape: string;
+  ms: number | null;
+  baselineMs: number;
+  speedup: number | null;
+  layer: string;
+  batch: number;
+  baseline: string;
+  /** max |kernel - tfjs op computing the same| / max |tfjs op| */
+  error: number | null;
+  /** Direct-algorithm GFLOP/s (2 x MACs / time). */
+  gflops: number | null;
+  percentOfPeak?: number;
+  notes?: string;
+  failed?: string;
+}
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  if (i < 0) return undefined;
+  const next = process.argv[i + 1];
+  return next && !next.startsWith('--') ? next : '';
+}
+
+const only = arg('--backend');
+const quick = process.argv.includes('--quick');
+const batches = (arg('--batch') || (quick ? '1' : '1,32')).split(',').map(Number);
+const backends = only ? [only] : ['webgpu', 'wasm'];
+for (const b of backends) {
+  if (!(b in KERNELS)) throw new Error(`--backend must be wasm or webgpu, not ${b}`);
+}
+
+function shapeText(layer: Layer, batch: number): string {
+  if (layer.op === 'dense') return `${batch}x${layer.shape[0]}->${layer.shape[1]}`;
+  const [kh, kw, , k] = layer.shape;
+  return `${batch}x${layer.input.join('x')}->${k} ${kh}x${kw} ${layer.padding}`;
+}
+
+function specOf(layer: Layer, batch: number, kernel: string): LayerKernelSpec {
+  const size = layer.shape.reduce((a, b) => a * b, 1);
+  const sparse = kernel.startsWith('csr');
+  return {
+    op: layer.op,
+    weights: randomValues(size, 1, sparse ? 0.1 : 1),
+    shape: layer.shape,
+    bias: randomValues(layer.shape[layer.shape.length - 1], 2),
+    strides: [1, 1],
+    padding: layer.padding ?? 'valid',
+    dilation: [1, 1],
+    inputShape: layer.input,
+    batch,
+    binary: kernel.startsWith('xnor') ? { weights: true, inputs: true } : undefined,
+  };
+}
+
+const time = (kernel: PreparedLayerKernel, x: tf.Tensor) =>
+  timeApply(kernel, x, { maxRuns: 7, minRuns: 3, budgetMs: 3000 });
+
+async function output(kernel: PreparedLayerKernel, x: tf.Tensor): Promise<Float32Array> {
+  const y = kernel.apply(x);
+  const values = (await y.data()) as Float32Array;
+  y.dispose();
+  return values;
+}
+
+async function startBackend(name: string): Promise<string> {
+  if (name === 'webgpu') {
+    const { installNodeWebGpu } = await import('../src/kernels/webgpu/node-dawn.ts');
+    const gpu = await installNodeWebGpu();
+    if (gpu.reason) throw new Error(gpu.reason);
+    await import('@tensorflow/tfjs-backend-webgpu');
+    if (!(await tf.setBackend('webgpu'))) throw new Error('the webgpu backend did not start');
+    return gpu.adapter;
+  }
+  const { setWasmPaths } = await import('@tensorflow/tfjs-backend-wasm');
+  let dir: string;
+  try {
+    const pkg = createRequire(import.meta.url).resolve(
+      '@tensorflow/tfjs-backend-wasm/package.json',
+    );
+    dir = join(dirname(pkg), 'dist');
+  } catch {
+    dir = dirname(fileURLToPath(import.meta.url)); // a bundle with the .wasm files beside it
+  }
+  setWasmPaths(`${dir}/`);
+  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+  if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend did not start');
+  return `tfjs-wasm SIMD, 1 thread, ${cpus()[0]?.model ?? 'cpu'} x${cpus().length}`;
+}
+
+function peakOf(device: string): number | undefined {
+  if (process.env.GPU_PEAK_GFLOPS) return Number(process.env.GPU_PEAK_GFLOPS);
+  return PEAK_GFLOPS.find(([re]) => re.test(device))?.[1];
+}
+
+const rows: Row[] = [];
+const devices: Record<string, string> = {};
+
+for (const backend of backends) {
+  let device: string;
+  try {
+    device = await startBackend(backend);
+  } catch (err) {
+    console.log(`${backend}: not available (${(err as Error).message}); going on`);
+    continue;
+  }
+  if (!only && /swiftshader/i.test(device)) {
+    console.log(
+      `${backend}: ${device} is a software adapter, too slow to time; skipped (--backend webgpu --quick runs it)`,
+    );
+    continue;
+  }
+  devices[backend] = device;
+  let lost: string | null = null;
+  onGpuDeviceLost((message) => (lost = message));
+  console.log(`\n${backend}: ${device}`);
+  const peak = backend === 'webgpu' ? peakOf(device) : undefined;
+  const layers = quick ? LAYERS.filter((l) => l.name.startsWith('lenet')) : LAYERS;
+  for (const layer of layers) {
+    for (const batch of batches) {
+      if (lost) break;
+      const floatSpec = specOf(layer, batch, 'float');
+      const baselineName = layer.op === 'conv2d' ? 'tfjs-conv2d' : 'tfjs-matmul';
+      const x = tf.tensor(randomValues(batch * layer.input.reduce((a, b) => a * b, 1), 3), [
+        batch,
+        ...layer.input,
+      ]);
+      const baseline = await prepareNamedKernel(floatSpec, baselineName);
+      const baselineMs = await time(baseline, x);
+      const floatOut = await output(baseline, x);
+      baseline.dispose();
+      const macs = specMacs(floatSpec);
+      for (const kernel of KERNELS[backend][layer.op]) {
+        const spec = specOf(layer, batch, kernel);
+        const row: Row = {
+          kernel,
+          backend,
+          shape: shapeText(layer, batch),
+          ms: null,
+          baselineMs,
+          speedup: null,
+          layer: layer.name,
+          batch,
+          baseline: baselineName,
+          error: null,
+          gflops: null,
+        };
+        let prepared: PreparedLayerKernel | null = null;
+        try {
+          prepared = await prepareNamedKernel(spec, kernel);
+          // What the kernel must equal: tfjs's op on the same (binary / pruned) layer.
+          const same = spec.binary || kernel.startsWith('csr');
+          let expected = floatOut;
+          if (same) {
+            const ref = await prepareNamedKernel(spec, spec.binary ? 'tfjs-xnor' : baselineName);
+            expected = await output(ref, x);
+            ref.dispose();
+          }
+          row.error = relativeError(await output(prepared, x), expected);
+          row.ms = await time(prepared, x);
+          row.speedup = baselineMs / row.ms;
+          row.gflops = (2 * macs) / (row.ms * 1e6);
+          if (peak && !spec.binary) row.percentOfPeak = (100 * row.gflops) / peak;
+          row.notes = prepared.notes;
+          if (kernel === 'mec-webgpu') {
+            const s = loweredSizes(specGeometry(spec));
+            const g = specGeometry(spec);
+            const paper = (g.oh * g.kh) / (g.h + g.padTop + g.padBottom);
+            row.notes = `lowered ${(s.mec / 2 ** 18).toFixed(2)} MB vs im2col ${(s.im2col / 2 ** 18).toFixed(2)} MB: ${s.ratio.toFixed(2)}x (paper: oh*kh/ih = ${paper.toFixed(2)})`;
+          }
+        } catch (err) {
+          row.failed = (err as Error).message.split('\n')[0];
+        } finally {
+          prepared?.dispose();
+        }
+        if (lost) row.failed = lost;
+        rows.push(row);
+        const ms = row.ms == null ? '-' : row.ms.toFixed(3);
+        const speed = row.speedup == null ? '-' : `${row.speedup.toFixed(2)}x`;
+        console.log(
+          [
+            row.layer.padEnd(13),
+            row.shape.padEnd(30),
+            kernel.padEnd(18),
+            `${ms} ms`.padStart(12),
+            `${baselineName} ${baselineMs.toFixed(3)} ms`.padStart(26),
+            speed.padStart(8),
+            row.error == null ? '' : `err ${row.error.toExponential(1)}`,
+            row.percentOfPeak == null ? '' : `${row.percentOfPeak.toFixed(1)}% of peak`,
+            row.failed ?? row.notes ?? '',
+          ].join('  '),
+        );
+      }
+      x.dispose();
+    }
+  }
+  if (lost) console.log(`${backend}: ${lost}; going on with the next backend`);
+}
+
+const json = arg('--json');
+if (json != null) {
+  const file =
+    json ||
+    (process.env.OUT
+      ? join(process.env.OUT, 'kernels-bench.json')
+      : 'bench/results/kernels-bench.json');
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, `${JSON.stringify(rows, null, 2)}\n`);
+  const metaFile = file.replace(/\.json$/, '.meta.json');
+  writeFileSync(
+    metaFile,
+    `${JSON.stringify({ date: new Date().toISOString(), devices }, null, 2)}\n`,
+  );
+  console.log(`\nwrote ${file} and ${metaFile}`);
+}

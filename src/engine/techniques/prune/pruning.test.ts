@@ -1,0 +1,116 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { LayerGraph } from '../../model/graph.ts';
+import { twoDenseGraph as smallGraph } from '../../test/models.ts';
+import { useNodeBackend } from '../../node/backend.ts';
+import { RecipeError } from '../../recipe/errors.ts';
+import { normalizeStep } from '../../recipe/recipe.ts';
+import { indexBits } from '../encode/index-bits.ts';
+import type { TechniqueContext } from '../technique.ts';
+import { redense } from './dsd.ts';
+import { pruneDensity, pruneStd } from './layerwise.ts';
+import { density, pruneToDensity } from './masks.ts';
+import { densitiesForDrop, type SensitivityResult } from './sensitivity.ts';
+
+// These techniques neither train nor evaluate: a context that says so if they try.
+const noContext = new Proxy({} as TechniqueContext, {
+  get: (_, key) =>
+    key === 'seed' ? 1 : () => Promise.reject(new Error(`unexpected ${String(key)}`)),
+});
+
+const magnitudes = (graph: LayerGraph, layer: string) =>
+  Array.from(graph.node(layer).weights[0].values).map(Math.abs);
+
+beforeAll(async () => {
+  await useNodeBackend('cpu');
+});
+
+describe('per-layer magnitude pruning', () => {
+  it('prune-density keeps the exact share of each layer, largest magnitudes', async () => {
+    const graph = await smallGraph();
+    const step = normalizeStep('prune-density', { density: { a: 0.25, '*': 0.5 } });
+    const report = await pruneDensity.apply(graph, step.params, noContext);
+    // a keeps round(0.25 * 12) = 3 (10, 11, 12); b keeps 3 of 6 (16, 17, 18).
+    expect(magnitudes(graph, 'a')).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0, 10, 11, 12]);
+    expect(magnitudes(graph, 'b')).toEqual([0, 0, 0, 16, 17, 18]);
+    expect(report).toEqual({ density: { a: 0.25, b: 0.5 } });
+    // Biases untouched.
+    expect(Array.from(graph.node('a').weights[1].values)).toEqual([9, 9, 9]);
+  });
+
+  it('prune-std drops what lies within q standard deviations of zero', async () => {
+    const graph = await smallGraph();
+    // a's weights: +-1..12, mean -0.5, std = sqrt(mean of squares - mean^2) = sqrt(54.1667 - 0.25).
+    const std = Math.sqrt(650 / 12 - 0.25);
+    const q = 0.6; // threshold 4.41: magnitudes 1..4 go
+    const step = normalizeStep('prune-std', { quality: { a: q, b: 0 } });
+    await pruneStd.apply(graph, step.params, noContext);
+    expect(q * std).toBeCloseTo(4.406, 3);
+    expect(magnitudes(graph, 'a')).toEqual([0, 0, 0, 0, 5, 6, 7, 8, 9, 10, 11, 12]);
+    expect(magnitudes(graph, 'b')).toEqual([13, 14, 15, 16, 17, 18]);
+  });
+
+  it('never revives what an earlier step pruned, and names an unknown layer', async () => {
+    const graph = await smallGraph();
+    const w = graph.node('a').weights[0];
+    pruneToDensity(w, 0.25);
+    pruneToDensity(w, 0.75);
+    expect(density(w)).toBe(0.25);
+    const bad = normalizeStep('prune-density', { density: { c9: 0.5 } });
+    await expect((async () => pruneDensity.apply(graph, bad.params, noContext))()).rejects.toThrow(
+      RecipeError,
+    );
+    await expect((async () => pruneDensity.apply(graph, bad.params, noContext))()).rejects.toThrow(
+      /no conv or dense layer "c9" \(its layers: a, b\)/,
+    );
+  });
+
+  it('redense releases the masks; the pruned weights restart at zero', async () => {
+    const graph = await smallGraph();
+    pruneToDensity(graph.node('a').weights[0], 0.5);
+    const report = await redense.apply(graph, {}, noContext);
+    expect(report).toEqual({ released: 6 });
+    expect(graph.node('a').weights[0].mask).toBeUndefined();
+    expect(magnitudes(graph, 'a').filter((m) => m === 0)).toHaveLength(6);
+  });
+
+  it('index-bits sets Deep Compression widths: conv and dense apart', async () => {
+    const graph = await smallGraph();
+    await indexBits.apply(graph, normalizeStep('index-bits', { dense: 5 }).params, noContext);
+    expect(graph.prunableWeights().map((w) => w.indexBits)).toEqual([5, 5]);
+  });
+});
+
+describe('choosing densities from sensitivity curves', () => {
+  it('gives each layer the lowest density within the accepted drop', () => {
+    const result: SensitivityResult = {
+      baseAccuracy: 0.98,
+      layers: [
+        {
+          name: 'conv1',
+          points: [
+            { density: 1, accuracy: 0.98 },
+            { density: 0.5, accuracy: 0.975 },
+            { density: 0.3, accuracy: 0.9 },
+          ],
+        },
+        {
+          name: 'fc1',
+          points: [
+            { density: 1, accuracy: 0.98 },
+            { density: 0.1, accuracy: 0.976 },
+            { density: 0.05, accuracy: 0.97 },
+          ],
+        },
+        {
+          name: 'fc2',
+          points: [
+            { density: 1, accuracy: 0.98 },
+            { density: 0.5, accuracy: 0.5 },
+          ],
+        },
+      ],
+    };
+    expect(densitiesForDrop(result, 0.005)).toEqual({ conv1: 0.5, fc1: 0.1, fc2: 1 });
+    expect(densitiesForDrop(result, 0.01)).toEqual({ conv1: 0.5, fc1: 0.05, fc2: 1 });
+  });
+});
