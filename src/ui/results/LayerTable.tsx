@@ -1,6 +1,6 @@
 import type { LayerStats } from '../../engine/lab.ts';
 import type { ModelLayerInfo } from '../../worker/protocol.ts';
-import { formatBytes, formatCount, formatShape } from '../format.ts';
+import { formatBytes, formatCount, formatMs, formatShape } from '../format.ts';
 import { useLab } from '../store-context.tsx';
 
 const sameShape = (a: readonly number[] | undefined, b: readonly number[] | undefined) =>
@@ -38,6 +38,18 @@ function LayerRow({ layer, base }: { layer: LayerStats; base?: ModelLayerInfo })
         {layer.layout}
         {layer.indexBits !== undefined ? `, ${layer.indexBits}-bit indices` : ''}
       </td>
+      <td
+        data-testid="layer-kernel"
+        title={[
+          layer.kernel?.timeMs !== undefined ? `${formatMs(layer.kernel.timeMs)} per call` : '',
+          layer.kernel?.reason ?? '',
+          layer.kernel?.notes ?? '',
+        ]
+          .filter(Boolean)
+          .join(' · ')}
+      >
+        {layer.kernel?.kernel ?? ''}
+      </td>
     </tr>
   );
 }
@@ -73,6 +85,9 @@ export function LayerTable() {
                 Stored
               </th>
               <th scope="col">Layout</th>
+              <th scope="col" title="The kernel each layer ran on when latency was measured">
+                Kernel
+              </th>
             </tr>
           </thead>
           <tbody>
