@@ -118,7 +118,7 @@ test('a step the model cannot take names the step', async ({ page }) => {
     'v=1&model=lenet300&seed=1&steps=ssl(filters=0.005,channels=0,neurons=0.002)&backend=wasm',
   );
   const message = await waitForRunError(page);
-  expect(message).toContain('Step 1 (ssl): ssl: filter, channel and shape groups need conv layers');
+  expect(message).toContain('Step 1 (ssl): filter, channel and shape groups need conv layers');
   await expect(page.getByTestId('result')).toHaveAttribute('data-recipe', good);
 });
 
