@@ -36,7 +36,7 @@ function LayerRow({ layer, base }: { layer: LayerStats; base?: ModelLayerInfo })
       <td className="num">{formatBytes(layer.sizeBytes)}</td>
       <td>
         {layer.layout}
-        {layer.indexBits !== undefined ? `, ${layer.indexBits}-bit indices` : ''}
+        {layer.indexBits !== undefined ? `, ${layer.indexBits}-bit` : ''}
       </td>
       <td
         data-testid="layer-kernel"
@@ -70,8 +70,8 @@ export function LayerTable() {
             <tr>
               <th scope="col">Layer</th>
               <th scope="col">Type</th>
-              <th scope="col">Output</th>
-              <th scope="col">Kernel</th>
+              <th scope="col">Output shape</th>
+              <th scope="col">Kernel shape</th>
               <th scope="col" className="num">
                 Params
               </th>
@@ -84,9 +84,17 @@ export function LayerTable() {
               <th scope="col" className="num">
                 Stored
               </th>
-              <th scope="col">Layout</th>
-              <th scope="col" title="The kernel each layer ran on when latency was measured">
-                Kernel
+              <th
+                scope="col"
+                title="Stored dense or sparse, with the width of sparse relative indices"
+              >
+                Layout, index bits
+              </th>
+              <th
+                scope="col"
+                title="The implementation each layer ran on when latency was measured"
+              >
+                Ran on
               </th>
             </tr>
           </thead>
