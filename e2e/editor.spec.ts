@@ -47,7 +47,7 @@ test('steps are added, edited layer by layer, moved and removed', async ({ page 
     page,
     'v=1&model=lenet5&seed=1&steps=prune(fraction=0.3);prune-density(density=*:0.1|conv1:0.66)',
   );
-  await page.getByRole('button', { name: 'Move Magnitude pruning (global) down' }).click();
+  await page.getByRole('button', { name: 'Move step 1, Magnitude pruning (global), down' }).click();
   await expect(page.getByTestId('step-1')).toHaveAttribute('data-technique', 'prune');
   await waitForResult(
     page,

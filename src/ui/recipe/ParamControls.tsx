@@ -17,6 +17,7 @@ import type {
 } from '../../engine/techniques/technique.ts';
 import { layerValue, setStepLayerValue, setStepParam } from '../../store/actions.ts';
 import { formatParamValue, formatShape } from '../format.ts';
+import { logGrid, nearestLogPosition } from './log-grid.ts';
 import { useDispatch, useLab } from '../store-context.tsx';
 
 interface ControlProps<S extends ParamSpec> {
@@ -29,28 +30,6 @@ interface ControlProps<S extends ParamSpec> {
 }
 
 const testIdOf = (index: number, name: string) => `step-${index}-${name}`;
-
-/** Positions of a log slider: 1, 1.5, 2, 3, 5, 7 per decade, within [min, max], both included. */
-export function logGrid(min: number, max: number): number[] {
-  const values = new Set<number>([min]);
-  for (let e = Math.floor(Math.log10(min)); 10 ** e <= max; e++) {
-    for (const m of [1, 1.5, 2, 3, 5, 7]) {
-      const v = Number((m * 10 ** e).toPrecision(3));
-      if (v > min && v < max) values.add(v);
-    }
-  }
-  values.add(max);
-  return [...values].sort((a, b) => a - b);
-}
-
-/** The grid position nearest to `value` on a log scale. */
-export function nearestLogPosition(grid: readonly number[], value: number): number {
-  let best = 0;
-  for (let i = 1; i < grid.length; i++) {
-    if (Math.abs(Math.log(grid[i] / value)) < Math.abs(Math.log(grid[best] / value))) best = i;
-  }
-  return best;
-}
 
 function SliderRow(props: {
   id: string;
@@ -83,7 +62,7 @@ function NumberControl({ index, idBase, spec, value }: ControlProps<NumberParamS
   const testId = testIdOf(index, spec.name);
   const shown = formatParamValue(spec, v);
   if (spec.log) {
-    const grid = logGrid(spec.min, spec.max);
+    const grid = logGrid(spec.min, spec.max, spec.step);
     return (
       <SliderRow {...{ id, testId, shown, label: spec.label, description: spec.description }}>
         <input

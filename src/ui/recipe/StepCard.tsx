@@ -45,7 +45,9 @@ export function StepCard({
   const error = useStepError(index);
   const skipped = isIdentityStep(step);
   const idBase = `step-${stepKey}`;
-  const title = `${spec.label}`;
+  const title = spec.label;
+  // Two steps may share a technique: controls name the step by its number too.
+  const name = `${number === null ? 'skipped step' : `step ${number + 1}`}, ${title},`;
   const main = spec.params.filter((p) => !SHARED_TRAINING.has(p.name));
   const more = spec.params.filter((p) => SHARED_TRAINING.has(p.name));
   const control = (p: ParamSpec) => (
@@ -75,7 +77,7 @@ export function StepCard({
               <button
                 type="button"
                 className="quiet small"
-                aria-label={`Move ${title} up`}
+                aria-label={`Move ${name} up`}
                 title="Move up"
                 disabled={index === 0}
                 onClick={() => dispatch(moveStep, index, -1)}
@@ -85,7 +87,7 @@ export function StepCard({
               <button
                 type="button"
                 className="quiet small"
-                aria-label={`Move ${title} down`}
+                aria-label={`Move ${name} down`}
                 title="Move down"
                 disabled={index === count - 1}
                 onClick={() => dispatch(moveStep, index, 1)}
@@ -96,7 +98,7 @@ export function StepCard({
                 type="button"
                 className="quiet small"
                 data-testid={`step-${index}-remove`}
-                aria-label={`Remove ${title}`}
+                aria-label={`Remove ${name.slice(0, -1)}`}
                 title="Remove"
                 onClick={() => dispatch(removeStep, index)}
               >

@@ -1,21 +1,10 @@
 import { useEffect, useRef, useState } from 'react';
 import { Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import type { LayerStats, RunResult } from '../../engine/lab.ts';
+import type { RunResult } from '../../engine/lab.ts';
 import type { MaskPicture } from '../../worker/protocol.ts';
 import { asSentence, formatCount, formatShape } from '../format.ts';
 import { useLab, useSession } from '../store-context.tsx';
-
-type Histogram = NonNullable<LayerStats['histogram']>;
-
-/** Bins as chart rows: the bin's centre and its counts before and after. */
-export function histogramRows(h: Histogram) {
-  const width = (h.max - h.min) / h.before.length;
-  return h.before.map((before, i) => ({
-    centre: Number((h.min + (i + 0.5) * width).toPrecision(3)),
-    before,
-    after: h.after[i],
-  }));
-}
+import { histogramRows } from './reports.ts';
 
 function HistogramChart({
   rows,

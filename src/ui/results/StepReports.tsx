@@ -13,7 +13,7 @@ import {
 import type { StepResult } from '../../engine/lab.ts';
 import { formatPercent } from '../format.ts';
 import { useLab } from '../store-context.tsx';
-import { channelsOf, densityOf, groupNormsOf, sensitivityOf } from './reports.ts';
+import { channelsOf, densityOf, groupNormsOf, groupsShown, sensitivityOf } from './reports.ts';
 
 /** Colours that stay apart on white, cycled for many lines. */
 const PALETTE = [
@@ -27,15 +27,6 @@ const PALETTE = [
   '#4a8a9a',
   '#555f6b',
 ];
-
-/** At most this many lines per group-norm chart; wider layers show every k-th group. */
-export const MAX_GROUP_LINES = 64;
-
-/** The groups a chart draws for a layer of `n` groups: all, or every k-th up to the limit. */
-export function groupsShown(n: number, limit = MAX_GROUP_LINES): number[] {
-  const every = Math.ceil(n / limit);
-  return Array.from({ length: Math.ceil(n / every) }, (_, i) => i * every);
-}
 
 /** SSL: each filter's (or unit's) group norm over training, and channels before and after. */
 function SslReport({ step }: { step: StepResult }) {

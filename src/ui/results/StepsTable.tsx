@@ -1,51 +1,13 @@
-import type { StepResult } from '../../engine/lab.ts';
 import { findTechniqueSpec } from '../../engine/techniques/catalog.ts';
 import { backendLabel, formatBytes, formatCount, formatMs, formatPercent } from '../format.ts';
 import { useLab } from '../store-context.tsx';
-import {
-  channelsOf,
-  densityOf,
-  releasedOf,
-  roundsOf,
-  trainingOf,
-  type RoundRow,
-} from './reports.ts';
+import { roundsOf, stepDetail, type RoundRow } from './reports.ts';
 
 const pct = (x: number) => `${(x * 100).toFixed(x < 0.1 ? 1 : 0)} %`;
 const densities = (d: Readonly<Record<string, number>>) =>
   Object.entries(d)
     .map(([layer, x]) => `${layer} ${pct(x)}`)
     .join(', ');
-
-/** One line on what a step did, from its report. */
-export function stepDetail(step: StepResult): string {
-  const r = step.report;
-  const parts: string[] = [];
-  const training = trainingOf(r);
-  if (training) {
-    const first = training[0];
-    const last = training.at(-1)!;
-    parts.push(
-      `${training.length} epoch${training.length > 1 ? 's' : ''}: loss ${first.loss.toFixed(3)}` +
-        (training.length > 1 ? ` → ${last.loss.toFixed(3)}` : '') +
-        `, training accuracy ${formatPercent(last.accuracy)}`,
-    );
-  }
-  const channels = channelsOf(r);
-  if (channels) {
-    const removed = Object.entries(channels.removed).filter(([, n]) => n > 0);
-    parts.push(
-      removed.length
-        ? `removed ${removed.map(([l, n]) => `${n} of ${channels.before[l]} in ${l}`).join(', ')}`
-        : 'no group reached zero',
-    );
-  }
-  const density = densityOf(r);
-  if (density) parts.push(`weights kept: ${densities(density)}`);
-  const released = releasedOf(r);
-  if (released !== null) parts.push(`${formatCount(released)} pruned weights released at zero`);
-  return parts.join(' · ');
-}
 
 function RoundRows({ rounds, columns }: { rounds: readonly RoundRow[]; columns: number }) {
   return rounds.map((round) => (
