@@ -54,11 +54,12 @@ function MaskCanvas({ picture }: { picture: MaskPicture }) {
     }
     context.putImageData(image, 0, 0);
   }, [picture]);
-  // Shown at the kernel's own aspect (rows × columns), whole pixels when it is small.
-  const maxWidth = 560;
-  const scale = Math.max(1, Math.floor(maxWidth / picture.columns));
-  const width = Math.min(maxWidth, picture.columns * scale);
-  const height = Math.max(24, Math.min(420, (width * picture.rows) / picture.columns));
+  // Shown at the kernel's own aspect (rows × columns): whole pixels when it is small, shrunk
+  // to fit when it is large.
+  const fit = Math.min(560 / picture.columns, 320 / picture.rows);
+  const scale = fit >= 1 ? Math.floor(fit) : fit;
+  const width = Math.round(picture.columns * scale);
+  const height = Math.max(24, Math.round(picture.rows * scale));
   return (
     <canvas
       ref={canvas}
