@@ -197,9 +197,13 @@ interface PrefixEntry {
   readonly accuracy: Partial<Record<BackendName, { accuracy: number; correct: number }>>;
   /** Backend that trained this prefix, or null when no step so far trained. */
   readonly trainedOn: BackendName | null;
+  /** Whether the persistent store keeps it: the step trained or took long to compute. */
+  readonly persist: boolean;
 }
 
 const now = () => performance.now();
+/** Steps that took at least this long to compute are kept in the persistent store. */
+const PERSIST_AFTER_MS = 1000;
 /** The check digits: the last 2,000 training digits, for choices steps make themselves. */
 const CHECK_DIGITS = 2000;
 
@@ -365,8 +369,8 @@ export class Lab {
   }
 
   /** The pruning mask of one layer after a recipe, as a picture. */
-  async maskPicture(recipe: Recipe, layer: string): Promise<MaskPicture> {
-    return maskPicture(await this.graphOf(recipe), layer);
+  async maskPicture(recipe: Recipe, layer: string, options: RunOptions = {}): Promise<MaskPicture> {
+    return maskPicture(await this.graphOf(recipe, options), layer);
   }
 
   private enqueue<T>(task: () => Promise<T>): Promise<T> {
@@ -564,6 +568,7 @@ export class Lab {
         entry = {
           graph: working,
           trainedOn: stepTrainedOn,
+          persist: technique.trains === true || now() - stepStarted >= PERSIST_AFTER_MS,
           accuracy: {},
           step: {
             technique: step.technique,
@@ -642,7 +647,7 @@ export class Lab {
       if (!bytes) return undefined;
       const { graph, extra } = deserializeGraph(bytes);
       const { step, trainedOn, accuracy } = extra as Omit<PrefixEntry, 'graph'>;
-      const entry = { graph, step, trainedOn, accuracy };
+      const entry = { graph, step, trainedOn, accuracy, persist: true };
       this.remember(key, entry);
       return entry;
     } catch {
@@ -651,6 +656,10 @@ export class Lab {
   }
 
   private async toStore(key: string, entry: PrefixEntry): Promise<void> {
+    // Only what is costly to recompute is persisted (fine-tuning, sensitivity analysis): a
+    // one-shot pruning step takes milliseconds and would crowd trained prefixes out of a
+    // bounded store.
+    if (!entry.persist) return;
     try {
       await this.options.prefixStore?.set(
         key,
