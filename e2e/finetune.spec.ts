@@ -91,8 +91,9 @@ test('a reload keeps the fine-tuned prefix in IndexedDB', async ({ page }) => {
   await page.reload();
   await waitForResult(page, canonical(SHORT));
   const after = await latestSteps(page);
-  // Memory is empty after a reload: these came back from IndexedDB, with the same numbers.
-  expect(after).toEqual(before.map((s) => ({ ...s, cached: true })));
+  // Memory is empty after a reload: the fine-tuned step came back from IndexedDB with the same
+  // numbers; the one-shot pruning before it is cheap, so it is recomputed rather than stored.
+  expect(after).toEqual(before.map((s, i) => ({ ...s, cached: i === 1 })));
 });
 
 test('progress shows epoch, batch, loss and a time estimate; Cancel keeps the last result', async ({
