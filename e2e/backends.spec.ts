@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures.ts';
 import { openLab, waitForResult } from './lab-page.ts';
 
 // Each backend evaluates a pruned model and the page says which backend ran it; WebGPU has its

@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures.ts';
 import { DEFAULT_RECIPE_TEXT, openLab, waitForResult } from './lab-page.ts';
 
 const INJECTION = '<img src=x onerror="window.__injected=1">';

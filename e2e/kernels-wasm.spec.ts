@@ -1,5 +1,5 @@
 /** The WebAssembly SIMD kernels in headless Chromium, exact against their reference twins. */
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures.ts';
 import { openKernelChecks } from './kernel-checks.ts';
 
 test('xnor and csr wasm kernels match their twins in the page', async ({ page }) => {

@@ -2,7 +2,7 @@
  * The WebGPU kernels in headless Chromium (SwiftShader where there is no GPU), straight on a
  * GPUDevice, against their reference twins: float kernels within 1e-4, binary dots exact.
  */
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures.ts';
 import { openKernelChecks } from './kernel-checks.ts';
 
 test('winograd, mec, xnor and csr WebGPU kernels match their twins in the page', async ({

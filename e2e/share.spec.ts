@@ -1,9 +1,9 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures.ts';
 import { openLab, waitForResult } from './lab-page.ts';
 
 test('a share link reproduces the numbers in a fresh browser context', async ({
   page,
-  browser,
+  freshContext,
 }, testInfo) => {
   await openLab(page, 'v=1&model=lenet5&seed=1&steps=&backend=wasm');
   await page.getByTestId('step-0-fraction').fill('0.8');
@@ -16,16 +16,11 @@ test('a share link reproduces the numbers in a fresh browser context', async ({
   const link = await page.getByTestId('share-link').inputValue();
   expect(link).toContain('#v=1&model=lenet5&seed=1&steps=prune(fraction=0.8)&backend=wasm');
 
-  const fresh = await browser.newContext();
-  try {
-    const other = await fresh.newPage();
-    await other.goto(link);
-    const second = await waitForResult(other, recipe);
-    expect(second).toEqual(first);
-    await expect(other.getByTestId('step-0-fraction-value')).toHaveText('80 %');
-    await expect(other.getByTestId('link-error')).toHaveCount(0);
-    await other.screenshot({ path: testInfo.outputPath('shared.png'), fullPage: true });
-  } finally {
-    await fresh.close();
-  }
+  const other = await freshContext.newPage();
+  await other.goto(link);
+  const second = await waitForResult(other, recipe);
+  expect(second).toEqual(first);
+  await expect(other.getByTestId('step-0-fraction-value')).toHaveText('80 %');
+  await expect(other.getByTestId('link-error')).toHaveCount(0);
+  await other.screenshot({ path: testInfo.outputPath('shared.png'), fullPage: true });
 });

@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures.ts';
 import { DEFAULT_RECIPE_TEXT, historyRows, latestRun, openLab, waitForResult } from './lab-page.ts';
 
 test('moving the pruning slider adds a point and a history row', async ({ page }, testInfo) => {

@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './fixtures.ts';
 import { openLab, waitForResult } from './lab-page.ts';
 
 // Runs in the "chromium-webgpu" project (--enable-unsafe-webgpu). Without a GPU the adapter is
