@@ -6,9 +6,50 @@ import { expect, type Page } from '@playwright/test';
 
 export const DEFAULT_RECIPE_TEXT = 'v=1&model=lenet5&seed=1&steps=';
 
-export async function openLab(page: Page, hash = ''): Promise<void> {
-  await page.goto(hash ? `/#${hash}` : '/');
+/**
+ * Opens the lab at `hash`. With `testHooks`, the page is opened with `?test`, which offers
+ * window.__complab.testHooks (see testHook below).
+ */
+export async function openLab(
+  page: Page,
+  hash = '',
+  options: { testHooks?: boolean } = {},
+): Promise<void> {
+  const path = options.testHooks ? '/?test' : '/';
+  await page.goto(hash ? `${path}#${hash}` : path);
   await expect(page.getByRole('heading', { name: 'Compression Lab' })).toBeVisible();
+}
+
+type TestHooks = NonNullable<
+  ReturnType<NonNullable<NonNullable<Window['__complab']>['testHooks']>>
+>;
+
+/** Calls one of the page's test hooks (the page must have been opened with testHooks). */
+export async function testHook<K extends keyof TestHooks>(
+  page: Page,
+  hook: K,
+): Promise<Awaited<ReturnType<TestHooks[K]>>> {
+  return page.evaluate(async (name) => {
+    const hooks = window.__complab?.testHooks?.();
+    if (!hooks) throw new Error('the page was not opened with test hooks');
+    return (await hooks[name]()) as never;
+  }, hook);
+}
+
+/** Waits until a run of `recipeText` is in flight and the engine has reported `stage`. */
+export async function waitForRunning(page: Page, recipeText: string, stage: string) {
+  await page.waitForFunction(
+    ([text, wanted]) => {
+      const status = window.__complab?.getState().runStatus;
+      return (
+        status?.phase === 'running' &&
+        status.recipeText === text &&
+        status.progress?.stage === wanted
+      );
+    },
+    [recipeText, stage] as const,
+    { polling: 20 },
+  );
 }
 
 /** Waits until the newest finished run is for `recipeText` and the page shows it. */

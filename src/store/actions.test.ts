@@ -7,6 +7,8 @@ import {
   addStep,
   applyPreset,
   applyShareState,
+  backendChanged,
+  engineRestarted,
   layerValue,
   moveStep,
   removeStep,
@@ -261,7 +263,7 @@ describe('share state', () => {
   it('the link leaves skipped cards out', () => {
     const s = apply(state(), (x) => addStep(x, 'finetune'));
     expect(shareText(s)).toBe(
-      'v=1&model=lenet5&seed=1&steps=finetune(epochs=2,lr=0.0001,decay=1,optimizer=adam,batch=64,batches=0,dropout=0,layers=all,augment=true)',
+      'v=1&model=lenet5&seed=1&steps=finetune(epochs=2,lr=0.0001,decay=1,optimizer=adam,batch=64,batches=0,dropout=0,l2=0,layers=all,augment=true)',
     );
   });
 
@@ -271,7 +273,7 @@ describe('share state', () => {
 
   it('backend choice is a UI change only', () => {
     const patch = setBackendChoice(state(), 'wasm');
-    expect(patch).toEqual({ ui: { backend: 'wasm', hide: [] } });
+    expect(patch).toEqual({ ui: { backend: 'wasm', hide: [] }, engineNotice: null });
     expect(setBackendChoice(state(patch), 'wasm')).toEqual({});
   });
 });
@@ -336,5 +338,26 @@ describe('runs', () => {
         recipeText: 'text',
       },
     });
+  });
+
+  it('a lost backend replaced by the worker changes only the backend status', () => {
+    const runs = [{ runId: 1 } as RunRecord];
+    const running = apply(state({ runs }), (s) => runStarted(s, 2, 'text'));
+    const status = {
+      active: 'wasm',
+      requested: 'webgl',
+      skipped: [],
+      lost: { backend: 'webgl', reason: 'its context was lost' },
+    } as const;
+    const after = apply(running, (s) => backendChanged(s, status));
+    expect(after).toEqual({ ...running, backendStatus: status, backendError: null });
+  });
+
+  it('a restarted worker leaves a notice and nothing else; choosing a backend clears it', () => {
+    const runs = [{ runId: 1 } as RunRecord];
+    const before = state({ runs });
+    const after = apply(before, (s) => engineRestarted(s, 'The compute worker stopped.'));
+    expect(after).toEqual({ ...before, engineNotice: 'The compute worker stopped.' });
+    expect(apply(after, (s) => setBackendChoice(s, 'cpu')).engineNotice).toBeNull();
   });
 });

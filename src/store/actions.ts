@@ -220,7 +220,7 @@ export function modelInfoLoaded(state: LabState, info: ModelInfo): Patch {
 // Page settings and links
 
 export function setBackendChoice(state: LabState, backend: BackendChoice): Patch {
-  return backend === state.ui.backend ? {} : { ui: { ...state.ui, backend } };
+  return backend === state.ui.backend ? {} : { ui: { ...state.ui, backend }, engineNotice: null };
 }
 
 export function isHidden(state: Pick<LabState, 'ui'>, control: HideableControl): boolean {
@@ -256,6 +256,19 @@ export function backendStarting(_state: LabState, choice: BackendChoice): Patch 
 
 export function backendReady(_state: LabState, status: BackendStatus): Patch {
   return { backendStatus: status, backendError: null };
+}
+
+/**
+ * The worker changed backend on its own (it lost a GPU backend and moved to the next one): the
+ * status says which was lost and why; runs, history and the link are not touched.
+ */
+export function backendChanged(_state: LabState, status: BackendStatus): Patch {
+  return { backendStatus: status, backendError: null };
+}
+
+/** The compute worker died and a new one was started; `message` says so. */
+export function engineRestarted(_state: LabState, message: string): Patch {
+  return { engineNotice: message };
 }
 
 export function backendFailed(_state: LabState, error: LabErrorData): Patch {

@@ -2,17 +2,24 @@
  * Connects the store to the engine worker: a recipe change starts a run (superseding any run in
  * flight), a backend change restarts the backend, and only the newest run's result reaches the
  * store. The page thread only posts messages, so it never freezes while the engine works.
+ *
+ * A worker that dies is replaced by a new one, which runs the current recipe again; the history
+ * and the link live in the store and are untouched. A worker that keeps dying (three times in a
+ * minute) is not started again and the page says so. A GPU backend the worker loses and replaces
+ * on its own only changes the backend status.
  */
 import { SHIPPED_MODELS } from '../engine/model/catalog.ts';
 import type { Recipe } from '../engine/recipe/recipe.ts';
-import type { LabClient } from '../worker/client.ts';
-import type { MaskOutcome, PresetOutcome } from '../worker/protocol.ts';
+import type { LabClient, LabTestHooks } from '../worker/client.ts';
+import type { LabErrorData, MaskOutcome, PresetOutcome } from '../worker/protocol.ts';
 import {
   backendFailed,
   backendReady,
   backendStarting,
+  backendChanged,
   cardsFailed,
   cardsLoaded,
+  engineRestarted,
   modelInfoLoaded,
   runCancelled,
   runFailed,
@@ -26,6 +33,10 @@ import { recipeTextOf, runnableRecipe } from './state.ts';
 /** Slider drags fire many input events; a short pause lets most of them merge into one run. */
 export const RUN_DELAY_MS = 25;
 
+/** A worker that dies this often within CRASH_WINDOW_MS is not started again. */
+export const MAX_CRASHES = 3;
+export const CRASH_WINDOW_MS = 60_000;
+
 export interface LabSession {
   /** Runs the current recipe again (e.g. after an error or a cancel). */
   rerun(): void;
@@ -35,14 +46,22 @@ export interface LabSession {
   expandPreset(model: string, preset: string): Promise<PresetOutcome>;
   /** The pruning mask of a layer after a recipe (from the engine's cache once it has run). */
   maskPicture(recipe: Recipe, layer: string): Promise<MaskOutcome>;
+  /** The current worker's test-only controls (null unless the page was opened for tests). */
+  testHooks(): LabTestHooks | null;
   stop(): void;
 }
 
+/**
+ * Starts the lab on a worker from `createClient`, and on a new one from it whenever the worker
+ * dies.
+ */
 export function startLabSession(
   store: LabStore,
-  client: LabClient,
+  createClient: () => LabClient,
   assetBaseUrl: string,
 ): LabSession {
+  let client: LabClient;
+  const crashTimes: number[] = [];
   let runCounter = 0;
   /** The only run whose answer may reach the store; null while the backend is switching. */
   let currentRunId: number | null = null;
@@ -147,13 +166,57 @@ export function startLabSession(
     }
   });
 
-  void (async () => {
-    await startBackend(true);
+  const loadCards = async () => {
     const cards = await client.cards();
     if (stopped) return;
     if (cards.ok) dispatch(store, cardsLoaded, cards.cards);
     else dispatch(store, cardsFailed, cards.error);
-  })();
+  };
+
+  /** A new worker, watched for its death; starts its backend and runs the current recipe. */
+  const connect = () => {
+    const connected = createClient();
+    client = connected;
+    connected.onBackendChange((status) => {
+      if (!stopped && client === connected) dispatch(store, backendChanged, status);
+    });
+    void connected.crashed.then((error) => {
+      if (!stopped && client === connected) restart(error);
+    });
+    void (async () => {
+      await startBackend(true);
+      if (store.getState().cards.length === 0) await loadCards();
+    })();
+  };
+
+  const restart = (error: LabErrorData) => {
+    // Whatever the dead worker was doing is over: its answers are stale.
+    currentRunId = null;
+    ready = false;
+    if (runTimer !== undefined) clearTimeout(runTimer);
+    runTimer = undefined;
+    client.terminate();
+    const now = Date.now();
+    crashTimes.push(now);
+    while (crashTimes.length > 0 && crashTimes[0] < now - CRASH_WINDOW_MS) crashTimes.shift();
+    if (crashTimes.length >= MAX_CRASHES) {
+      latestBackendRequest++;
+      dispatch(store, backendFailed, {
+        kind: 'internal',
+        message: `${error.message}. It stopped ${crashTimes.length} times within a minute, so it was not started again: reload the page to try again.`,
+      });
+      return;
+    }
+    dispatch(
+      store,
+      engineRestarted,
+      `${error.message}. A new one was started to run the recipe again.`,
+    );
+    modelsAsked.clear();
+    connect();
+  };
+
+  connect();
 
   return {
     rerun: () => {
@@ -171,6 +234,7 @@ export function startLabSession(
     },
     expandPreset: (model, preset) => client.expandPreset(model, preset),
     maskPicture: (recipe, layer) => client.maskPicture(recipe, layer),
+    testHooks: () => client.testHooks,
     stop: () => {
       stopped = true;
       unsubscribe();

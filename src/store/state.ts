@@ -63,6 +63,8 @@ export interface LabState {
   readonly backendStatus: BackendStatus | null;
   /** Set when no backend (or the requested one and every fallback) could start. */
   readonly backendError: string | null;
+  /** What happened to the compute worker, when it had to be replaced (it crashed). */
+  readonly engineNotice: string | null;
   /** The message for a share link that could not be read; the page then uses defaults. */
   readonly linkError: string | null;
   readonly cards: readonly ModelCard[];
@@ -108,6 +110,7 @@ export const INITIAL_STATE: LabState = {
   runStatus: { phase: 'loading', message: 'Starting the compute engine…' },
   backendStatus: null,
   backendError: null,
+  engineNotice: null,
   linkError: null,
   cards: [],
   cardsError: null,

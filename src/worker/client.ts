@@ -1,22 +1,42 @@
 /**
  * The page's handle on the lab worker. Wraps comlink so callers get plain promises, and turns a
- * worker that dies (script failed to load, out of memory) into an error outcome instead of
- * promises that never settle.
+ * worker that dies into an error outcome instead of promises that never settle. A worker can
+ * die loudly (its script fails, an uncaught error: the 'error' event) or silently (the browser
+ * ends it, out of memory, terminate()): for the silent end the worker holds a Web Lock for its
+ * whole life and the page asks for the same lock, which it is granted only once the worker is
+ * gone.
  */
 import * as Comlink from 'comlink';
-import type { BackendChoice } from '../engine/backend-names.ts';
+import type { BackendChoice, BackendName } from '../engine/backend-names.ts';
 import type { Recipe } from '../engine/recipe/recipe.ts';
 import type {
   BackendOutcome,
+  BackendStatus,
   CardsOutcome,
   LabErrorData,
   LabWorkerApi,
   MaskOutcome,
+  MemoryReport,
   ModelInfoOutcome,
   PresetOutcome,
   RunOutcome,
   RunProgress,
 } from './protocol.ts';
+
+export interface LabClientOptions {
+  /** Enables the worker's test-only methods (see LabClient.testHooks). */
+  readonly testHooks?: boolean;
+}
+
+/** Test-only controls: lose the GPU backend, read tfjs's memory, kill the worker. */
+export interface LabTestHooks {
+  loseBackend(): Promise<BackendName | null>;
+  memory(): Promise<MemoryReport>;
+  /** Ends the worker as a crash would: without telling anyone. */
+  killWorker(): void;
+  /** Makes the worker throw an error nothing catches (its 'error' event reaches the page). */
+  throwInWorker(): Promise<void>;
+}
 
 export interface LabClient {
   init(assetBaseUrl: string, backend: BackendChoice): Promise<BackendOutcome>;
@@ -27,10 +47,24 @@ export interface LabClient {
   maskPicture(recipe: Recipe, layer: string): Promise<MaskOutcome>;
   run(recipe: Recipe, runId: number, onProgress?: (p: RunProgress) => void): Promise<RunOutcome>;
   cancel(runId: number): void;
+  /** Backend changes the worker made on its own (a lost GPU backend replaced). */
+  onBackendChange(callback: (status: BackendStatus) => void): void;
+  /** Settles once, when the worker has died; every call then answers with this error. */
+  readonly crashed: Promise<LabErrorData>;
+  /** Ends the worker on purpose (no crash is reported). */
   terminate(): void;
+  readonly testHooks: LabTestHooks | null;
 }
 
-export function createLabClient(): LabClient {
+function lockName(): string {
+  const id =
+    typeof crypto !== 'undefined' && 'randomUUID' in crypto
+      ? crypto.randomUUID()
+      : `${Date.now()}-${Math.random().toString(36).slice(2)}`;
+  return `complab-worker-${id}`;
+}
+
+export function createLabClient(options: LabClientOptions = {}): LabClient {
   const worker = new Worker(new URL('./lab.worker.ts', import.meta.url), {
     type: 'module',
     name: 'complab-engine',
@@ -38,18 +72,41 @@ export function createLabClient(): LabClient {
   const api = Comlink.wrap<LabWorkerApi>(worker);
 
   let crash: LabErrorData | null = null;
-  let rejectOnCrash: (error: LabErrorData) => void = () => undefined;
+  let ended = false;
+  const stopWatching = new AbortController();
+  let reportCrash: (error: LabErrorData) => void = () => undefined;
   const crashed = new Promise<LabErrorData>((resolve) => {
-    rejectOnCrash = resolve;
+    reportCrash = (error) => {
+      if (crash || ended) return;
+      crash = error;
+      stopWatching.abort();
+      resolve(error);
+    };
   });
   worker.addEventListener('error', (event) => {
     event.preventDefault();
-    crash = {
+    reportCrash({
       kind: 'internal',
-      message: `The compute worker stopped: ${event.message || 'it could not be loaded'}`,
-    };
-    rejectOnCrash(crash);
+      message: `The compute worker failed (${event.message || 'it could not be loaded'})`,
+    });
   });
+
+  const locks = typeof navigator !== 'undefined' ? navigator.locks : undefined;
+  if (locks) {
+    const name = lockName();
+    void api
+      .holdLifeLock(name)
+      .then((held) => {
+        if (!held || ended) return;
+        return locks.request(name, { signal: stopWatching.signal }, () => {
+          reportCrash({
+            kind: 'internal',
+            message: 'The compute worker stopped unexpectedly (the browser ended it)',
+          });
+        });
+      })
+      .catch(() => undefined); // aborted on purpose, or the worker died before it answered
+  }
 
   /** Races a worker call against the worker dying. */
   const guard = <T>(call: () => Promise<T>, onCrash: (error: LabErrorData) => T): Promise<T> => {
@@ -58,9 +115,21 @@ export function createLabClient(): LabClient {
   };
   const failed = (error: LabErrorData) => ({ ok: false, error }) as const;
 
+  const testHooks: LabTestHooks | null = options.testHooks
+    ? {
+        loseBackend: () => api.loseBackendForTest(),
+        memory: () => api.memoryForTest(),
+        killWorker: () => worker.terminate(),
+        throwInWorker: () => api.throwForTest(),
+      }
+    : null;
+
   return {
     init: (assetBaseUrl, backend) =>
-      guard<BackendOutcome>(() => api.init(assetBaseUrl, backend), failed),
+      guard<BackendOutcome>(
+        () => api.init(assetBaseUrl, backend, { testHooks: options.testHooks }),
+        failed,
+      ),
     setBackend: (backend) => guard<BackendOutcome>(() => api.setBackend(backend), failed),
     cards: () => guard<CardsOutcome>(() => api.cards(), failed),
     modelInfo: (model) => guard<ModelInfoOutcome>(() => api.modelInfo(model), failed),
@@ -74,11 +143,18 @@ export function createLabClient(): LabClient {
         (error) => ({ kind: 'error', runId, error }),
       ),
     cancel: (runId) => {
-      void api.cancel(runId);
+      if (!crash) void api.cancel(runId);
     },
+    onBackendChange: (callback) => {
+      void api.onBackendChange(Comlink.proxy(callback));
+    },
+    crashed,
     terminate: () => {
+      ended = true;
+      stopWatching.abort();
       api[Comlink.releaseProxy]();
       worker.terminate();
     },
+    testHooks,
   };
 }

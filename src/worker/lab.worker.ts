@@ -4,13 +4,24 @@
  * it: only the newest recipe's result is worth computing. Fine-tuning always runs on WASM
  * (fastest without a GPU, and the backend `complab eval` trains on, so a fine-tuned recipe gives
  * the same numbers in both), whichever backend evaluates; its results are kept in IndexedDB.
+ *
+ * A GPU backend that is lost (WebGPU device lost, WebGL context lost) is replaced by the next
+ * backend in the fallback order; a run it touched is computed again there, and the page hears of
+ * the change through the callback given to onBackendChange.
  */
+import * as tf from '@tensorflow/tfjs';
 import * as Comlink from 'comlink';
+import { z } from 'zod';
 import { httpAssetReader } from '../engine/assets.ts';
-import type { BackendChoice, BackendName } from '../engine/backend-names.ts';
+import { BACKENDS, type BackendChoice, type BackendName } from '../engine/backend-names.ts';
 import { activateBackend } from '../engine/backends.ts';
+import { watchBackend, type BackendWatch } from '../engine/browser/backend-loss.ts';
 import { idbPrefixStore } from '../engine/browser/idb-prefix-store.ts';
-import { browserBackendProbe, selectBackend } from '../engine/browser/select-backend.ts';
+import {
+  browserBackendProbe,
+  selectBackend,
+  type BackendStatus,
+} from '../engine/browser/select-backend.ts';
 import { allowSoftwareWebGl, configureWasmPaths } from '../engine/browser/wasm-paths.ts';
 import { Lab } from '../engine/lab.ts';
 import type { Recipe } from '../engine/recipe/recipe.ts';
@@ -20,11 +31,18 @@ import type {
   CardsOutcome,
   LabWorkerApi,
   MaskOutcome,
+  MemoryReport,
   ModelInfoOutcome,
   PresetOutcome,
   RunOutcome,
   RunProgress,
+  WorkerOptions,
 } from './protocol.ts';
+
+// zod compiles object schemas with `new Function` unless told not to; the page's
+// Content-Security-Policy allows no eval, and the probe zod makes to find out is itself reported
+// as a violation.
+z.config({ jitless: true });
 
 interface RunInFlight {
   readonly runId: number;
@@ -34,16 +52,39 @@ interface RunInFlight {
 /** The backend every fine-tuning step trains on. */
 const TRAINING_BACKEND: BackendName = 'wasm';
 
+/**
+ * How long a run may go on after its backend was lost before it is given up: tfjs's WebGL
+ * backend waits for a fence that a lost context never signals, so such a run never settles.
+ */
+const STUCK_AFTER_LOSS_MS = 3000;
+/** A WebGPU device reports its loss shortly after the failures it causes. */
+const LOSS_REPORT_WAIT_MS = 500;
+
 const activate = async (name: BackendName) => {
   if (name === 'webgl') allowSoftwareWebGl();
   return activateBackend(name);
 };
 
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+type Attempt =
+  | { readonly kind: 'settled'; readonly outcome: RunOutcome }
+  | { readonly kind: 'lost'; readonly reason: string };
+
 class LabWorker implements LabWorkerApi {
   private lab: Lab | null = null;
+  private assetBaseUrl = '';
+  private options: WorkerOptions = {};
   private current: RunInFlight | null = null;
   /** Tail of the task chain: backend switches and runs execute one after another. */
   private queue: Promise<unknown> = Promise.resolve();
+  private requested: BackendChoice = 'auto';
+  private watch: BackendWatch | null = null;
+  /** Resolves a while after the watched backend is lost: a run still going then is stuck. */
+  private stuck: Promise<'stuck'> = new Promise(() => undefined);
+  /** Backends lost in this worker, with the reason later selections give for skipping them. */
+  private readonly lost = new Map<BackendName, string>();
+  private notifyBackendChange: ((status: BackendStatus) => void) | null = null;
 
   private enqueue<T>(task: () => Promise<T>): Promise<T> {
     const next = this.queue.then(task, task);
@@ -56,31 +97,103 @@ class LabWorker implements LabWorkerApi {
     return this.lab;
   }
 
-  async init(assetBaseUrl: string, backend: BackendChoice): Promise<BackendOutcome> {
-    configureWasmPaths();
-    void this.lab?.dispose();
-    this.lab = new Lab({
-      read: httpAssetReader(assetBaseUrl),
+  private newLab(): Lab {
+    return new Lab({
+      read: httpAssetReader(this.assetBaseUrl),
       trainingBackend: TRAINING_BACKEND,
       activateBackend: activate,
       prefixStore: idbPrefixStore(),
     });
+  }
+
+  async holdLifeLock(name: string): Promise<boolean> {
+    const locks = (self.navigator as Navigator | undefined)?.locks;
+    if (!locks) return false;
+    return new Promise<boolean>((resolve) => {
+      locks
+        .request(name, () => {
+          resolve(true);
+          // Held for as long as this worker lives: the page's request for the same lock is
+          // granted only once the worker is gone, however it went.
+          return new Promise<never>(() => undefined);
+        })
+        .catch(() => resolve(false));
+    });
+  }
+
+  onBackendChange(callback: (status: BackendStatus) => void): void {
+    this.notifyBackendChange = callback;
+  }
+
+  async init(
+    assetBaseUrl: string,
+    backend: BackendChoice,
+    options: WorkerOptions = {},
+  ): Promise<BackendOutcome> {
+    configureWasmPaths();
+    this.assetBaseUrl = assetBaseUrl;
+    this.options = options;
+    const previous = this.lab;
+    this.lab = null;
+    // Runs queued on the previous lab finish (and free their tensors) before the new one starts.
+    await previous?.dispose();
+    this.lab = this.newLab();
     return this.setBackend(backend);
   }
 
   setBackend(backend: BackendChoice): Promise<BackendOutcome> {
     this.current?.controller.abort();
+    this.requested = backend;
     return this.enqueue(async () => {
       try {
-        const status = await selectBackend(backend, {
-          probe: browserBackendProbe(),
-          activate,
-        });
+        const status = await this.select();
         return { ok: true, status } as const;
       } catch (err) {
         return { ok: false, error: toErrorData(err) } as const;
       }
     });
+  }
+
+  /** Activates the requested backend (or the next one that works) and watches it. */
+  private async select(): Promise<BackendStatus> {
+    this.watch?.stop();
+    this.watch = null;
+    const status = await selectBackend(
+      this.requested,
+      { probe: browserBackendProbe(), activate },
+      this.lost,
+    );
+    const watch = watchBackend(status.active);
+    this.watch = watch;
+    this.stuck = watch.whenLost.then(() => sleep(STUCK_AFTER_LOSS_MS)).then(() => 'stuck' as const);
+    // A loss while nothing runs: move on at once, in turn with the runs.
+    void watch.whenLost.then((reason) =>
+      this.enqueue(async () => {
+        if (this.watch === watch) await this.replaceLostBackend(watch, reason);
+      }),
+    );
+    return status;
+  }
+
+  /** Moves off a lost backend: the next one in the fallback order, a fresh lab, the page told. */
+  private async replaceLostBackend(watch: BackendWatch, reason: string): Promise<BackendStatus> {
+    this.lost.set(
+      watch.backend,
+      `it was lost earlier in this session (${reason}); reload the page to use it again`,
+    );
+    // Nothing the old lab remembers from the lost backend is trusted; a run stuck on it is
+    // abandoned with it.
+    this.lab = this.newLab();
+    const status: BackendStatus = {
+      ...(await this.select()),
+      lost: { backend: watch.backend, reason },
+    };
+    try {
+      this.notifyBackendChange?.(status);
+    } catch {
+      // The page is gone; nobody to tell.
+    }
+    return status;
   }
 
   async cards(): Promise<CardsOutcome> {
@@ -137,17 +250,17 @@ class LabWorker implements LabWorkerApi {
     const inFlight: RunInFlight = { runId, controller };
     this.current = inFlight;
     return this.enqueue(async (): Promise<RunOutcome> => {
-      // Superseded while waiting for the previous task: do not start at all.
-      if (controller.signal.aborted) return { kind: 'cancelled', runId };
       try {
-        const result = await this.requireLab().run(recipe, {
-          signal: controller.signal,
-          onProgress,
-        });
-        if (controller.signal.aborted) return { kind: 'cancelled', runId };
-        return { kind: 'done', runId, result };
+        // One try per backend at most: each loss moves down the fallback order.
+        for (let tries = 0; tries < BACKENDS.length; tries++) {
+          // Superseded while waiting for the previous task: do not start at all.
+          if (controller.signal.aborted) return { kind: 'cancelled', runId };
+          const attempt = await this.attempt(recipe, runId, controller, onProgress);
+          if (attempt.kind === 'settled') return attempt.outcome;
+          await this.replaceLostBackend(this.watch!, attempt.reason);
+        }
+        throw new Error('every backend was lost during this run');
       } catch (err) {
-        if (controller.signal.aborted || isCancellation(err)) return { kind: 'cancelled', runId };
         return { kind: 'error', runId, error: toErrorData(err) };
       } finally {
         if (this.current === inFlight) this.current = null;
@@ -155,8 +268,75 @@ class LabWorker implements LabWorkerApi {
     });
   }
 
+  /** Runs once on the active backend; 'lost' when the backend went away during the run. */
+  private async attempt(
+    recipe: Recipe,
+    runId: number,
+    controller: AbortController,
+    onProgress?: (progress: RunProgress) => void,
+  ): Promise<Attempt> {
+    const watch = this.watch;
+    const settled = this.requireLab()
+      .run(recipe, { signal: controller.signal, onProgress })
+      .then(
+        (result) => ({ ok: true, result }) as const,
+        (error: unknown) => ({ ok: false, error }) as const,
+      );
+    const first = await Promise.race([settled, this.stuck]);
+    if (first === 'stuck') return { kind: 'lost', reason: watch!.lost()! };
+    let reason = watch?.lost() ?? null;
+    if (
+      reason === null &&
+      !first.ok &&
+      (watch?.backend === 'webgpu' || watch?.backend === 'webgl')
+    ) {
+      reason = await Promise.race([watch.whenLost, sleep(LOSS_REPORT_WAIT_MS).then(() => null)]);
+    }
+    if (reason !== null) return { kind: 'lost', reason };
+    const settledWith = (outcome: RunOutcome): Attempt => ({ kind: 'settled', outcome });
+    if (first.ok) {
+      return settledWith(
+        controller.signal.aborted
+          ? { kind: 'cancelled', runId }
+          : { kind: 'done', runId, result: first.result },
+      );
+    }
+    if (controller.signal.aborted || isCancellation(first.error)) {
+      return settledWith({ kind: 'cancelled', runId });
+    }
+    return settledWith({ kind: 'error', runId, error: toErrorData(first.error) });
+  }
+
   cancel(runId: number): void {
     if (this.current?.runId === runId) this.current.controller.abort();
+  }
+
+  private requireTestHooks(): void {
+    if (!this.options.testHooks) throw new Error('test hooks are off (open the page with ?test)');
+  }
+
+  async loseBackendForTest(): Promise<BackendName | null> {
+    this.requireTestHooks();
+    const watch = this.watch;
+    return watch?.loseForTest() ? watch.backend : null;
+  }
+
+  async throwForTest(): Promise<void> {
+    this.requireTestHooks();
+    setTimeout(() => {
+      throw new Error('an error nobody caught (test hook)');
+    });
+  }
+
+  async memoryForTest(): Promise<MemoryReport> {
+    this.requireTestHooks();
+    // Counted between tasks, so no run holds tensors at this moment.
+    return this.enqueue(async () => ({
+      numTensors: tf.memory().numTensors,
+      numBytes: tf.memory().numBytes,
+      variables: Object.keys(tf.engine().registeredVariables).length,
+      backend: tf.getBackend(),
+    }));
   }
 }
 

@@ -3,7 +3,7 @@
  * safe): errors travel as {kind, message}, never as class instances, and a superseded or
  * cancelled run answers with a "cancelled" outcome instead of throwing.
  */
-import type { BackendChoice } from '../engine/backend-names.ts';
+import type { BackendChoice, BackendName } from '../engine/backend-names.ts';
 import type { BackendStatus } from '../engine/browser/select-backend.ts';
 import type { RunProgress, RunResult } from '../engine/lab.ts';
 import type { MaskPicture } from '../engine/measure/pictures.ts';
@@ -50,10 +50,40 @@ export type ModelInfoOutcome = Outcome<'info', ModelInfo>;
 export type PresetOutcome = Outcome<'steps', readonly RecipeStep[]>;
 export type MaskOutcome = Outcome<'picture', MaskPicture>;
 
+export interface WorkerOptions {
+  /** Turns on the *ForTest methods (the page was opened with ?test). */
+  readonly testHooks?: boolean;
+}
+
+/** tfjs's memory in the worker, between runs. */
+export interface MemoryReport {
+  readonly numTensors: number;
+  readonly numBytes: number;
+  readonly variables: number;
+  readonly backend: string;
+}
+
 /** The worker's API as seen through comlink. */
 export interface LabWorkerApi {
-  /** Loads nothing yet: remembers where assets live and starts a backend. */
-  init(assetBaseUrl: string, backend: BackendChoice): Promise<BackendOutcome>;
+  /**
+   * Holds the Web Lock `name` for as long as the worker lives, so the page learns of its end
+   * (terminated, crashed) by being granted the same lock. False where Web Locks are missing.
+   */
+  holdLifeLock(name: string): Promise<boolean>;
+  /**
+   * `callback` hears every backend change the worker makes on its own: a lost GPU backend
+   * replaced by the next one (the status then carries `lost`).
+   */
+  onBackendChange(callback: (status: BackendStatus) => void): void;
+  /**
+   * Remembers where assets live and starts a backend; a lab started before is disposed first,
+   * once the runs queued on it have finished.
+   */
+  init(
+    assetBaseUrl: string,
+    backend: BackendChoice,
+    options?: WorkerOptions,
+  ): Promise<BackendOutcome>;
   /** Cancels the run in flight (if any) and switches backend. */
   setBackend(backend: BackendChoice): Promise<BackendOutcome>;
   cards(): Promise<CardsOutcome>;
@@ -71,4 +101,10 @@ export interface LabWorkerApi {
   ): Promise<RunOutcome>;
   /** Stops the run in flight within a batch; it answers "cancelled". */
   cancel(runId: number): void;
+  /** Tests only: loses the active GPU backend's device or context; which one, or null. */
+  loseBackendForTest(): Promise<BackendName | null>;
+  /** Tests only: throws an error nothing catches, in the worker's global scope. */
+  throwForTest(): Promise<void>;
+  /** Tests only: tfjs's tensor and variable counts, taken between runs. */
+  memoryForTest(): Promise<MemoryReport>;
 }

@@ -90,6 +90,41 @@ describe('selectBackend', () => {
     const { deps } = fakeDeps({}, ['webgpu', 'webgl', 'wasm', 'cpu']);
     await expect(selectBackend('auto', deps)).rejects.toBeInstanceOf(NoBackendError);
   });
+
+  it('never activates a backend lost earlier, and says why it was skipped', async () => {
+    const lost = new Map<BackendName, string>([['webgl', 'its context was lost']]);
+    const { deps, activated } = fakeDeps({ webgpu: 'no adapter' });
+    const explicit = await selectBackend('webgl', deps, lost);
+    expect(explicit).toEqual({
+      active: 'wasm',
+      requested: 'webgl',
+      skipped: [
+        { backend: 'webgl', reason: 'its context was lost' },
+        { backend: 'webgpu', reason: 'no adapter' },
+      ],
+    });
+    const auto = await selectBackend('auto', fakeDeps({}).deps, lost);
+    expect(auto.active).toBe('webgpu');
+    const both = new Map([...lost, ['webgpu', 'device destroyed'] as const]);
+    expect((await selectBackend('auto', deps, both)).skipped).toEqual([
+      { backend: 'webgpu', reason: 'device destroyed' },
+      { backend: 'webgl', reason: 'its context was lost' },
+    ]);
+    expect(activated).toEqual(['wasm', 'wasm']);
+  });
+
+  it('a status after a loss says what was lost and what runs now', () => {
+    expect(
+      describeBackendStatus({
+        active: 'wasm',
+        requested: 'webgl',
+        skipped: [{ backend: 'webgl', reason: 'its context was lost' }],
+        lost: { backend: 'webgl', reason: 'its context was lost' },
+      }),
+    ).toBe(
+      'WebGL was lost: its context was lost; now on WASM. Running on WASM instead of the requested WebGL',
+    );
+  });
 });
 
 describe('probeWebGpu', () => {

@@ -18,6 +18,8 @@ export interface BackendStatus {
   readonly requested: BackendChoice;
   /** Backends tried before `active`, in order, each with why it was not used. */
   readonly skipped: readonly SkippedBackend[];
+  /** Set when `active` took over from a backend that stopped working during this session. */
+  readonly lost?: SkippedBackend;
 }
 
 export const BACKEND_LABELS: Record<BackendName, string> = {
@@ -60,13 +62,21 @@ async function tryActivate(
 /**
  * Activates the backend for `choice`. An explicit choice is used if it starts at all (even on
  * a software adapter: the person asked for it); otherwise the auto order continues after it.
+ * Backends in `unavailable` (lost earlier: a WebGPU device or WebGL context that cannot come
+ * back in this worker) are never activated; they are skipped with the reason given there.
  */
 export async function selectBackend(
   choice: BackendChoice,
   deps: BackendSelectionDeps,
+  unavailable: ReadonlyMap<BackendName, string> = new Map(),
 ): Promise<BackendStatus> {
   const skipped: SkippedBackend[] = [];
-  if (choice !== 'auto') {
+  const gone = (name: BackendName) => {
+    const reason = unavailable.get(name);
+    if (reason !== undefined) skipped.push({ backend: name, reason });
+    return reason !== undefined;
+  };
+  if (choice !== 'auto' && !gone(choice)) {
     const failure = await tryActivate(choice, deps.activate);
     if (failure === null) return { active: choice, requested: choice, skipped };
     // The probe usually knows the more useful reason ("no WebGPU adapter is available").
@@ -74,7 +84,7 @@ export async function selectBackend(
     skipped.push({ backend: choice, reason: reason ?? failure });
   }
   for (const name of BACKENDS) {
-    if (name === choice) continue;
+    if (name === choice || gone(name)) continue;
     // CPU is the last resort: no probe can make it worse than nothing.
     const unsuitable = name === 'cpu' ? null : await deps.probe(name);
     if (unsuitable !== null) {
@@ -97,8 +107,16 @@ export function describeBackendStatus(status: BackendStatus): string {
       : status.requested === 'auto'
         ? ' (chosen automatically)'
         : '';
-  const reasons = status.skipped.map((s) => `skipped ${BACKEND_LABELS[s.backend]}: ${s.reason}`);
-  return reasons.length === 0 ? `${head}${asked}` : `${head}${asked} — ${reasons.join('; ')}`;
+  const reasons = status.skipped
+    .filter((s) => s.backend !== status.lost?.backend) // said once, by the loss
+    .map((s) => `skipped ${BACKEND_LABELS[s.backend]}: ${s.reason}`);
+  const line = reasons.length === 0 ? `${head}${asked}` : `${head}${asked} — ${reasons.join('; ')}`;
+  return status.lost ? `${describeLoss(status.lost, status.active)}. ${line}` : line;
+}
+
+/** "WebGL was lost: its context was lost …; now on WASM". */
+export function describeLoss(lost: SkippedBackend, active: BackendName): string {
+  return `${BACKEND_LABELS[lost.backend]} was lost: ${lost.reason}; now on ${BACKEND_LABELS[active]}`;
 }
 
 const SOFTWARE_RENDERER = /swiftshader|llvmpipe|softpipe|software|basic render/i;

@@ -1,4 +1,5 @@
 import { BACKENDS, type BackendChoice } from '../../engine/backend-names.ts';
+import { describeLoss } from '../../engine/browser/select-backend.ts';
 import { setBackendChoice } from '../../store/actions.ts';
 import { backendLabel } from '../format.ts';
 import { useDispatch, useLab } from '../store-context.tsx';
@@ -27,7 +28,21 @@ export function BackendPicker() {
   );
 }
 
-/** Which backend actually runs, and why the preferred ones were skipped. Always visible. */
+/** The compute worker died and was replaced: says so until the person picks a backend. */
+function EngineNotice() {
+  const notice = useLab((s) => s.engineNotice);
+  if (!notice) return null;
+  return (
+    <p className="engine-notice error-text" data-testid="engine-notice" role="status">
+      {notice}
+    </p>
+  );
+}
+
+/**
+ * Which backend actually runs, and why the preferred ones were skipped; a GPU backend lost
+ * during the session, and a worker that had to be restarted. Always visible.
+ */
 export function BackendStatusLine() {
   const status = useLab((s) => s.backendStatus);
   const error = useLab((s) => s.backendError);
@@ -38,10 +53,13 @@ export function BackendStatusLine() {
         data-testid="backend-status"
         data-active=""
       >
+        <EngineNotice />
         <p>{error ? `No backend is running: ${error}` : 'Choosing a compute backend…'}</p>
       </div>
     );
   }
+  // A lost backend is explained once, by the line saying it was lost.
+  const skipped = status.skipped.filter((s) => s.backend !== status.lost?.backend);
   const how =
     status.requested === 'auto'
       ? ' (chosen automatically)'
@@ -50,13 +68,19 @@ export function BackendStatusLine() {
         : '';
   return (
     <div className="backend-status" data-testid="backend-status" data-active={status.active}>
+      <EngineNotice />
+      {status.lost ? (
+        <p className="backend-lost error-text" data-testid="backend-lost" role="status">
+          {describeLoss(status.lost, status.active)}.
+        </p>
+      ) : null}
       <p>
         Running on <strong>{backendLabel(status.active)}</strong>
         {how}.
       </p>
-      {status.skipped.length > 0 ? (
+      {skipped.length > 0 ? (
         <ul>
-          {status.skipped.map((s) => (
+          {skipped.map((s) => (
             <li key={s.backend}>
               Skipped {backendLabel(s.backend)}: {s.reason}.
             </li>
