@@ -40,12 +40,18 @@ export function shareText(state: Pick<LabState, 'recipe' | 'ui'>): string {
 /** Starts syncing; returns a function that stops it. */
 export function startUrlSync(store: LabStore, win: Window = window): () => void {
   let timer: ReturnType<typeof setTimeout> | undefined;
+  /** The hash as this module last wrote or read it; anything else was pasted since. */
+  let known = win.location.hash;
 
   const writeHash = () => {
     timer = undefined;
+    // A link pasted since: its hashchange event is on its way and wins; writing now would
+    // overwrite it before it is read.
+    if (win.location.hash !== known) return;
     const hash = `#${shareText(store.getState())}`;
     if (win.location.hash !== hash) {
       win.history.replaceState(win.history.state, '', hash);
+      known = win.location.hash;
     }
   };
 
@@ -59,6 +65,7 @@ export function startUrlSync(store: LabStore, win: Window = window): () => void 
     // A link typed or pasted into the address bar wins over a pending write of older state.
     if (timer !== undefined) clearTimeout(timer);
     timer = undefined;
+    known = win.location.hash;
     const current = shareText(store.getState());
     const parsed = readHash(win.location.hash);
     if (!parsed.ok) {
@@ -69,6 +76,7 @@ export function startUrlSync(store: LabStore, win: Window = window): () => void 
       );
       // The address bar goes back to the link of what the page shows.
       win.history.replaceState(win.history.state, '', `#${current}`);
+      known = win.location.hash;
       return;
     }
     if (shareText(parsed.state) === current) return;
