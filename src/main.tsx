@@ -4,6 +4,8 @@
  * Opened with `?test`, the page also offers window.__complab.testHooks: lose the GPU backend,
  * read tfjs's memory in the worker, kill the worker (they can only break this tab).
  */
+// First: zod must not try eval, which the page's Content-Security-Policy forbids.
+import './engine/browser/no-eval.ts';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { createLabStore } from './store/lab-store.ts';

@@ -36,6 +36,8 @@ export interface LabTestHooks {
   killWorker(): void;
   /** Makes the worker throw an error nothing catches (its 'error' event reaches the page). */
   throwInWorker(): Promise<void>;
+  /** Makes the worker evaluate a string as code ("evaluated: 2" or "refused: EvalError"). */
+  evalInWorker(): Promise<string>;
 }
 
 export interface LabClient {
@@ -121,6 +123,7 @@ export function createLabClient(options: LabClientOptions = {}): LabClient {
         memory: () => api.memoryForTest(),
         killWorker: () => worker.terminate(),
         throwInWorker: () => api.throwForTest(),
+        evalInWorker: () => api.evalForTest(),
       }
     : null;
 

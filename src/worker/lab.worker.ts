@@ -9,9 +9,11 @@
  * backend in the fallback order; a run it touched is computed again there, and the page hears of
  * the change through the callback given to onBackendChange.
  */
+// First: what the Content-Security-Policy needs before anything else runs.
+import './csp-violations.ts';
+import '../engine/browser/no-eval.ts';
 import * as tf from '@tensorflow/tfjs';
 import * as Comlink from 'comlink';
-import { z } from 'zod';
 import { httpAssetReader } from '../engine/assets.ts';
 import { BACKENDS, type BackendChoice, type BackendName } from '../engine/backend-names.ts';
 import { activateBackend } from '../engine/backends.ts';
@@ -38,11 +40,6 @@ import type {
   RunProgress,
   WorkerOptions,
 } from './protocol.ts';
-
-// zod compiles object schemas with `new Function` unless told not to; the page's
-// Content-Security-Policy allows no eval, and the probe zod makes to find out is itself reported
-// as a violation.
-z.config({ jitless: true });
 
 interface RunInFlight {
   readonly runId: number;
@@ -326,6 +323,15 @@ class LabWorker implements LabWorkerApi {
     setTimeout(() => {
       throw new Error('an error nobody caught (test hook)');
     });
+  }
+
+  async evalForTest(): Promise<string> {
+    this.requireTestHooks();
+    try {
+      return `evaluated: ${String(new Function('return 1 + 1')())}`;
+    } catch (err) {
+      return `refused: ${err instanceof Error ? err.name : String(err)}`;
+    }
   }
 
   async memoryForTest(): Promise<MemoryReport> {

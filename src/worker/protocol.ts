@@ -105,6 +105,8 @@ export interface LabWorkerApi {
   loseBackendForTest(): Promise<BackendName | null>;
   /** Tests only: throws an error nothing catches, in the worker's global scope. */
   throwForTest(): Promise<void>;
+  /** Tests only: tries to evaluate a string as code; says whether it was refused. */
+  evalForTest(): Promise<string>;
   /** Tests only: tfjs's tensor and variable counts, taken between runs. */
   memoryForTest(): Promise<MemoryReport>;
 }
