@@ -53,6 +53,22 @@ test('a WebGL context lost during a run moves to WASM and keeps the history', as
   await expect(status).toContainText('Skipped WebGL: it was lost earlier in this session');
 });
 
+test('a WebGL context lost between runs moves to WASM at once, with no run', async ({ page }) => {
+  const recipe = 'v=1&model=lenet300&seed=1&steps=prune(fraction=0.5)';
+  await openLab(page, `${recipe}&backend=webgl`, { testHooks: true });
+  await waitForResult(page, recipe, 90_000);
+  expect(await testHook(page, 'loseBackend')).toBe('webgl');
+  await expect(page.getByTestId('backend-lost')).toContainText('WebGL was lost');
+  await expect(page.getByTestId('backend-status')).toContainText(
+    'Running on WASM instead of WebGL',
+  );
+  // The result shown was computed before the loss: it stays, and nothing runs again.
+  expect(await runsSoFar(page)).toEqual(['webgl']);
+  await page.getByTestId('step-0-fraction').fill('0.7');
+  await waitForResult(page, 'v=1&model=lenet300&seed=1&steps=prune(fraction=0.7)');
+  expect(await runsSoFar(page)).toEqual(['webgl', 'wasm']);
+});
+
 test('a worker that dies during a run is replaced and the recipe runs again', async ({
   page,
 }, testInfo) => {

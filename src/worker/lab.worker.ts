@@ -28,6 +28,7 @@ import { allowSoftwareWebGl, configureWasmPaths } from '../engine/browser/wasm-p
 import { Lab } from '../engine/lab.ts';
 import type { Recipe } from '../engine/recipe/recipe.ts';
 import { isCancellation, toErrorData } from './errors.ts';
+import { heldPrefixStore } from './held-store.ts';
 import type {
   BackendOutcome,
   CardsOutcome,
@@ -50,8 +51,9 @@ interface RunInFlight {
 const TRAINING_BACKEND: BackendName = 'wasm';
 
 /**
- * How long a run may go on after its backend was lost before it is given up: tfjs's WebGL
- * backend waits for a fence that a lost context never signals, so such a run never settles.
+ * How long a run may go without progress after its backend was lost before it is given up:
+ * tfjs's WebGL backend waits for a fence that a lost context never signals, so such a run never
+ * settles. (One that goes on fine-tuning on WASM reports progress every batch.)
  */
 const STUCK_AFTER_LOSS_MS = 3000;
 /** A WebGPU device reports its loss shortly after the failures it causes. */
@@ -77,8 +79,10 @@ class LabWorker implements LabWorkerApi {
   private queue: Promise<unknown> = Promise.resolve();
   private requested: BackendChoice = 'auto';
   private watch: BackendWatch | null = null;
-  /** Resolves a while after the watched backend is lost: a run still going then is stuck. */
-  private stuck: Promise<'stuck'> = new Promise(() => undefined);
+  /** Stops the current lab from switching tfjs's backend (a lab that was given up). */
+  private retireLab: () => void = () => undefined;
+  /** IndexedDB, with the writes of a run on a GPU backend held until it is known good. */
+  private readonly store = heldPrefixStore(idbPrefixStore());
   /** Backends lost in this worker, with the reason later selections give for skipping them. */
   private readonly lost = new Map<BackendName, string>();
   private notifyBackendChange: ((status: BackendStatus) => void) | null = null;
@@ -94,12 +98,22 @@ class LabWorker implements LabWorkerApi {
     return this.lab;
   }
 
+  /**
+   * A fresh lab; the one before it may no longer switch backend. (A lab given up while stuck on
+   * a lost backend may wake up later; it must not switch tfjs away from the backend its
+   * successor runs on.) No lab may activate a lost backend.
+   */
   private newLab(): Lab {
+    this.retireLab();
+    let retired = false;
+    this.retireLab = () => {
+      retired = true;
+    };
     return new Lab({
       read: httpAssetReader(this.assetBaseUrl),
       trainingBackend: TRAINING_BACKEND,
-      activateBackend: activate,
-      prefixStore: idbPrefixStore(),
+      activateBackend: async (name) => !retired && !this.lost.has(name) && activate(name),
+      prefixStore: this.store,
     });
   }
 
@@ -162,12 +176,12 @@ class LabWorker implements LabWorkerApi {
     );
     const watch = watchBackend(status.active);
     this.watch = watch;
-    this.stuck = watch.whenLost.then(() => sleep(STUCK_AFTER_LOSS_MS)).then(() => 'stuck' as const);
     // A loss while nothing runs: move on at once, in turn with the runs.
-    void watch.whenLost.then((reason) =>
-      this.enqueue(async () => {
-        if (this.watch === watch) await this.replaceLostBackend(watch, reason);
-      }),
+    void watch.whenLost.then(
+      (reason) =>
+        this.enqueue(async () => {
+          if (this.watch === watch) await this.replaceLostBackend(watch, reason);
+        }).catch(() => undefined), // no backend at all: the next run says so
     );
     return status;
   }
@@ -178,8 +192,8 @@ class LabWorker implements LabWorkerApi {
       watch.backend,
       `it was lost earlier in this session (${reason}); reload the page to use it again`,
     );
-    // Nothing the old lab remembers from the lost backend is trusted; a run stuck on it is
-    // abandoned with it.
+    // Nothing the old lab remembers is trusted (a step may have decided on numbers read back
+    // from the lost backend); a run stuck on it is abandoned with it.
     this.lab = this.newLab();
     const status: BackendStatus = {
       ...(await this.select()),
@@ -273,35 +287,66 @@ class LabWorker implements LabWorkerApi {
     onProgress?: (progress: RunProgress) => void,
   ): Promise<Attempt> {
     const watch = this.watch;
-    const settled = this.requireLab()
-      .run(recipe, { signal: controller.signal, onProgress })
-      .then(
-        (result) => ({ ok: true, result }) as const,
-        (error: unknown) => ({ ok: false, error }) as const,
-      );
-    const first = await Promise.race([settled, this.stuck]);
-    if (first === 'stuck') return { kind: 'lost', reason: watch!.lost()! };
-    let reason = watch?.lost() ?? null;
-    if (
-      reason === null &&
-      !first.ok &&
-      (watch?.backend === 'webgpu' || watch?.backend === 'webgl')
-    ) {
-      reason = await Promise.race([watch.whenLost, sleep(LOSS_REPORT_WAIT_MS).then(() => null)]);
+    const onGpu = watch?.backend === 'webgpu' || watch?.backend === 'webgl';
+    // Its own signal, so a run given up as stuck can be stopped without cancelling the retry.
+    const own = new AbortController();
+    const forward = () => own.abort();
+    controller.signal.addEventListener('abort', forward);
+    let lastProgressAt = performance.now();
+    let lostAt: number | null = null;
+    let timer: ReturnType<typeof setInterval> | undefined;
+    if (onGpu) this.store.hold();
+    try {
+      const settled = this.requireLab()
+        .run(recipe, {
+          signal: own.signal,
+          onProgress: (progress) => {
+            lastProgressAt = performance.now();
+            onProgress?.(progress);
+          },
+        })
+        .then(
+          (result) => ({ ok: true, result }) as const,
+          (error: unknown) => ({ ok: false, error }) as const,
+        );
+      const stuck = new Promise<'stuck'>((resolve) => {
+        if (!onGpu) return;
+        timer = setInterval(() => {
+          if (watch.lost() === null) return;
+          lostAt ??= performance.now();
+          const quiet = performance.now() - Math.max(lostAt, lastProgressAt);
+          if (quiet > STUCK_AFTER_LOSS_MS) resolve('stuck');
+        }, 250);
+      });
+      const first = await Promise.race([settled, stuck]);
+      if (first === 'stuck') {
+        own.abort();
+        return { kind: 'lost', reason: watch!.lost()! };
+      }
+      let reason = watch?.lost() ?? null;
+      if (reason === null && !first.ok && onGpu) {
+        reason = await Promise.race([watch.whenLost, sleep(LOSS_REPORT_WAIT_MS).then(() => null)]);
+      }
+      if (reason !== null) return { kind: 'lost', reason };
+      await this.store.keep();
+      const settledWith = (outcome: RunOutcome): Attempt => ({ kind: 'settled', outcome });
+      if (first.ok) {
+        return settledWith(
+          controller.signal.aborted
+            ? { kind: 'cancelled', runId }
+            : { kind: 'done', runId, result: first.result },
+        );
+      }
+      if (controller.signal.aborted || isCancellation(first.error)) {
+        return settledWith({ kind: 'cancelled', runId });
+      }
+      return settledWith({ kind: 'error', runId, error: toErrorData(first.error) });
+    } finally {
+      // Whatever was not kept above was computed across a loss.
+      this.store.drop();
+      clearInterval(timer);
+      controller.signal.removeEventListener('abort', forward);
     }
-    if (reason !== null) return { kind: 'lost', reason };
-    const settledWith = (outcome: RunOutcome): Attempt => ({ kind: 'settled', outcome });
-    if (first.ok) {
-      return settledWith(
-        controller.signal.aborted
-          ? { kind: 'cancelled', runId }
-          : { kind: 'done', runId, result: first.result },
-      );
-    }
-    if (controller.signal.aborted || isCancellation(first.error)) {
-      return settledWith({ kind: 'cancelled', runId });
-    }
-    return settledWith({ kind: 'error', runId, error: toErrorData(first.error) });
   }
 
   cancel(runId: number): void {
