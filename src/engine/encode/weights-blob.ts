@@ -15,6 +15,8 @@
  * like any other, so a tensor round-trips bit for bit. decodeWeights() checks every length
  * before it allocates anything.
  */
+import { oneLine } from '../util/one-line.ts';
+
 const MAGIC = [0x43, 0x4c, 0x57, 0x32]; // "CLW2"
 export const MAX_INDEX_BITS = 16;
 /** The most values the decoder will materialize from one blob (64 Mi floats, 256 MiB). */
@@ -48,7 +50,7 @@ export interface EncodedWeights {
 
 export class WeightsFormatError extends Error {
   constructor(message: string) {
-    super(message);
+    super(oneLine(message));
     this.name = 'WeightsFormatError';
   }
 }
