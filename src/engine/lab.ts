@@ -27,7 +27,12 @@ import {
 } from './model/catalog.ts';
 import { GraphError, LayerGraph, type WeightTensor } from './model/graph.ts';
 import { ModelLoadError } from './model/errors.ts';
-import { checkDigitModel, modelFromArtifacts, readModelArtifacts } from './model/load.ts';
+import {
+  checkDigitModel,
+  disposeModel,
+  modelFromArtifacts,
+  readModelArtifacts,
+} from './model/load.ts';
 import { createPredictor } from './model/program.ts';
 import { deserializeGraph, serializeGraph } from './model/serialize.ts';
 import { RecipeError } from './recipe/errors.ts';
@@ -405,7 +410,7 @@ export class Lab {
       hash.update(new Uint8Array(artifacts.weightData as ArrayBuffer));
       return { graph, fingerprint: bytesToHex(hash.digest()).slice(0, 16) };
     } finally {
-      built.dispose();
+      disposeModel(built);
     }
   }
 

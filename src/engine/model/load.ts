@@ -288,21 +288,135 @@ export async function readModelArtifacts(
   return { modelTopology, weightSpecs, weightData: weightData.buffer };
 }
 
+/** The most layers a model may have (the lab's models have tens). */
+const MAX_LAYERS = 5000;
+
+type Json = Record<string, unknown>;
+const isObject = (v: unknown): v is Json =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+const field = (o: Json, snake: string, camel: string) => (snake in o ? o[snake] : o[camel]);
+
+/** An inbound reference [layer name, node index, tensor index, kwargs?], or undefined. */
+function reference(value: unknown): { layer: string; node: number; tensor: number } | undefined {
+  if (!Array.isArray(value) || value.length < 3 || value.length > 4) return undefined;
+  const [layer, node, tensor, kwargs] = value as unknown[];
+  const index = (n: unknown) => typeof n === 'number' && Number.isInteger(n) && n >= 0;
+  if (typeof layer !== 'string' || !index(node) || !index(tensor)) return undefined;
+  if (kwargs !== undefined && kwargs !== null && !isObject(kwargs)) return undefined;
+  return { layer, node: node as number, tensor: tensor as number };
+}
+
 /**
- * The topology with every initializer replaced by zeros: the weights are overwritten at once,
- * so this only spares the time (and the warnings) of random initializers, as tfjs's own
- * fastWeightInit does when it loads weights.
+ * Checks the topology's shape before tfjs builds it: a Sequential or functional model of layers
+ * the lab supports, whose connections all resolve. tfjs-layers loops forever on a functional
+ * model that reads a layer it does not have, a node that is never made, or a cycle.
  */
-function withZeroInitializers(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(withZeroInitializers);
+function checkTopology(topology: Json, source: string): void {
+  const model = isObject(topology.model_config) ? topology.model_config : topology;
+  const className = model.class_name ?? model.className;
+  const config = model.config;
+  const notAModel = () =>
+    new ModelLoadError(`${source} is not a Sequential or functional tfjs LayersModel`);
+  let layers: unknown;
+  if (className === 'Sequential') {
+    layers = Array.isArray(config) ? config : isObject(config) ? config.layers : undefined;
+  } else if (className === 'Model' || className === 'Functional') {
+    layers = isObject(config) ? config.layers : undefined;
+  } else {
+    throw notAModel();
+  }
+  if (!Array.isArray(layers) || layers.length === 0) throw notAModel();
+  if (layers.length > MAX_LAYERS) {
+    throw new ModelLoadError(
+      `${source} has ${layers.length} layers; the lab reads at most ${MAX_LAYERS}`,
+    );
+  }
+  for (const layer of layers) {
+    const type = isObject(layer) ? (layer.class_name ?? layer.className) : undefined;
+    if (typeof type !== 'string' || !isObject(layer!.config)) {
+      throw new ModelLoadError(`${source} lists a layer without a class and a config`);
+    }
+    if (!(SUPPORTED_LAYERS as readonly string[]).includes(type)) {
+      throw new ModelLoadError(
+        `${source} uses layer type ${type.slice(0, 60)}, which the lab does not support (supported: ${SUPPORTED_LAYERS.join(', ')})`,
+      );
+    }
+  }
+  if (className === 'Sequential') return;
+
+  // Functional: replay how tfjs makes each layer's nodes, without building anything.
+  const made = new Map<string, number>();
+  const pending: { layer: string; refs: NonNullable<ReturnType<typeof reference>>[] }[] = [];
+  for (const layer of layers as Json[]) {
+    // tfjs finds a layer by the name beside its config and its nodes by the one inside it.
+    const name = layer.name;
+    if (typeof name !== 'string' || name !== (layer.config as Json).name || made.has(name)) {
+      throw new ModelLoadError(
+        `${source}: every layer needs a name of its own, the same beside and inside its config`,
+      );
+    }
+    const isInput = (layer.class_name ?? layer.className) === 'InputLayer';
+    made.set(name, isInput ? 1 : 0);
+    const nodes = field(layer, 'inbound_nodes', 'inboundNodes') ?? [];
+    if (!Array.isArray(nodes))
+      throw new ModelLoadError(`${source}: layer ${quote(name)} has unreadable inbound nodes`);
+    for (const node of nodes) {
+      const refs = Array.isArray(node) ? node.map(reference) : [undefined];
+      if (refs.length === 0 || refs.some((r) => r === undefined)) {
+        throw new ModelLoadError(`${source}: layer ${quote(name)} has unreadable inbound nodes`);
+      }
+      pending.push({ layer: name, refs: refs as NonNullable<ReturnType<typeof reference>>[] });
+    }
+  }
+  const ready = (ref: { layer: string; node: number }) => (made.get(ref.layer) ?? 0) > ref.node;
+  for (let progress = true; progress && pending.length;) {
+    progress = false;
+    for (let i = 0; i < pending.length; i++) {
+      if (!pending[i].refs.every(ready)) continue;
+      made.set(pending[i].layer, made.get(pending[i].layer)! + 1);
+      pending.splice(i--, 1);
+      progress = true;
+    }
+  }
+  if (pending.length) {
+    const missing = pending[0].refs.find((r) => !ready(r))!;
+    throw new ModelLoadError(
+      `${source}: layer ${quote(pending[0].layer)} reads ${quote(missing.layer)}, which the model never computes (a missing layer or a cycle)`,
+    );
+  }
+  for (const key of ['input_layers', 'output_layers'] as const) {
+    const ends = field(
+      config as Json,
+      key,
+      key === 'input_layers' ? 'inputLayers' : 'outputLayers',
+    );
+    const refs = Array.isArray(ends) ? ends.map(reference) : [];
+    if (refs.length === 0 || refs.some((r) => r === undefined || !ready(r) || r.tensor !== 0)) {
+      throw new ModelLoadError(`${source}: the model's ${key.replace('_', ' ')} do not resolve`);
+    }
+  }
+}
+
+/**
+ * The topology as the lab builds it: every initializer replaced by zeros (the weights are
+ * overwritten at once, so this only spares the time and the warnings of random initializers,
+ * as tfjs's own fastWeightInit does when it loads weights), and no regularizers or constraints
+ * (they only act when tfjs-layers trains the model, which the lab never does; a damaged one can
+ * stall tfjs while it builds the model).
+ */
+function topologyForLoading(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(topologyForLoading);
   if (typeof value !== 'object' || value === null) return value;
   const out: Record<string, unknown> = {};
   for (const [key, child] of Object.entries(value)) {
-    const initializer =
-      (key.endsWith('_initializer') || key.endsWith('Initializer')) &&
-      typeof child === 'object' &&
-      child !== null;
-    out[key] = initializer ? { class_name: 'Zeros', config: {} } : withZeroInitializers(child);
+    const name = key.toLowerCase();
+    if (name.endsWith('initializer') && typeof child === 'object' && child !== null) {
+      out[key] = { class_name: 'Zeros', config: {} };
+    } else if (name.endsWith('regularizer') || name.endsWith('constraint')) {
+      out[key] = null;
+    } else {
+      out[key] = topologyForLoading(child);
+    }
   }
   return out;
 }
@@ -381,6 +495,21 @@ function checkWeightsFit(model: tf.LayersModel, weights: Map<string, tf.Tensor>,
 }
 
 /**
+ * Disposes a LayersModel and every variable it holds. tfjs's own dispose counts how often each
+ * layer was called and keeps the weights of a layer called twice (a shared layer), which the lab
+ * refuses after building: those would stay on the engine.
+ */
+export function disposeModel(model: tf.LayersModel): void {
+  const variables = model.weights.map((w) => w.read());
+  try {
+    model.dispose();
+  } catch {
+    // a half-built model; its variables go below
+  }
+  for (const v of variables) if (!v.isDisposed) v.dispose();
+}
+
+/**
  * Builds a LayersModel from artifacts on the active backend. On any failure, every variable
  * and tensor made on the way is disposed.
  */
@@ -393,19 +522,28 @@ export async function modelFromArtifacts(
   let model: tf.LayersModel | undefined;
   let weights: Map<string, tf.Tensor> | undefined;
   try {
-    model = await tf.loadLayersModel(
-      tf.io.fromMemory({ modelTopology: withZeroInitializers(artifacts.modelTopology) as object }),
-    );
+    checkTopology(artifacts.modelTopology as Json, source);
+    // tfjs builds the model synchronously inside modelFromJSON (there is nothing to fetch), so
+    // a scope around the call catches every plain tensor it makes; one it leaves behind when a
+    // layer fails half-way is disposed with the scope. Variables are not scoped: they stay.
+    engine.startScope();
+    let building: Promise<tf.LayersModel>;
+    try {
+      building = tf.models.modelFromJSON({
+        modelTopology: topologyForLoading(
+          artifacts.modelTopology,
+        ) as tf.io.ModelJSON['modelTopology'],
+      });
+    } finally {
+      engine.endScope();
+    }
+    model = await building;
     weights = weightTensors(artifacts, source);
     checkWeightsFit(model, weights, source);
     model.loadWeights(Object.fromEntries(weights), true);
     return model;
   } catch (err) {
-    try {
-      model?.dispose();
-    } catch {
-      // A half-built model may not dispose cleanly; its variables are disposed below.
-    }
+    if (model) disposeModel(model);
     for (const [name, variable] of Object.entries(engine.registeredVariables)) {
       if (!variablesBefore.has(name)) variable.dispose();
     }
