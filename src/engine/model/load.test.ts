@@ -380,3 +380,173 @@ describe('a model that fails to build', () => {
     expect(Object.keys(tf.engine().registeredVariables).length).toBe(variables);
   });
 });
+
+describe('topologies tfjs would mishandle', () => {
+  /** A functional model saved the way tfjs saves it: its topology and weights in memory. */
+  async function functionalFiles() {
+    const input = tf.input({ shape: [784], name: 'digits' });
+    const hidden = tf.layers.dense({ units: 4, name: 'hidden' }).apply(input);
+    const out = tf.layers
+      .dense({ units: 10, activation: 'softmax', name: 'out' })
+      .apply(hidden) as tf.SymbolicTensor;
+    const model = tf.model({ inputs: input, outputs: out });
+    let files: { json: Record<string, unknown>; weights: Uint8Array } | undefined;
+    await model.save(
+      tf.io.withSaveHandler(async (a) => {
+        files = {
+          json: {
+            modelTopology: a.modelTopology,
+            weightsManifest: [{ paths: ['weights.bin'], weights: a.weightSpecs }],
+          },
+          weights: new Uint8Array(a.weightData as ArrayBuffer),
+        };
+        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+      }),
+    );
+    model.dispose();
+    return files!;
+  }
+
+  type Layer = { name: string; class_name: string; config: Record<string, unknown> } & Record<
+    string,
+    unknown
+  >;
+  const layersOf = (json: Record<string, unknown>) =>
+    (json.modelTopology as { config: { layers: Layer[] } }).config.layers;
+
+  async function load(alter: (json: Record<string, unknown>) => void) {
+    const { json, weights } = await functionalFiles();
+    alter(json);
+    const { read } = memoryFiles({ 'model.json': JSON.stringify(json), 'weights.bin': weights });
+    const tensors = tf.memory().numTensors;
+    const loading = readModelArtifacts(read, 'model.json').then((a) =>
+      modelFromArtifacts(a, 'model.json'),
+    );
+    await loading.then(
+      (m) => m.dispose(),
+      () => undefined,
+    );
+    expect(tf.memory().numTensors).toBe(tensors);
+    return loading;
+  }
+
+  // Each of these made tf.loadLayersModel loop forever.
+  it.each([
+    [
+      'a layer that reads a layer the model lacks',
+      (j: Record<string, unknown>) => layersOf(j).splice(1, 1),
+      /layer "out" reads "hidden", which the model never computes/,
+    ],
+    [
+      'a node index the layer never reaches',
+      (j: Record<string, unknown>) =>
+        ((layersOf(j)[2].inbound_nodes as unknown[][][])[0][0][1] = 3),
+      /layer "out" reads "hidden", which the model never computes/,
+    ],
+    [
+      'a cycle',
+      (j: Record<string, unknown>) =>
+        ((layersOf(j)[1].inbound_nodes as unknown[][][])[0][0][0] = 'out'),
+      /reads "out", which the model never computes \(a missing layer or a cycle\)/,
+    ],
+    [
+      'a layer whose two names differ',
+      (j: Record<string, unknown>) => (layersOf(j)[1].name = 'hidden2'),
+      /every layer needs a name of its own, the same beside and inside its config/,
+    ],
+  ])(
+    'refuses %s at once, with no tensor left',
+    async (_, alter, text) => {
+      await expect(load(alter)).rejects.toThrow(text);
+    },
+    10_000,
+  );
+
+  it('refuses a layer name tfjs cannot give a variable, leaving no tensor', async () => {
+    // tfjs made the initial value of the weight, then failed on its name: a leaked tensor.
+    await expect(load((j) => (layersOf(j)[1].config.name = '-1e+308'))).rejects.toThrow(
+      /"-1e\+308" is not a layer name tfjs accepts/,
+    );
+  });
+
+  it('ignores regularizers and constraints, which only tfjs training uses', async () => {
+    // A regularizer that is really an initializer stalled tfjs while it built the model.
+    const model = await load((j) => {
+      layersOf(j)[1].config.activity_regularizer = { class_name: 'Zeros', config: {} };
+      layersOf(j)[1].config.kernel_constraint = { class_name: 'Nonsense', config: {} };
+    });
+    expect(model.layers.map((l) => l.name)).toEqual(['digits', 'hidden', 'out']);
+  });
+
+  it.each([
+    ['a stride of 0', { strides: [0, 1] }, /could not be built|unreadable stride/],
+    ['a pool size of -2', { pool_size: [-2, 2] }, /could not be built|unreadable pool size/],
+    ['a dropout rate of 1', { rate: 1 }, /has a dropout rate of 1/],
+  ])('refuses a layer with %s before anything runs, leaving no tensor', async (_, config, text) => {
+    const layers: tf.layers.Layer[] = [
+      tf.layers.reshape({ inputShape: [784], targetShape: [28, 28, 1], name: 'r' }),
+      tf.layers.maxPooling2d({ poolSize: 2, name: 'p' }),
+      tf.layers.dropout({ rate: 0.5, name: 'd' }),
+      tf.layers.flatten({ name: 'f' }),
+      tf.layers.dense({ units: 10, activation: 'softmax', name: 'out' }),
+    ];
+    const built = tf.sequential({ layers });
+    let files: Record<string, Uint8Array | string> = {};
+    await built.save(
+      tf.io.withSaveHandler(async (a) => {
+        const topology = a.modelTopology as { config: { layers: Layer[] } };
+        for (const layer of topology.config.layers) {
+          for (const key of Object.keys(config)) {
+            if (key in layer.config) layer.config[key] = config[key as keyof typeof config];
+          }
+        }
+        files = {
+          'model.json': modelJson(topology, a.weightSpecs as Spec[]),
+          'weights.bin': new Uint8Array(a.weightData as ArrayBuffer),
+        };
+        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+      }),
+    );
+    built.dispose();
+    const lab = new Lab({
+      read: publicAssets,
+      resolveModel: () => ({ read: memoryFiles(files).read, modelJsonPath: 'model.json' }),
+    });
+    const tensors = tf.memory().numTensors;
+    await expect(lab.run(parseRecipe('model=mine/model.json'))).rejects.toThrow(ModelLoadError);
+    await expect(lab.run(parseRecipe('model=mine/model.json'))).rejects.toThrow(text);
+    expect(tf.memory().numTensors).toBe(tensors);
+    await lab.dispose();
+  });
+
+  it('disposes every weight of a model with a shared layer, which the lab refuses', async () => {
+    const input = tf.input({ shape: [784], name: 'digits' });
+    const shared = tf.layers.dense({ units: 784, name: 'shared' });
+    const twice = shared.apply(shared.apply(input));
+    const out = tf.layers
+      .dense({ units: 10, activation: 'softmax', name: 'out' })
+      .apply(twice) as tf.SymbolicTensor;
+    const model = tf.model({ inputs: input, outputs: out });
+    let files: Record<string, Uint8Array | string> = {};
+    await model.save(
+      tf.io.withSaveHandler(async (a) => {
+        files = {
+          'model.json': modelJson(a.modelTopology, a.weightSpecs as Spec[]),
+          'weights.bin': new Uint8Array(a.weightData as ArrayBuffer),
+        };
+        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+      }),
+    );
+    model.dispose();
+    const lab = new Lab({
+      read: publicAssets,
+      resolveModel: () => ({ read: memoryFiles(files).read, modelJsonPath: 'model.json' }),
+    });
+    const tensors = tf.memory().numTensors;
+    await expect(lab.run(parseRecipe('model=mine/model.json'))).rejects.toThrow(
+      /layer "shared" is used 2 times/,
+    );
+    expect(tf.memory().numTensors).toBe(tensors);
+    await lab.dispose();
+  });
+});

@@ -288,6 +288,8 @@ export async function readModelArtifacts(
   return { modelTopology, weightSpecs, weightData: weightData.buffer };
 }
 
+/** Names tfjs-layers gives its variables (its isValidTensorName). */
+const TENSOR_NAME = /^[A-Za-z0-9][-A-Za-z0-9._/]*$/;
 /** The most layers a model may have (the lab's models have tens). */
 const MAX_LAYERS = 5000;
 
@@ -335,6 +337,12 @@ function checkTopology(topology: Json, source: string): void {
     const type = isObject(layer) ? (layer.class_name ?? layer.className) : undefined;
     if (typeof type !== 'string' || !isObject(layer!.config)) {
       throw new ModelLoadError(`${source} lists a layer without a class and a config`);
+    }
+    const name = (layer!.config as Json).name;
+    if (name !== undefined && (typeof name !== 'string' || !TENSOR_NAME.test(name))) {
+      throw new ModelLoadError(
+        `${source}: ${quote(String(name))} is not a layer name tfjs accepts (letters, digits, - . _ /)`,
+      );
     }
     if (!(SUPPORTED_LAYERS as readonly string[]).includes(type)) {
       throw new ModelLoadError(
