@@ -9,10 +9,11 @@
  * control of a later step never re-runs the fine-tuning before it.
  */
 import * as tf from '@tensorflow/tfjs';
+import { z } from 'zod';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import type { AssetReader } from './assets.ts';
-import { isBackendName, type BackendName } from './backend-names.ts';
+import { BACKENDS, isBackendName, type BackendName } from './backend-names.ts';
 import { RunCancelledError, throwIfCancelled } from './cancel.ts';
 import { loadDigitSplit, PIXELS, type DigitSplit } from './data/digits.ts';
 import { encodeWeights, type WeightLayout } from './encode/weights-blob.ts';
@@ -201,6 +202,23 @@ interface PrefixEntry {
   /** Backend that trained this prefix, or null when no step so far trained. */
   readonly trainedOn: BackendName | null;
 }
+
+/** What a stored prefix keeps beside its graph; checked when read back, like the graph. */
+const storedEntrySchema = z.object({
+  step: z.object({
+    technique: z.string(),
+    recipeText: z.string(),
+    accuracy: z.number().min(0).max(1),
+    correct: z.number().int().nonnegative(),
+    params: z.number().int().nonnegative(),
+    nonzeroParams: z.number().int().nonnegative(),
+    sizeBytes: z.number().int().positive(),
+    elapsedMs: z.number().nonnegative(),
+    trainedOn: z.enum(BACKENDS).optional(),
+    report: z.record(z.string(), z.unknown()).optional(),
+  }),
+  trainedOn: z.enum(BACKENDS).nullable(),
+});
 
 const now = () => performance.now();
 /** The check digits: the last 2,000 training digits, for choices steps make themselves. */
@@ -534,7 +552,7 @@ export class Lab {
         prefix,
         trainedOn ?? (technique.trains ? this.trainingBackendName() : null),
       );
-      let entry = this.prefixes.get(key) ?? (await this.fromStore(key));
+      let entry = this.prefixes.get(key) ?? (await this.fromStore(key, prefix));
       const cached = entry !== undefined;
       if (!entry) {
         throwIfCancelled(signal);
@@ -623,14 +641,17 @@ export class Lab {
     while (this.prefixes.size > limit) this.prefixes.delete(this.prefixes.keys().next().value!);
   }
 
-  private async fromStore(key: string): Promise<PrefixEntry | undefined> {
+  private async fromStore(key: string, prefix: Recipe): Promise<PrefixEntry | undefined> {
     const store = this.options.prefixStore;
     if (!store) return undefined;
     try {
       const bytes = await store.get(key);
       if (!bytes) return undefined;
       const { graph, extra } = deserializeGraph(bytes);
-      const { step, trainedOn } = extra as Pick<PrefixEntry, 'step' | 'trainedOn'>;
+      const parsed = storedEntrySchema.safeParse(extra);
+      // An entry is only trusted for the very prefix it was stored for.
+      if (!parsed.success || parsed.data.step.recipeText !== formatRecipe(prefix)) return undefined;
+      const { step, trainedOn } = parsed.data as Pick<PrefixEntry, 'step' | 'trainedOn'>;
       const entry = { graph, step, trainedOn };
       this.remember(key, entry);
       return entry;
