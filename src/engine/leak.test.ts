@@ -2,7 +2,8 @@
  * The lab over a long session, as the page and the CLI use it: 200 evaluations that mix pruning
  * recipes, short fine-tuning recipes, runs cancelled at every stage, runs that fail (a layer the
  * model lacks, model files that cannot be loaded) and switches between the wasm and cpu
- * backends. Afterwards tfjs holds exactly the tensors and variables it held before.
+ * backends. Afterwards tfjs holds exactly the tensors and variables it held before. And
+ * Lab.dispose waits for the runs queued before it.
  */
 import * as tf from '@tensorflow/tfjs';
 import { readFileSync } from 'node:fs';
@@ -153,5 +154,20 @@ describe('200 evaluations in one session', () => {
       expect(outcomes[kind], kind).toBeGreaterThan(0);
     }
     expect(Object.keys(outcomes).filter((k) => k.startsWith('failed: broken/')).length).toBe(3);
+  });
+});
+
+describe('Lab.dispose', () => {
+  it('waits for the runs queued before it, failing ones included', async () => {
+    const fresh = new Lab({ read: publicAssets });
+    const order: string[] = [];
+    const first = fresh.run(parseRecipe(pruning(0.4))).then(() => order.push('run 1'));
+    const failing = fresh
+      .run(parseRecipe('model=lenet300&steps=prune-density(density=conv9:0.5)'))
+      .catch(() => order.push('run 2 failed'));
+    const third = fresh.run(parseRecipe(pruning(0.6))).then(() => order.push('run 3'));
+    await fresh.dispose().then(() => order.push('disposed'));
+    await Promise.all([first, failing, third]);
+    expect(order).toEqual(['run 1', 'run 2 failed', 'run 3', 'disposed']);
   });
 });
