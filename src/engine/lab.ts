@@ -520,8 +520,9 @@ export class Lab {
     skipTiming = false,
   ): Promise<{ latencyMs: number; choices: Map<string, KernelChoice> }> {
     const kernels = await prepareGraphKernels(graph, LATENCY_BATCH, signal);
-    const predictor = createPredictor(graph, kernels);
+    let predictor: ReturnType<typeof createPredictor> | undefined;
     try {
+      predictor = createPredictor(graph, kernels);
       const latencyMs = skipTiming
         ? NaN
         : await measureLatency(predictor.predict, test, graph.inputShape, { signal });
@@ -530,7 +531,7 @@ export class Lab {
         choices: new Map([...kernels].map(([name, k]) => [name, kernelChoice(k)])),
       };
     } finally {
-      predictor.dispose();
+      predictor?.dispose();
       kernels.forEach((k) => k.dispose());
     }
   }
