@@ -23,7 +23,8 @@ export default defineConfig({
     viewport: { width: 1280, height: 900 },
     launchOptions: { executablePath },
     screenshot: 'only-on-failure',
-    trace: 'retain-on-failure',
+    // Traces of actions and console only: screencast frames and DOM snapshots cost the page's compute a lot on two cores.
+    trace: { mode: 'retain-on-failure', screenshots: false, snapshots: false, sources: true },
   },
   projects: [
     { name: 'chromium', testIgnore: /webgpu\.spec\.ts$/ },

@@ -6,6 +6,11 @@
  * new run, so it includes the run delay, the worker round trip, evaluation, latency measurement
  * and encoding. Not a test: it prints a table and writes bench/results/ui.json.
  *
+ * On WASM it also times a control moved on a step after a cached fine-tuned prefix: the recipe
+ * prune → finetune → prune, where moving the last step's slider must reuse the fine-tuned
+ * network (StepResult.cached) and recompute only that step (target: the point on the plot in
+ * at most 1 s).
+ *
  *   BENCH_BACKENDS=wasm,webgl  BENCH_REPS=5  BENCH_MODEL=lenet5  npm run bench:ui
  *   BENCH_SKIP_BUILD=1 npm run bench:ui     # serve the existing dist/ as it is
  */
@@ -14,6 +19,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build, preview } from 'vite';
 import { BACKENDS, type BackendName } from '../src/engine/backend-names.ts';
+import { formatRecipe, parseRecipe } from '../src/engine/recipe/share.ts';
 
 const root = join(import.meta.dirname, '..');
 const executablePath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
@@ -39,6 +45,19 @@ interface Sample {
   engineMs: number;
 }
 
+/** The fine-tuned prefix of the cached-prefix measurement, and the last step's positions. */
+const TUNED_PREFIX = 'prune(fraction=0.8);finetune(epochs=1,batches=40)';
+const TUNED_FRACTIONS = [0.86, 0.87, 0.88, 0.89, 0.9, 0.91, 0.92];
+
+interface CachedPrefixReport {
+  /** The recipe's first run: pruning, 40 batches of fine-tuning, pruning. */
+  firstRunMs: number | null;
+  samples: (Sample & { cached: boolean[] })[];
+  medianMs: number | null;
+  medianEngineMs: number | null;
+  error?: string;
+}
+
 interface BackendReport {
   backend: BackendName;
   active: string | null;
@@ -47,6 +66,7 @@ interface BackendReport {
   samples: Sample[];
   medianMs: number | null;
   medianEngineMs: number | null;
+  cachedPrefix?: CachedPrefixReport;
   error?: string;
 }
 
@@ -74,9 +94,9 @@ async function waitForRecipe(page: Page, recipeText: string, timeoutMs: number):
  * Runs in the page: moves the slider and times until the store has the new run. Kept as source
  * text because tsx's transpiler wraps named functions in a helper the page does not have.
  */
-const MOVE_SLIDER_AND_TIME = `({ fraction, expected }) => new Promise((resolve, reject) => {
-  const slider = document.querySelector('[data-testid="prune-slider"]');
-  if (!slider) return reject(new Error('no pruning slider on the page'));
+const MOVE_SLIDER_AND_TIME = `({ testId, fraction, expected }) => new Promise((resolve, reject) => {
+  const slider = document.querySelector('[data-testid="' + testId + '"]');
+  if (!slider) return reject(new Error('no slider ' + testId + ' on the page'));
   const setValue = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set;
   const started = performance.now();
   setValue.call(slider, String(fraction));
@@ -85,17 +105,60 @@ const MOVE_SLIDER_AND_TIME = `({ fraction, expected }) => new Promise((resolve, 
     const state = window.__complab.getState();
     const last = state.runs.at(-1);
     if (last && last.recipeText === expected) {
-      resolve({ totalMs: performance.now() - started, engineMs: last.result.elapsedMs });
+      resolve({
+        totalMs: performance.now() - started,
+        engineMs: last.result.elapsedMs,
+        cached: last.result.steps.map((s) => s.cached),
+      });
     } else if (state.runStatus.phase === 'error') {
       reject(new Error(state.runStatus.message));
     } else setTimeout(poll, 1);
   })();
 })`;
 
-function moveSliderAndTime(page: Page, fraction: number, expected: string) {
+function moveSliderAndTime(page: Page, testId: string, fraction: number, expected: string) {
   return page.evaluate(
-    `(${MOVE_SLIDER_AND_TIME})(${JSON.stringify({ fraction, expected })})`,
-  ) as Promise<{ totalMs: number; engineMs: number }>;
+    `(${MOVE_SLIDER_AND_TIME})(${JSON.stringify({ testId, fraction, expected })})`,
+  ) as Promise<{ totalMs: number; engineMs: number; cached: boolean[] }>;
+}
+
+/** The canonical text of a recipe, as the page's store and the engine write it. */
+const canonical = (steps: string) =>
+  formatRecipe(parseRecipe(`v=1&model=${MODEL}&seed=1&steps=${steps}`));
+
+/** Moves the slider of a step after a fine-tuned prefix (already computed once) and times it. */
+async function benchCachedPrefix(page: Page): Promise<CachedPrefixReport> {
+  const report: CachedPrefixReport = {
+    firstRunMs: null,
+    samples: [],
+    medianMs: null,
+    medianEngineMs: null,
+  };
+  try {
+    const first = canonical(`${TUNED_PREFIX};prune(fraction=0.85)`);
+    const started = performance.now();
+    await page.evaluate(`window.location.hash = ${JSON.stringify(`${first}&backend=wasm`)}`);
+    await waitForRecipe(page, first, 10 * 60_000);
+    report.firstRunMs = performance.now() - started;
+    for (const fraction of TUNED_FRACTIONS) {
+      const expected = canonical(`${TUNED_PREFIX};prune(fraction=${fraction})`);
+      const sample = await moveSliderAndTime(page, 'step-2-fraction', fraction, expected);
+      if (!sample.cached[0] || !sample.cached[1] || sample.cached[2]) {
+        throw new Error(
+          `the fine-tuned prefix was not reused (cached: ${sample.cached.join(', ')})`,
+        );
+      }
+      report.samples.push({ fraction, ...sample });
+      process.stdout.write(
+        `  wasm after a cached fine-tuned prefix, prune ${fraction}: ${sample.totalMs.toFixed(0)} ms\n`,
+      );
+    }
+    report.medianMs = median(report.samples.map((s) => s.totalMs));
+    report.medianEngineMs = median(report.samples.map((s) => s.engineMs));
+  } catch (err) {
+    report.error = err instanceof Error ? err.message.split('\n')[0] : String(err);
+  }
+  return report;
 }
 
 async function benchBackend(baseUrl: string, backend: BackendName): Promise<BackendReport> {
@@ -124,12 +187,21 @@ async function benchBackend(baseUrl: string, backend: BackendName): Promise<Back
     report.status = ((await page.getByTestId('backend-status').textContent()) ?? '').trim();
     for (const fraction of FRACTIONS.slice(0, reps)) {
       const expected = `v=1&model=${MODEL}&seed=1&steps=prune(fraction=${fraction})`;
-      const sample = await moveSliderAndTime(page, fraction, expected);
+      const { totalMs, engineMs } = await moveSliderAndTime(
+        page,
+        'step-0-fraction',
+        fraction,
+        expected,
+      );
+      const sample = { totalMs, engineMs };
       report.samples.push({ fraction, ...sample });
       process.stdout.write(`  ${backend} prune ${fraction}: ${sample.totalMs.toFixed(0)} ms\n`);
     }
     report.medianMs = median(report.samples.map((s) => s.totalMs));
     report.medianEngineMs = median(report.samples.map((s) => s.engineMs));
+    if (backend === 'wasm' && report.active === 'wasm') {
+      report.cachedPrefix = await benchCachedPrefix(page);
+    }
   } catch (err) {
     report.error = err instanceof Error ? err.message.split('\n')[0] : String(err);
   } finally {
@@ -179,6 +251,22 @@ async function main() {
       ].join(' '),
     );
   }
+  const tuned = reports.find((r) => r.cachedPrefix)?.cachedPrefix;
+  if (tuned) {
+    console.log(
+      `\nControl moved on a step after a cached fine-tuned prefix (${MODEL}, WASM): ${TUNED_PREFIX};prune(fraction=F)`,
+    );
+    console.log('runs  median      engine     first run (with fine-tuning)   note');
+    console.log(
+      [
+        String(tuned.samples.length).padStart(4),
+        fmt(tuned.medianMs).padStart(8),
+        fmt(tuned.medianEngineMs).padStart(10),
+        fmt(tuned.firstRunMs).padStart(12),
+        '                   ' + (tuned.error ?? 'target: at most 1 s'),
+      ].join(' '),
+    );
+  }
   const out = join(root, 'bench', 'results');
   mkdirSync(out, { recursive: true });
   writeFileSync(
@@ -189,6 +277,7 @@ async function main() {
         model: MODEL,
         chromium: executablePath,
         measure: 'slider input event to run in store, ms (in-page performance.now)',
+        cachedPrefixRecipe: `${TUNED_PREFIX};prune(fraction=F)`,
         reports,
       },
       null,

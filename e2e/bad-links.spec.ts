@@ -50,6 +50,8 @@ test('a bad link pasted later keeps the current settings and says why', async ({
   });
   await expect(page.getByTestId('link-error')).toContainText('seed');
   await expect(page.getByTestId('seed-field')).toHaveValue('1');
+  // The address bar goes back to the link of what the page shows.
+  await expect(page).toHaveURL(/#v=1&model=lenet5&seed=1&steps=&backend=wasm$/);
   await page.getByRole('button', { name: 'Dismiss' }).click();
   await expect(page.getByTestId('link-error')).toHaveCount(0);
 
@@ -58,5 +60,5 @@ test('a bad link pasted later keeps the current settings and says why', async ({
     window.location.hash = 'v=1&model=lenet5&seed=1&steps=prune(fraction=0.3)&backend=wasm';
   });
   await waitForResult(page, 'v=1&model=lenet5&seed=1&steps=prune(fraction=0.3)');
-  await expect(page.getByTestId('prune-slider-value')).toHaveText('30 %');
+  await expect(page.getByTestId('step-0-fraction-value')).toHaveText('30 %');
 });

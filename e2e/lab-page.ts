@@ -49,3 +49,36 @@ export async function latestRun(page: Page) {
 }
 
 export const historyRows = (page: Page) => page.getByTestId('history-row');
+
+/** Steps of the newest run: technique, whether it came from the cache, correct count. */
+export async function latestSteps(page: Page) {
+  return page.evaluate(
+    () =>
+      window.__complab
+        ?.getState()
+        .runs.at(-1)
+        ?.result.steps.map((s) => ({
+          technique: s.technique,
+          cached: s.cached,
+          correct: s.correct,
+          trainedOn: s.trainedOn ?? null,
+        })) ?? [],
+  );
+}
+
+/** Puts a new link into the address bar, as a person pasting one would. */
+export async function pasteLink(page: Page, hash: string): Promise<void> {
+  await page.evaluate((h) => {
+    window.location.hash = h;
+  }, hash);
+}
+
+/** Waits until the newest run failed; returns the message the page shows. */
+export async function waitForRunError(page: Page, timeout = 60_000): Promise<string> {
+  await page.waitForFunction(
+    () => window.__complab?.getState().runStatus.phase === 'error',
+    undefined,
+    { timeout, polling: 50 },
+  );
+  return (await page.getByTestId('run-error').textContent()) ?? '';
+}

@@ -6,7 +6,7 @@ test('a share link reproduces the numbers in a fresh browser context', async ({
   browser,
 }, testInfo) => {
   await openLab(page, 'v=1&model=lenet5&seed=1&steps=&backend=wasm');
-  await page.getByTestId('prune-slider').fill('0.8');
+  await page.getByTestId('step-0-fraction').fill('0.8');
   const recipe = 'v=1&model=lenet5&seed=1&steps=prune(fraction=0.8)';
   const first = await waitForResult(page, recipe);
 
@@ -22,7 +22,7 @@ test('a share link reproduces the numbers in a fresh browser context', async ({
     await other.goto(link);
     const second = await waitForResult(other, recipe);
     expect(second).toEqual(first);
-    await expect(other.getByTestId('prune-slider-value')).toHaveText('80 %');
+    await expect(other.getByTestId('step-0-fraction-value')).toHaveText('80 %');
     await expect(other.getByTestId('link-error')).toHaveCount(0);
     await other.screenshot({ path: testInfo.outputPath('shared.png'), fullPage: true });
   } finally {

@@ -7,10 +7,10 @@ test('moving the pruning slider adds a point and a history row', async ({ page }
   await expect(historyRows(page)).toHaveCount(1);
   await expect(page.getByTestId('plot')).toHaveAttribute('data-points', '1');
 
-  const slider = page.getByTestId('prune-slider');
+  const slider = page.getByTestId('step-0-fraction');
   await expect(slider).toHaveAccessibleName('Pruned weights');
   await slider.fill('0.9');
-  await expect(page.getByTestId('prune-slider-value')).toHaveText('90 %');
+  await expect(page.getByTestId('step-0-fraction-value')).toHaveText('90 %');
   const pruned = 'v=1&model=lenet5&seed=1&steps=prune(fraction=0.9)';
   await waitForResult(page, pruned, 10_000);
   await expect(historyRows(page)).toHaveCount(2);
@@ -30,7 +30,7 @@ test('moving the pruning slider adds a point and a history row', async ({ page }
   // Keyboard: one arrow press is one step of the parameter.
   await slider.focus();
   await page.keyboard.press('ArrowRight');
-  await expect(page.getByTestId('prune-slider-value')).toHaveText('91 %');
+  await expect(page.getByTestId('step-0-fraction-value')).toHaveText('91 %');
   await waitForResult(page, 'v=1&model=lenet5&seed=1&steps=prune(fraction=0.91)', 10_000);
   await expect(historyRows(page)).toHaveCount(3);
   await expect(page.locator('.recharts-scatter-symbol')).not.toHaveCount(0);
@@ -40,7 +40,7 @@ test('moving the pruning slider adds a point and a history row', async ({ page }
 test('a burst of slider moves delivers only the last recipe', async ({ page }) => {
   await openLab(page, 'v=1&model=lenet5&seed=1&steps=&backend=wasm');
   await waitForResult(page, DEFAULT_RECIPE_TEXT);
-  const slider = page.getByTestId('prune-slider');
+  const slider = page.getByTestId('step-0-fraction');
   for (const value of ['0.2', '0.3', '0.4', '0.5', '0.6']) await slider.fill(value);
   await waitForResult(page, 'v=1&model=lenet5&seed=1&steps=prune(fraction=0.6)', 10_000);
   // Give any superseded run time to (wrongly) arrive late.

@@ -30,7 +30,7 @@ export interface ProgressPrinter {
 export function progressPrinter(stream: NodeJS.WriteStream, quiet = false): ProgressPrinter {
   if (quiet) return { onProgress: () => undefined, done: () => undefined };
   const tty = stream.isTTY === true;
-  let last = 0;
+  let last = performance.now();
   let shown = false;
   return {
     onProgress(p) {

@@ -198,9 +198,13 @@ interface Baseline {
 
 interface PrefixEntry {
   readonly graph: LayerGraph;
-  readonly step: Omit<StepResult, 'cached' | 'index'>;
+  readonly step: Omit<StepResult, 'cached' | 'index' | 'accuracy' | 'correct'>;
+  /** Test accuracy after this step, per evaluating backend (they may differ by a digit). */
+  readonly accuracy: Partial<Record<BackendName, { accuracy: number; correct: number }>>;
   /** Backend that trained this prefix, or null when no step so far trained. */
   readonly trainedOn: BackendName | null;
+  /** Whether the persistent store keeps it: the step trained or took long to compute. */
+  readonly persist: boolean;
 }
 
 /** What a stored prefix keeps beside its graph; checked when read back, like the graph. */
@@ -208,8 +212,6 @@ const storedEntrySchema = z.object({
   step: z.object({
     technique: z.string(),
     recipeText: z.string(),
-    accuracy: z.number().min(0).max(1),
-    correct: z.number().int().nonnegative(),
     params: z.number().int().nonnegative(),
     nonzeroParams: z.number().int().nonnegative(),
     sizeBytes: z.number().int().positive(),
@@ -218,9 +220,15 @@ const storedEntrySchema = z.object({
     report: z.record(z.string(), z.unknown()).optional(),
   }),
   trainedOn: z.enum(BACKENDS).nullable(),
+  accuracy: z.partialRecord(
+    z.enum(BACKENDS),
+    z.object({ accuracy: z.number().min(0).max(1), correct: z.number().int().nonnegative() }),
+  ),
 });
 
 const now = () => performance.now();
+/** Steps that took at least this long to compute are kept in the persistent store. */
+const PERSIST_AFTER_MS = 1000;
 /** The check digits: the last 2,000 training digits, for choices steps make themselves. */
 const CHECK_DIGITS = 2000;
 
@@ -386,8 +394,8 @@ export class Lab {
   }
 
   /** The pruning mask of one layer after a recipe, as a picture. */
-  async maskPicture(recipe: Recipe, layer: string): Promise<MaskPicture> {
-    return maskPicture(await this.graphOf(recipe), layer);
+  async maskPicture(recipe: Recipe, layer: string, options: RunOptions = {}): Promise<MaskPicture> {
+    return maskPicture(await this.graphOf(recipe, options), layer);
   }
 
   private enqueue<T>(task: () => Promise<T>): Promise<T> {
@@ -583,31 +591,14 @@ export class Lab {
         } catch (err) {
           throw stepError(index, step.technique, err);
         }
-        onProgress?.({
-          stage: 'evaluating',
-          fraction: 0,
-          step: index,
-          steps: total,
-          technique: step.technique,
-        });
-        const test = await this.test();
-        const predictor = createPredictor(working);
-        let accuracy;
-        try {
-          accuracy = await evaluateAccuracy(predictor.predict, test, working.inputShape, {
-            signal,
-          });
-        } finally {
-          predictor.dispose();
-        }
         entry = {
           graph: working,
           trainedOn: stepTrainedOn,
+          persist: technique.trains === true || now() - stepStarted >= PERSIST_AFTER_MS,
+          accuracy: {},
           step: {
             technique: step.technique,
             recipeText: formatRecipe(prefix),
-            accuracy: accuracy.accuracy,
-            correct: accuracy.correct,
             params: working.params,
             nonzeroParams: working.nonzeroParams,
             sizeBytes: encodeWeights(working.weights).blob.length,
@@ -617,13 +608,45 @@ export class Lab {
           },
         };
         this.remember(key, entry);
+      }
+      // Accuracy is the evaluating backend's own: a step cached from another backend is
+      // evaluated again here (the graph is reused, not recomputed).
+      const evalBackend = tf.getBackend() as BackendName;
+      let accuracy: { accuracy: number; correct: number } | undefined = entry.accuracy[evalBackend];
+      if (!accuracy) {
+        onProgress?.({
+          stage: 'evaluating',
+          fraction: 0,
+          step: index,
+          steps: total,
+          technique: step.technique,
+        });
+        accuracy = await this.testAccuracy(entry.graph, signal);
+        entry = { ...entry, accuracy: { ...entry.accuracy, [evalBackend]: accuracy } };
+        this.remember(key, entry);
         await this.toStore(key, entry);
       }
       graph = entry.graph;
       trainedOn = entry.trainedOn;
-      steps.push({ ...entry.step, index, cached });
+      steps.push({ ...entry.step, ...accuracy, index, cached });
     }
     return { graph, steps, trainedOn };
+  }
+
+  private async testAccuracy(graph: LayerGraph, signal?: AbortSignal) {
+    const test = await this.test();
+    const predictor = createPredictor(graph);
+    try {
+      const { accuracy, correct } = await evaluateAccuracy(
+        predictor.predict,
+        test,
+        graph.inputShape,
+        { signal },
+      );
+      return { accuracy, correct };
+    } finally {
+      predictor.dispose();
+    }
   }
 
   private trainingBackendName(): BackendName {
@@ -652,8 +675,8 @@ export class Lab {
       const parsed = storedEntrySchema.safeParse(extra);
       // An entry is only trusted for the very prefix it was stored for.
       if (!parsed.success || parsed.data.step.recipeText !== formatRecipe(prefix)) return undefined;
-      const { step, trainedOn } = parsed.data as Pick<PrefixEntry, 'step' | 'trainedOn'>;
-      const entry = { graph, step, trainedOn };
+      const { step, trainedOn, accuracy } = parsed.data as Omit<PrefixEntry, 'graph' | 'persist'>;
+      const entry = { graph, step, trainedOn, accuracy, persist: true };
       this.remember(key, entry);
       return entry;
     } catch {
@@ -662,10 +685,18 @@ export class Lab {
   }
 
   private async toStore(key: string, entry: PrefixEntry): Promise<void> {
+    // Only what is costly to recompute is persisted (fine-tuning, sensitivity analysis): a
+    // one-shot pruning step takes milliseconds and would crowd trained prefixes out of a
+    // bounded store.
+    if (!entry.persist) return;
     try {
       await this.options.prefixStore?.set(
         key,
-        serializeGraph(entry.graph, { step: entry.step, trainedOn: entry.trainedOn }),
+        serializeGraph(entry.graph, {
+          step: entry.step,
+          trainedOn: entry.trainedOn,
+          accuracy: entry.accuracy,
+        }),
       );
     } catch {
       // A full or unavailable store only costs a recomputation later.

@@ -1,51 +1,268 @@
 import { describe, expect, it } from 'vitest';
-import { formatRecipe } from '../engine/recipe/share.ts';
+import { normalizeStep, parseSteps } from '../engine/recipe/recipe.ts';
+import { parseShareState } from '../engine/recipe/share.ts';
+import type { RunProgress } from '../engine/lab.ts';
+import type { ModelInfo } from '../worker/protocol.ts';
 import {
+  addStep,
+  applyPreset,
   applyShareState,
+  layerValue,
+  moveStep,
+  removeStep,
+  restoreRecipe,
+  runCancelled,
+  runFailed,
   runFinished,
+  runProgressed,
+  runStarted,
   setBackendChoice,
-  setTechniqueParam,
-  techniqueParamValue,
+  setModel,
+  setStepLayerValue,
+  setStepParam,
+  type Patch,
 } from './actions.ts';
-import { INITIAL_STATE, MAX_RUNS, type LabState, type RunRecord } from './state.ts';
-import { initialStateFromHash } from './url-sync.ts';
+import {
+  INITIAL_STATE,
+  MAX_RUNS,
+  recipeTextOf,
+  runnableIndex,
+  type LabState,
+  type RunRecord,
+} from './state.ts';
+import { initialStateFromHash, shareText } from './url-sync.ts';
 
 const state = (patch: Partial<LabState> = {}): LabState => ({ ...INITIAL_STATE, ...patch });
+/** Applies patches in order, as the store would. */
+const apply = (s: LabState, ...patches: ((s: LabState) => Patch)[]) =>
+  patches.reduce((acc, p) => ({ ...acc, ...p(acc) }), s);
+const withSteps = (text: string, model = 'lenet5'): LabState => {
+  const steps = parseSteps(text);
+  return state({
+    recipe: { model, seed: 1, steps },
+    stepKeys: steps.map((_, i) => i + 1),
+    nextStepKey: steps.length + 1,
+  });
+};
+const stepsText = (s: LabState) => s.recipe.steps.map((x) => x.technique).join(',');
 
-describe('setTechniqueParam', () => {
-  it('adds a prune step, rounded to the parameter step', () => {
-    const patch = setTechniqueParam(state(), 'prune', 'fraction', 0.9000001);
-    expect(formatRecipe(patch.recipe!)).toBe('v=1&model=lenet5&seed=1&steps=prune(fraction=0.9)');
+const LENET300: ModelInfo = {
+  model: 'lenet300',
+  layers: [
+    { name: 'fc1_input', className: 'InputLayer', outputShape: [784], weighted: false },
+    {
+      name: 'fc1',
+      className: 'Dense',
+      outputShape: [300],
+      kernelShape: [784, 300],
+      weighted: true,
+    },
+    {
+      name: 'fc2',
+      className: 'Dense',
+      outputShape: [100],
+      kernelShape: [300, 100],
+      weighted: true,
+    },
+    { name: 'fc3', className: 'Dense', outputShape: [10], kernelShape: [100, 10], weighted: true },
+  ],
+};
+
+describe('the first visit', () => {
+  it('starts with a global pruning card at 0 %, which is the baseline recipe', () => {
+    expect(INITIAL_STATE.recipe.steps).toEqual([{ technique: 'prune', params: { fraction: 0 } }]);
+    expect(recipeTextOf(INITIAL_STATE.recipe)).toBe('v=1&model=lenet5&seed=1&steps=');
+    expect(INITIAL_STATE.stepKeys).toHaveLength(1);
   });
 
-  it('keeps the baseline canonical: fraction 0 removes the step', () => {
-    const pruned = state(setTechniqueParam(state(), 'prune', 'fraction', 0.5));
-    const back = setTechniqueParam(pruned, 'prune', 'fraction', 0);
-    expect(back.recipe!.steps).toEqual([]);
-    expect(techniqueParamValue(back.recipe!, 'prune', 'fraction')).toBe(0);
+  it('moving that card off 0 % makes a one-step recipe, and back to 0 % the baseline again', () => {
+    const pruned = apply(state(), (s) => setStepParam(s, 0, 'fraction', 0.9000001));
+    expect(recipeTextOf(pruned.recipe)).toBe('v=1&model=lenet5&seed=1&steps=prune(fraction=0.9)');
+    const back = apply(pruned, (s) => setStepParam(s, 0, 'fraction', 0));
+    expect(back.recipe.steps).toHaveLength(1); // the card stays
+    expect(recipeTextOf(back.recipe)).toBe('v=1&model=lenet5&seed=1&steps=');
+  });
+});
+
+describe('setStepParam', () => {
+  it('rounds numbers to the parameter step and clamps them to its range', () => {
+    const s = withSteps('prune(fraction=0.5)');
+    expect(setStepParam(s, 0, 'fraction', 0.123).recipe!.steps[0].params.fraction).toBe(0.12);
+    expect(setStepParam(s, 0, 'fraction', 5).recipe!.steps[0].params.fraction).toBe(0.99);
+    expect(setStepParam(s, 0, 'fraction', -1).recipe!.steps[0].params.fraction).toBe(0);
+    expect(setStepParam(s, 0, 'fraction', Number.NaN)).toEqual({});
+    expect(setStepParam(s, 0, 'fraction', 0.5)).toEqual({});
   });
 
-  it('clamps to the range and returns no patch when nothing changes', () => {
-    const patch = setTechniqueParam(state(), 'prune', 'fraction', 5);
-    expect(patch.recipe!.steps[0].params.fraction).toBe(0.99);
-    expect(setTechniqueParam(state(patch), 'prune', 'fraction', 0.99)).toEqual({});
-    expect(setTechniqueParam(state(), 'prune', 'fraction', 0)).toEqual({});
+  it('rounds and clamps integers, keeps booleans and refuses unknown choices', () => {
+    const s = withSteps('finetune(epochs=2)');
+    expect(setStepParam(s, 0, 'epochs', 3.6).recipe!.steps[0].params.epochs).toBe(4);
+    expect(setStepParam(s, 0, 'epochs', 999).recipe!.steps[0].params.epochs).toBe(60);
+    expect(setStepParam(s, 0, 'augment', false).recipe!.steps[0].params.augment).toBe(false);
+    expect(setStepParam(s, 0, 'augment', 'no')).toEqual({});
+    expect(setStepParam(s, 0, 'optimizer', 'sgd').recipe!.steps[0].params.optimizer).toBe('sgd');
+    expect(setStepParam(s, 0, 'optimizer', 'lbfgs')).toEqual({});
+    expect(setStepParam(s, 0, 'nosuch', 1)).toEqual({});
+    expect(setStepParam(s, 3, 'epochs', 1)).toEqual({});
+  });
+
+  it('keeps a log-scale learning rate on its grid', () => {
+    const s = withSteps('finetune(epochs=1)');
+    const lr = setStepParam(s, 0, 'lr', 0.00012345).recipe!.steps[0].params.lr;
+    expect(lr).toBe(0.000123);
+    expect(setStepParam(s, 0, 'lr', 1).recipe!.steps[0].params.lr).toBe(0.1);
+  });
+
+  it('edits only the step it is given, even when two steps share a technique', () => {
+    const s = withSteps('prune(fraction=0.5);finetune(epochs=1);prune(fraction=0.8)');
+    const next = apply(s, (x) => setStepParam(x, 2, 'fraction', 0.9));
+    expect(recipeTextOf(next.recipe)).toContain('prune(fraction=0.5);finetune(');
+    expect(recipeTextOf(next.recipe)).toMatch(/;prune\(fraction=0\.9\)$/);
+    expect(next.stepKeys).toEqual(s.stepKeys);
+  });
+});
+
+describe('per-layer values', () => {
+  it('sets a layer of its own, rounded and clamped, and removes it again', () => {
+    const s = withSteps('prune-density(density=*:0.1)');
+    const own = apply(s, (x) => setStepLayerValue(x, 0, 'density', 'conv1', 0.6604));
+    expect(own.recipe.steps[0].params.density).toEqual({ '*': 0.1, conv1: 0.66 });
+    const high = apply(own, (x) => setStepLayerValue(x, 0, 'density', 'fc1', 7));
+    expect(high.recipe.steps[0].params.density).toEqual({ '*': 0.1, conv1: 0.66, fc1: 1 });
+    const low = apply(high, (x) => setStepLayerValue(x, 0, 'density', 'fc1', 0));
+    expect((low.recipe.steps[0].params.density as Record<string, number>).fc1).toBe(0.001);
+    const back = apply(own, (x) => setStepLayerValue(x, 0, 'density', 'conv1', null));
+    expect(back.recipe.steps[0].params.density).toEqual({ '*': 0.1 });
+    expect(recipeTextOf(back.recipe)).toBe(
+      'v=1&model=lenet5&seed=1&steps=prune-density(density=*:0.1)',
+    );
+  });
+
+  it('removing the last entry puts back the declared default', () => {
+    const s = withSteps('prune-density(density=conv9:0.5)');
+    const next = apply(s, (x) => setStepLayerValue(x, 0, 'density', 'conv9', null));
+    expect(next.recipe.steps[0].params.density).toEqual({ '*': 0.1 });
+    const star = withSteps('prune-density(density=*:0.1)');
+    expect(setStepLayerValue(star, 0, 'density', '*', null)).toEqual({});
+  });
+
+  it('reads a layer value as its own entry, else the default', () => {
+    expect(layerValue({ '*': 0.1, conv1: 0.66 }, 'conv1')).toEqual({ value: 0.66, own: true });
+    expect(layerValue({ '*': 0.1, conv1: 0.66 }, 'fc1')).toEqual({ value: 0.1, own: false });
+    expect(layerValue({ conv1: 0.66 }, 'fc1')).toEqual({ value: undefined, own: false });
+  });
+});
+
+describe('adding, removing and moving steps', () => {
+  it('adds a step with its declared defaults and a new key', () => {
+    const s = apply(state(), (x) => addStep(x, 'finetune'));
+    expect(stepsText(s)).toBe('prune,finetune');
+    expect(s.recipe.steps[1]).toEqual(normalizeStep('finetune', {}));
+    expect(s.recipe.steps[1].params.epochs).toBe(2);
+    expect(new Set(s.stepKeys).size).toBe(2);
+    expect(addStep(s, 'nosuch')).toEqual({});
+  });
+
+  it('moves a step with its key and refuses moves past either end', () => {
+    const s = withSteps('prune(fraction=0.5);finetune(epochs=1);index-bits(conv=8,dense=5)');
+    const moved = apply(s, (x) => moveStep(x, 2, -1));
+    expect(stepsText(moved)).toBe('prune,index-bits,finetune');
+    expect(moved.stepKeys).toEqual([1, 3, 2]);
+    expect(moveStep(s, 0, -1)).toEqual({});
+    expect(moveStep(s, 2, 1)).toEqual({});
+  });
+
+  it('removes a step with its key, down to an empty recipe', () => {
+    const s = withSteps('prune(fraction=0.5);finetune(epochs=1)');
+    const one = apply(s, (x) => removeStep(x, 0));
+    expect(stepsText(one)).toBe('finetune');
+    expect(one.stepKeys).toEqual([2]);
+    const none = apply(one, (x) => removeStep(x, 0));
+    expect(none.recipe.steps).toEqual([]);
+    expect(recipeTextOf(none.recipe)).toBe('v=1&model=lenet5&seed=1&steps=');
+    expect(removeStep(none, 0)).toEqual({});
+  });
+
+  it('numbers steps as the engine does: skipped (identity) cards are not counted', () => {
+    const s = withSteps('prune(fraction=0.5);finetune(epochs=1)');
+    const withIdentity = apply(s, (x) => ({
+      recipe: { ...x.recipe, steps: [normalizeStep('prune', { fraction: 0 }), ...x.recipe.steps] },
+    }));
+    expect(runnableIndex(withIdentity.recipe, 0)).toBeNull();
+    expect(runnableIndex(withIdentity.recipe, 1)).toBe(0);
+    expect(runnableIndex(withIdentity.recipe, 2)).toBe(1);
+  });
+});
+
+describe('presets and models', () => {
+  it('a preset replaces the steps, each card with a new key', () => {
+    const s = withSteps('prune(fraction=0.5)');
+    const steps = parseSteps('prune-density(density=*:0.7|conv1:1);finetune(epochs=4);redense');
+    const next = apply(s, (x) => applyPreset(x, steps));
+    expect(stepsText(next)).toBe('prune-density,finetune,redense');
+    expect(next.stepKeys.some((k) => s.stepKeys.includes(k))).toBe(false);
+  });
+
+  it('switching model drops per-layer entries the new model lacks, once its layers are known', () => {
+    const s = withSteps('prune-density(density=*:0.7|conv1:1|fc1:0.5);finetune(epochs=1)');
+    const unknown = apply(s, (x) => setModel(x, 'lenet300'));
+    expect(unknown.recipe.steps[0].params.density).toEqual({ '*': 0.7, conv1: 1, fc1: 0.5 });
+    const known = apply(state({ ...s, models: { lenet300: LENET300 } }), (x) =>
+      setModel(x, 'lenet300'),
+    );
+    expect(known.recipe.model).toBe('lenet300');
+    expect(known.recipe.steps[0].params.density).toEqual({ '*': 0.7, fc1: 0.5 });
+    expect(known.recipe.steps[1]).toBe(s.recipe.steps[1]);
+  });
+
+  it('a per-layer value with only unknown layers falls back to its declared default', () => {
+    const s = state({
+      ...withSteps('prune-density(density=conv1:0.5|conv2:0.2)'),
+      models: { lenet300: LENET300 },
+    });
+    const next = apply(s, (x) => setModel(x, 'lenet300'));
+    expect(next.recipe.steps[0].params.density).toEqual({ '*': 0.1 });
   });
 });
 
 describe('share state', () => {
-  it('reads a good hash and applies it', () => {
+  it('reads a good hash into editor steps with keys', () => {
     const initial = initialStateFromHash('#v=1&model=lenet300&seed=3&steps=prune(fraction=0.2)');
     expect(initial.linkError).toBeNull();
     expect(initial.recipe!.model).toBe('lenet300');
-    const applied = applyShareState(state(), { recipe: initial.recipe!, ui: initial.ui! });
+    expect(initial.stepKeys).toEqual([1]);
+    const applied = apply(state(), (s) =>
+      applyShareState(s, { recipe: initial.recipe!, ui: initial.ui! }),
+    );
     expect(applied.linkError).toBeNull();
+    expect(recipeTextOf(applied.recipe)).toBe(
+      'v=1&model=lenet300&seed=3&steps=prune(fraction=0.2)',
+    );
+  });
+
+  it('a link without steps opens with the quick pruning card', () => {
+    const applied = apply(state(), (s) =>
+      applyShareState(s, parseShareState('v=1&model=lenet300&steps=')),
+    );
+    expect(stepsText(applied)).toBe('prune');
+    expect(restoreRecipe(applied, { model: 'lenet5', seed: 1, steps: [] }).recipe!.steps).toEqual(
+      INITIAL_STATE.recipe.steps,
+    );
   });
 
   it('falls back to defaults with a message for a bad hash', () => {
-    const initial = initialStateFromHash('#v=1&model=lenet5&steps=prune(fraction=abc)');
+    const initial = initialStateFromHash('#v=1&model=lenet5&steps=prune-density(density=*:1.5)');
     expect(initial.recipe).toEqual(INITIAL_STATE.recipe);
-    expect(initial.linkError).toMatch(/opened with its defaults: .*fraction must be a number/);
+    expect(initial.linkError).toMatch(
+      /opened with its defaults: prune-density density for \* must be between 0\.001 and 1 \(got 1\.5\)/,
+    );
+  });
+
+  it('the link leaves skipped cards out', () => {
+    const s = apply(state(), (x) => addStep(x, 'finetune'));
+    expect(shareText(s)).toBe(
+      'v=1&model=lenet5&seed=1&steps=finetune(epochs=2,lr=0.0001,decay=1,optimizer=adam,batch=64,batches=0,dropout=0,layers=all,augment=true)',
+    );
   });
 
   it('an empty hash is the defaults, not an error', () => {
@@ -59,7 +276,22 @@ describe('share state', () => {
   });
 });
 
-describe('runFinished', () => {
+describe('runs', () => {
+  const progress: RunProgress = {
+    stage: 'compressing',
+    fraction: 0.4,
+    step: 1,
+    steps: 2,
+    technique: 'finetune',
+    epoch: 0,
+    epochs: 1,
+    batch: 7,
+    batches: 20,
+    loss: 0.3,
+    accuracy: 0.91,
+    etaMs: 1200,
+  };
+
   it('appends and keeps at most MAX_RUNS', () => {
     const record = (runId: number) => ({ runId }) as RunRecord;
     const full = state({ runs: Array.from({ length: MAX_RUNS }, (_, i) => record(i)) });
@@ -67,5 +299,42 @@ describe('runFinished', () => {
     expect(patch.runs).toHaveLength(MAX_RUNS);
     expect(patch.runs!.at(-1)!.runId).toBe(MAX_RUNS);
     expect(patch.runStatus).toEqual({ phase: 'idle' });
+  });
+
+  it('keeps the newest progress of the current run only', () => {
+    const running = apply(state(), (s) => runStarted(s, 4, 'text'));
+    const moved = apply(running, (s) => runProgressed(s, 4, progress));
+    expect(moved.runStatus).toEqual({
+      phase: 'running',
+      runId: 4,
+      recipeText: 'text',
+      progress,
+    });
+    expect(runProgressed(moved, 3, { stage: 'loading', fraction: 0 })).toEqual({});
+  });
+
+  it('a cancel keeps where the run was and leaves the results alone', () => {
+    const runs = [{ runId: 1 } as RunRecord];
+    const running = apply(
+      state({ runs }),
+      (s) => runStarted(s, 2, 'text'),
+      (s) => runProgressed(s, 2, progress),
+    );
+    const patch = runCancelled(running, 2);
+    expect(patch).toEqual({ runStatus: { phase: 'cancelled', recipeText: 'text', progress } });
+    expect(runCancelled(running, 1)).toEqual({});
+  });
+
+  it('a failure names the recipe that failed and leaves the results alone', () => {
+    const running = apply(state(), (s) => runStarted(s, 2, 'text'));
+    const patch = runFailed(running, { kind: 'recipe', message: 'step 1 (prune-density): no' });
+    expect(patch).toEqual({
+      runStatus: {
+        phase: 'error',
+        kind: 'recipe',
+        message: 'step 1 (prune-density): no',
+        recipeText: 'text',
+      },
+    });
   });
 });

@@ -2,65 +2,222 @@
  * Every change to the lab's state, as a pure function from the current state to a patch
  * (excalidraw style). Components and the session call these through `store.setState`; nothing
  * here touches the DOM, the URL or the worker, so each can be tested on plain objects.
+ *
+ * Recipe edits keep the recipe valid by construction: values are rounded to their parameter's
+ * step and clamped to its range, choices outside the declaration and layers the model lacks are
+ * refused (no patch), so a control can never produce a recipe the codec would reject.
  */
 import type { BackendChoice } from '../engine/backend-names.ts';
 import type { BackendStatus } from '../engine/browser/select-backend.ts';
+import type { RunProgress } from '../engine/lab.ts';
 import type { ModelCard } from '../engine/model/catalog.ts';
 import {
-  isIdentityStep,
+  MAX_STEPS,
   normalizeStep,
   roundToStep,
+  techniqueSpecOf,
   type Recipe,
+  type RecipeStep,
 } from '../engine/recipe/recipe.ts';
 import type { HideableControl, ShareState } from '../engine/recipe/share.ts';
-import { techniqueSpecOf } from '../engine/recipe/recipe.ts';
-import type { ParamValue } from '../engine/techniques/technique.ts';
-import type { LabErrorData } from '../worker/protocol.ts';
-import { MAX_RUNS, type LabState, type RunRecord } from './state.ts';
+import { findTechniqueSpec } from '../engine/techniques/catalog.ts';
+import type {
+  ParamSpec,
+  ParamValue,
+  PerLayerParamSpec,
+  PerLayerValue,
+} from '../engine/techniques/technique.ts';
+import type { LabErrorData, ModelInfo } from '../worker/protocol.ts';
+import { editorSteps, MAX_RUNS, type LabState, type RunRecord } from './state.ts';
 
 export type Patch = Partial<LabState>;
 
-/** The value a technique's control shows: from its step, else its identity or default value. */
-export function techniqueParamValue(
-  recipe: Recipe,
-  techniqueId: string,
-  param: string,
-): ParamValue {
-  const step = recipe.steps.find((s) => s.technique === techniqueId);
-  if (step && param in step.params) return step.params[param];
-  const technique = techniqueSpecOf(techniqueId);
-  const spec = technique.params.find((p) => p.name === param);
-  return technique.identity?.[param] ?? spec?.default ?? 0;
+// ---------------------------------------------------------------------------------------------
+// Recipe steps
+
+/** Replaces all steps, with fresh card keys. */
+function replaceSteps(state: LabState, recipe: Recipe): Patch {
+  const keys = recipe.steps.map((_, i) => state.nextStepKey + i);
+  return { recipe, stepKeys: keys, nextStepKey: state.nextStepKey + keys.length };
 }
 
-/** Sets one technique parameter; edits that technique's first step, or appends one. */
-export function setTechniqueParam(
-  state: LabState,
-  techniqueId: string,
-  param: string,
-  value: number,
-): Patch {
-  const technique = techniqueSpecOf(techniqueId);
-  const spec = technique.params.find((p) => p.name === param);
-  if (spec?.type !== 'number') return {};
-  const clamped = Math.min(spec.max, Math.max(spec.min, roundToStep(value, spec)));
-  if (techniqueParamValue(state.recipe, techniqueId, param) === clamped) return {};
+function withStep(state: LabState, index: number, step: RecipeStep): Patch {
   const steps = [...state.recipe.steps];
-  const index = steps.findIndex((s) => s.technique === techniqueId);
-  const current = index >= 0 ? steps[index].params : {};
-  const step = normalizeStep(techniqueId, { ...current, [param]: clamped });
-  if (index >= 0) steps[index] = step;
-  else steps.push(step);
-  return { recipe: { ...state.recipe, steps: steps.filter((s) => !isIdentityStep(s)) } };
+  steps[index] = step;
+  return { recipe: { ...state.recipe, steps } };
 }
 
+const paramSpecOf = (step: RecipeStep, name: string): ParamSpec | undefined =>
+  findTechniqueSpec(step.technique)?.params.find((p) => p.name === name);
+
+const clamp = (value: number, spec: { min: number; max: number }) =>
+  Math.min(spec.max, Math.max(spec.min, value));
+
+/** A number for a numeric parameter: on its grid and in its range. */
+function gridValue(spec: { min: number; max: number; step: number }, value: number): number {
+  return clamp(roundToStep(clamp(value, spec), spec), spec);
+}
+
+/** Appends a step of `technique` with its declared defaults. */
+export function addStep(state: LabState, technique: string): Patch {
+  if (!findTechniqueSpec(technique) || state.recipe.steps.length >= MAX_STEPS) return {};
+  const step = normalizeStep(technique, {});
+  return {
+    recipe: { ...state.recipe, steps: [...state.recipe.steps, step] },
+    stepKeys: [...state.stepKeys, state.nextStepKey],
+    nextStepKey: state.nextStepKey + 1,
+  };
+}
+
+export function removeStep(state: LabState, index: number): Patch {
+  if (index < 0 || index >= state.recipe.steps.length) return {};
+  return {
+    recipe: { ...state.recipe, steps: state.recipe.steps.filter((_, i) => i !== index) },
+    stepKeys: state.stepKeys.filter((_, i) => i !== index),
+  };
+}
+
+/** Moves a step up (offset -1) or down (+1); steps run in the order shown. */
+export function moveStep(state: LabState, index: number, offset: number): Patch {
+  const target = index + offset;
+  const n = state.recipe.steps.length;
+  if (index < 0 || index >= n || target < 0 || target >= n || offset === 0) return {};
+  const steps = [...state.recipe.steps];
+  const keys = [...state.stepKeys];
+  const [step] = steps.splice(index, 1);
+  const [key] = keys.splice(index, 1);
+  steps.splice(target, 0, step);
+  keys.splice(target, 0, key);
+  return { recipe: { ...state.recipe, steps }, stepKeys: keys };
+}
+
+/**
+ * Sets one parameter of step `index`. Numbers are rounded to the parameter's step and clamped,
+ * integers rounded and clamped; a choice the declaration lacks, or a value of the wrong type,
+ * changes nothing.
+ */
+export function setStepParam(
+  state: LabState,
+  index: number,
+  param: string,
+  value: ParamValue,
+): Patch {
+  const step = state.recipe.steps[index];
+  const spec = step && paramSpecOf(step, param);
+  if (!spec) return {};
+  let next: ParamValue;
+  switch (spec.type) {
+    case 'number':
+      if (typeof value !== 'number' || !Number.isFinite(value)) return {};
+      next = gridValue(spec, value);
+      break;
+    case 'integer':
+      if (typeof value !== 'number' || !Number.isFinite(value)) return {};
+      next = clamp(Math.round(value), spec);
+      break;
+    case 'boolean':
+      if (typeof value !== 'boolean') return {};
+      next = value;
+      break;
+    case 'choice':
+      if (typeof value !== 'string' || !spec.options.some((o) => o.value === value)) return {};
+      next = value;
+      break;
+    case 'perLayer': {
+      if (typeof value !== 'object') return {};
+      const entries = Object.entries(value).map(([k, v]) => [k, gridValue(spec, v)] as const);
+      if (entries.length === 0) return {};
+      next = Object.fromEntries(entries);
+      break;
+    }
+  }
+  if (sameValue(step.params[param], next)) return {};
+  return withStep(state, index, normalizeStep(step.technique, { ...step.params, [param]: next }));
+}
+
+function sameValue(a: ParamValue | undefined, b: ParamValue): boolean {
+  if (typeof a === 'object' && typeof b === 'object') {
+    const ka = Object.keys(a);
+    return ka.length === Object.keys(b).length && ka.every((k) => a[k] === b[k]);
+  }
+  return a === b;
+}
+
+/**
+ * Sets one layer's entry of a per-layer parameter ("*" is every layer not named), or removes a
+ * layer's own entry (value null) so it follows "*" again. Removing the last entry (say, a layer
+ * the model lacks, from a link) puts back the declared default.
+ */
+export function setStepLayerValue(
+  state: LabState,
+  index: number,
+  param: string,
+  layer: string,
+  value: number | null,
+): Patch {
+  const step = state.recipe.steps[index];
+  const spec = step && paramSpecOf(step, param);
+  if (spec?.type !== 'perLayer') return {};
+  const current = step.params[param] as PerLayerValue;
+  const next: Record<string, number> = { ...current };
+  if (value === null) delete next[layer];
+  else next[layer] = value;
+  return setStepParam(state, index, param, Object.keys(next).length ? next : spec.default);
+}
+
+/** The value a per-layer parameter gives `layer` (its own, else "*"), and whether it is its own. */
+export function layerValue(
+  value: PerLayerValue,
+  layer: string,
+): { value: number | undefined; own: boolean } {
+  const own = Object.prototype.hasOwnProperty.call(value, layer);
+  return { value: own ? value[layer] : value['*'], own };
+}
+
+/** Replaces the steps with a preset's, as expanded for the current model. */
+export function applyPreset(state: LabState, steps: readonly RecipeStep[]): Patch {
+  const normalized = steps.map((s) => normalizeStep(s.technique, s.params));
+  return replaceSteps(state, { ...state.recipe, steps: normalized });
+}
+
+/** Drops per-layer entries naming layers `info` lacks ("*" stays; an emptied value resets). */
+function fitToModel(step: RecipeStep, info: ModelInfo): RecipeStep {
+  const spec = techniqueSpecOf(step.technique);
+  const layers = new Set(info.layers.filter((l) => l.weighted).map((l) => l.name));
+  let changed = false;
+  const params: Record<string, ParamValue> = { ...step.params };
+  for (const p of spec.params) {
+    if (p.type !== 'perLayer') continue;
+    const value = step.params[p.name] as PerLayerValue;
+    const kept = Object.entries(value).filter(([layer]) => layer === '*' || layers.has(layer));
+    if (kept.length === Object.keys(value).length) continue;
+    changed = true;
+    params[p.name] = kept.length ? Object.fromEntries(kept) : (p as PerLayerParamSpec).default;
+  }
+  return changed ? normalizeStep(step.technique, params) : step;
+}
+
+/**
+ * Switches model. Per-layer values naming layers the new model lacks are dropped when its
+ * layers are known, so the recipe stays runnable ("*" values carry over).
+ */
 export function setModel(state: LabState, model: string): Patch {
-  return model === state.recipe.model ? {} : { recipe: { ...state.recipe, model } };
+  if (model === state.recipe.model) return {};
+  const info = state.models[model];
+  const steps = info ? state.recipe.steps.map((s) => fitToModel(s, info)) : state.recipe.steps;
+  return { recipe: { ...state.recipe, model, steps } };
 }
 
 export function setSeed(state: LabState, seed: number): Patch {
   return seed === state.recipe.seed ? {} : { recipe: { ...state.recipe, seed } };
 }
+
+export function modelInfoLoaded(state: LabState, info: ModelInfo): Patch {
+  return { models: { ...state.models, [info.model]: info } };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Page settings and links
 
 export function setBackendChoice(state: LabState, backend: BackendChoice): Patch {
   return backend === state.ui.backend ? {} : { ui: { ...state.ui, backend } };
@@ -71,8 +228,9 @@ export function isHidden(state: Pick<LabState, 'ui'>, control: HideableControl):
 }
 
 /** A share link was read successfully: take its recipe and UI settings. */
-export function applyShareState(_state: LabState, share: ShareState): Patch {
-  return { recipe: share.recipe, ui: share.ui, linkError: null };
+export function applyShareState(state: LabState, share: ShareState): Patch {
+  const recipe = { ...share.recipe, steps: editorSteps(share.recipe.steps) };
+  return { ...replaceSteps(state, recipe), ui: share.ui, linkError: null };
 }
 
 export function linkFailed(_state: LabState, message: string): Patch {
@@ -82,6 +240,14 @@ export function linkFailed(_state: LabState, message: string): Patch {
 export function dismissLinkError(): Patch {
   return { linkError: null };
 }
+
+/** Loads a recipe from the history back into the editor. */
+export function restoreRecipe(state: LabState, recipe: Recipe): Patch {
+  return replaceSteps(state, { ...recipe, steps: editorSteps(recipe.steps) });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Engine and runs
 
 export function backendStarting(_state: LabState, choice: BackendChoice): Patch {
   const what = choice === 'auto' ? 'the fastest available backend' : choice;
@@ -109,18 +275,14 @@ export function cardsFailed(_state: LabState, error: LabErrorData): Patch {
 }
 
 export function runStarted(_state: LabState, runId: number, recipeText: string): Patch {
-  return { runStatus: { phase: 'running', runId, recipeText, stage: 'starting', fraction: 0 } };
+  return { runStatus: { phase: 'running', runId, recipeText, progress: null } };
 }
 
-export function runProgressed(
-  state: LabState,
-  runId: number,
-  stage: string,
-  fraction: number,
-): Patch {
+/** The engine's progress of run `runId`; reports of an older run are ignored. */
+export function runProgressed(state: LabState, runId: number, progress: RunProgress): Patch {
   const status = state.runStatus;
   if (status.phase !== 'running' || status.runId !== runId) return {};
-  return { runStatus: { ...status, stage, fraction } };
+  return { runStatus: { ...status, progress } };
 }
 
 export function runFinished(state: LabState, record: RunRecord): Patch {
@@ -131,15 +293,27 @@ export function runFinished(state: LabState, record: RunRecord): Patch {
   };
 }
 
-export function runFailed(_state: LabState, error: LabErrorData): Patch {
-  return { runStatus: { phase: 'error', kind: error.kind, message: error.message } };
+/** The user cancelled run `runId`: where it was is kept; the results stay as they were. */
+export function runCancelled(state: LabState, runId: number): Patch {
+  const status = state.runStatus;
+  if (status.phase !== 'running' || status.runId !== runId) return {};
+  return {
+    runStatus: { phase: 'cancelled', recipeText: status.recipeText, progress: status.progress },
+  };
+}
+
+export function runFailed(state: LabState, error: LabErrorData): Patch {
+  const status = state.runStatus;
+  return {
+    runStatus: {
+      phase: 'error',
+      kind: error.kind,
+      message: error.message,
+      recipeText: status.phase === 'running' ? status.recipeText : undefined,
+    },
+  };
 }
 
 export function clearHistory(): Patch {
   return { runs: [] };
-}
-
-/** Loads a recipe from the history back into the controls. */
-export function restoreRecipe(_state: LabState, recipe: Recipe): Patch {
-  return { recipe };
 }

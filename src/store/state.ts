@@ -1,10 +1,15 @@
 /** The page's state: what the store holds and how it starts. React-free. */
 import type { BackendStatus } from '../engine/browser/select-backend.ts';
-import type { RunResult } from '../engine/lab.ts';
+import type { RunProgress, RunResult } from '../engine/lab.ts';
 import type { ModelCard } from '../engine/model/catalog.ts';
-import type { Recipe } from '../engine/recipe/recipe.ts';
-import { DEFAULT_SHARE_STATE, type UiState } from '../engine/recipe/share.ts';
-import type { LabErrorKind } from '../worker/protocol.ts';
+import {
+  isIdentityStep,
+  normalizeStep,
+  type Recipe,
+  type RecipeStep,
+} from '../engine/recipe/recipe.ts';
+import { DEFAULT_SHARE_STATE, formatRecipe, type UiState } from '../engine/recipe/share.ts';
+import type { LabErrorKind, ModelInfo } from '../worker/protocol.ts';
 
 /** One finished evaluation, as shown in the plot and the history table. */
 export interface RunRecord {
@@ -26,13 +31,32 @@ export type RunStatus =
       readonly phase: 'running';
       readonly runId: number;
       readonly recipeText: string;
-      readonly stage: string;
-      readonly fraction: number;
+      /** The engine's newest report; null until the first one arrives. */
+      readonly progress: RunProgress | null;
     }
-  | { readonly phase: 'error'; readonly kind: LabErrorKind; readonly message: string };
+  /** The user cancelled the run of `recipeText`; `progress` says where it was. */
+  | {
+      readonly phase: 'cancelled';
+      readonly recipeText: string;
+      readonly progress: RunProgress | null;
+    }
+  | {
+      readonly phase: 'error';
+      readonly kind: LabErrorKind;
+      readonly message: string;
+      /** The recipe that failed (absent for backend errors). */
+      readonly recipeText?: string;
+    };
 
 export interface LabState {
+  /**
+   * The recipe as the editor shows it: steps at their identity (pruning 0%) stay as cards but
+   * are not run (see runnableRecipe).
+   */
   readonly recipe: Recipe;
+  /** A stable key per step card (same length as recipe.steps), so cards keep focus when moved. */
+  readonly stepKeys: readonly number[];
+  readonly nextStepKey: number;
   readonly ui: UiState;
   readonly runs: readonly RunRecord[];
   readonly runStatus: RunStatus;
@@ -43,13 +67,42 @@ export interface LabState {
   readonly linkError: string | null;
   readonly cards: readonly ModelCard[];
   readonly cardsError: string | null;
+  /** Layers of the models loaded so far, by model id (for per-layer controls and shapes). */
+  readonly models: Readonly<Record<string, ModelInfo>>;
 }
 
 /** Runs kept in history; older ones drop off so a long session stays light. */
 export const MAX_RUNS = 200;
 
+/** The step a first visit starts with: global pruning at 0 %, i.e. the baseline. */
+export const QUICK_PRUNE_STEP: RecipeStep = normalizeStep('prune', { fraction: 0 });
+
+/** The steps the editor shows for a recipe: one with no steps gets the quick pruning card. */
+export function editorSteps(steps: readonly RecipeStep[]): readonly RecipeStep[] {
+  return steps.length === 0 ? [QUICK_PRUNE_STEP] : steps;
+}
+
+/** The recipe that runs (and goes into links): identity steps dropped. */
+export function runnableRecipe(recipe: Recipe): Recipe {
+  const steps = recipe.steps.filter((s) => !isIdentityStep(s));
+  return steps.length === recipe.steps.length ? recipe : { ...recipe, steps };
+}
+
+/** The canonical text of what the editor shows: the recipe a run and a link use. */
+export const recipeTextOf = (recipe: Recipe): string => formatRecipe(runnableRecipe(recipe));
+
+/** The index a step has in the runnable recipe (what error messages count), or null if skipped. */
+export function runnableIndex(recipe: Recipe, editorIndex: number): number | null {
+  if (isIdentityStep(recipe.steps[editorIndex])) return null;
+  return recipe.steps.slice(0, editorIndex).filter((s) => !isIdentityStep(s)).length;
+}
+
+const initialSteps = editorSteps(DEFAULT_SHARE_STATE.recipe.steps);
+
 export const INITIAL_STATE: LabState = {
-  recipe: DEFAULT_SHARE_STATE.recipe,
+  recipe: { ...DEFAULT_SHARE_STATE.recipe, steps: initialSteps },
+  stepKeys: initialSteps.map((_, i) => i + 1),
+  nextStepKey: initialSteps.length + 1,
   ui: DEFAULT_SHARE_STATE.ui,
   runs: [],
   runStatus: { phase: 'loading', message: 'Starting the compute engine…' },
@@ -58,4 +111,5 @@ export const INITIAL_STATE: LabState = {
   linkError: null,
   cards: [],
   cardsError: null,
+  models: {},
 };

@@ -10,7 +10,7 @@ import {
 } from '../engine/recipe/share.ts';
 import { applyShareState, linkFailed } from './actions.ts';
 import { dispatch, type LabStore } from './lab-store.ts';
-import type { LabState } from './state.ts';
+import { editorSteps, runnableRecipe, type LabState } from './state.ts';
 
 export const URL_WRITE_DELAY_MS = 150;
 
@@ -20,17 +20,21 @@ export const readHash: (hash: string) => ShareParseResult = tryParseShareState;
 /** The initial store fields for a page opened at `hash`. */
 export function initialStateFromHash(hash: string): Partial<LabState> {
   const parsed = readHash(hash);
-  return parsed.ok
-    ? { recipe: parsed.state.recipe, ui: parsed.state.ui, linkError: null }
-    : {
-        recipe: parsed.state.recipe,
-        ui: parsed.state.ui,
-        linkError: `This link could not be read, so the lab opened with its defaults: ${parsed.error}`,
-      };
+  const steps = editorSteps(parsed.state.recipe.steps);
+  return {
+    recipe: { ...parsed.state.recipe, steps },
+    stepKeys: steps.map((_, i) => i + 1),
+    nextStepKey: steps.length + 1,
+    ui: parsed.state.ui,
+    linkError: parsed.ok
+      ? null
+      : `This link could not be read, so the lab opened with its defaults: ${parsed.error}`,
+  };
 }
 
+/** The link's text for a state: the runnable recipe (steps at their identity left out). */
 export function shareText(state: Pick<LabState, 'recipe' | 'ui'>): string {
-  return formatShareState({ recipe: state.recipe, ui: state.ui });
+  return formatShareState({ recipe: runnableRecipe(state.recipe), ui: state.ui });
 }
 
 /** Starts syncing; returns a function that stops it. */
@@ -63,6 +67,8 @@ export function startUrlSync(store: LabStore, win: Window = window): () => void 
         linkFailed,
         `This link could not be read, so nothing changed: ${parsed.error}`,
       );
+      // The address bar goes back to the link of what the page shows.
+      win.history.replaceState(win.history.state, '', `#${current}`);
       return;
     }
     if (shareText(parsed.state) === current) return;

@@ -3,12 +3,15 @@ import { BackendPicker, BackendStatusLine } from './controls/BackendPicker.tsx';
 import { ModelPicker } from './controls/ModelPicker.tsx';
 import { SeedField } from './controls/SeedField.tsx';
 import { ShareLink } from './controls/ShareLink.tsx';
-import { TechniqueControls } from './controls/TechniqueControls.tsx';
+import { RecipeEditor } from './recipe/RecipeEditor.tsx';
 import { AccuracySizePlot } from './results/AccuracySizePlot.tsx';
 import { HistoryTable } from './results/HistoryTable.tsx';
+import { LayerPictures } from './results/LayerPictures.tsx';
 import { LayerTable } from './results/LayerTable.tsx';
 import { ResultSummary } from './results/ResultSummary.tsx';
-import { RunStatusLine } from './results/RunStatusLine.tsx';
+import { RunProgressPanel } from './results/RunProgressPanel.tsx';
+import { StepReports } from './results/StepReports.tsx';
+import { StepsTable } from './results/StepsTable.tsx';
 import { useDispatch, useLab } from './store-context.tsx';
 
 /** A share link that could not be read. Its text is shown as text only, never as HTML. */
@@ -37,24 +40,27 @@ export function App() {
       <header className="app-header">
         <h1>Compression Lab</h1>
         <p className="tagline">
-          Prune a trained digit classifier and watch accuracy trade against size — computed live in
-          your browser.
+          Compress a trained digit classifier step by step (prune, fine-tune, remove filters) and
+          watch accuracy trade against size, computed live in your browser.
         </p>
       </header>
       <LinkErrorBanner />
       <div className="layout">
         <aside className="controls" aria-label="Experiment settings">
           {showModel ? <ModelPicker /> : null}
-          <TechniqueControls />
+          <RecipeEditor />
           {showSeed ? <SeedField /> : null}
           {showBackend ? <BackendPicker /> : null}
           <BackendStatusLine />
           <ShareLink />
         </aside>
         <main className="results">
-          <RunStatusLine />
+          <RunProgressPanel />
           <ResultSummary />
           <AccuracySizePlot />
+          <StepsTable />
+          <StepReports />
+          <LayerPictures />
           <LayerTable />
           {showHistory ? <HistoryTable /> : null}
         </main>

@@ -34,7 +34,12 @@ export const backendLabel = (name: BackendName): string => BACKEND_LABELS[name];
 /** "prune(fraction=0.9)" from a recipe text; "none (baseline)" for an empty recipe. */
 export function stepsOf(recipeText: string): string {
   const match = /(?:^|&)steps=([^&]*)/.exec(recipeText);
-  const steps = match ? decodeURIComponent(match[1]) : '';
+  let steps = match ? match[1] : '';
+  try {
+    steps = decodeURIComponent(steps);
+  } catch {
+    // shown as written
+  }
   return steps === '' ? 'none (baseline)' : steps;
 }
 
@@ -52,3 +57,37 @@ const STAGE_LABELS: Record<string, string> = {
 };
 
 export const stageLabel = (stage: string): string => STAGE_LABELS[stage] ?? stage;
+
+/** Decimal places a grid step implies (0.01 → 2). */
+export const decimalsOf = (step: number): number =>
+  Math.max(0, Math.ceil(-Math.log10(step) - 1e-9));
+
+/** A parameter value as its control shows it: "66.0 %" for percent params, else on its grid. */
+export function formatParamValue(
+  spec: { readonly step?: number; readonly percent?: boolean; readonly log?: boolean },
+  value: number,
+): string {
+  const step = spec.step ?? 1;
+  if (spec.percent) return `${(value * 100).toFixed(Math.max(0, decimalsOf(step) - 2))} %`;
+  if (spec.log) return formatSmall(value);
+  return value.toFixed(decimalsOf(step));
+}
+
+/** Small positive numbers without trailing noise: 0.0001 → "1e-4", 0.0003 → "3e-4", 0.02 → "0.02". */
+export function formatSmall(value: number): string {
+  if (value === 0) return '0';
+  if (Math.abs(value) >= 0.01) return String(Number(value.toPrecision(3)));
+  const [mantissa, exponent] = value.toExponential(2).split('e');
+  return `${Number(mantissa)}e${Number(exponent)}`;
+}
+
+/** "1.2 s", "3 min 20 s": a time estimate, coarse on purpose. */
+export function formatDuration(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s} s`;
+  return `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s`;
+}
+
+/** A shape without the batch dimension: "28×28×20". */
+export const formatShape = (shape: readonly number[] | undefined): string =>
+  shape && shape.length ? shape.join('×') : '—';

@@ -11,6 +11,9 @@ import type {
   CardsOutcome,
   LabErrorData,
   LabWorkerApi,
+  MaskOutcome,
+  ModelInfoOutcome,
+  PresetOutcome,
   RunOutcome,
   RunProgress,
 } from './protocol.ts';
@@ -19,6 +22,9 @@ export interface LabClient {
   init(assetBaseUrl: string, backend: BackendChoice): Promise<BackendOutcome>;
   setBackend(backend: BackendChoice): Promise<BackendOutcome>;
   cards(): Promise<CardsOutcome>;
+  modelInfo(model: string): Promise<ModelInfoOutcome>;
+  expandPreset(model: string, preset: string): Promise<PresetOutcome>;
+  maskPicture(recipe: Recipe, layer: string): Promise<MaskOutcome>;
   run(recipe: Recipe, runId: number, onProgress?: (p: RunProgress) => void): Promise<RunOutcome>;
   cancel(runId: number): void;
   terminate(): void;
@@ -50,23 +56,18 @@ export function createLabClient(): LabClient {
     if (crash) return Promise.resolve(onCrash(crash));
     return Promise.race([call(), crashed.then(onCrash)]);
   };
+  const failed = (error: LabErrorData) => ({ ok: false, error }) as const;
 
   return {
     init: (assetBaseUrl, backend) =>
-      guard<BackendOutcome>(
-        () => api.init(assetBaseUrl, backend),
-        (error) => ({ ok: false, error }),
-      ),
-    setBackend: (backend) =>
-      guard<BackendOutcome>(
-        () => api.setBackend(backend),
-        (error) => ({ ok: false, error }),
-      ),
-    cards: () =>
-      guard<CardsOutcome>(
-        () => api.cards(),
-        (error) => ({ ok: false, error }),
-      ),
+      guard<BackendOutcome>(() => api.init(assetBaseUrl, backend), failed),
+    setBackend: (backend) => guard<BackendOutcome>(() => api.setBackend(backend), failed),
+    cards: () => guard<CardsOutcome>(() => api.cards(), failed),
+    modelInfo: (model) => guard<ModelInfoOutcome>(() => api.modelInfo(model), failed),
+    expandPreset: (model, preset) =>
+      guard<PresetOutcome>(() => api.expandPreset(model, preset), failed),
+    maskPicture: (recipe, layer) =>
+      guard<MaskOutcome>(() => api.maskPicture(recipe, layer), failed),
     run: (recipe, runId, onProgress) =>
       guard<RunOutcome>(
         () => api.run(recipe, runId, onProgress ? Comlink.proxy(onProgress) : undefined),

@@ -1,12 +1,15 @@
 /**
- * The engine behind a Web Worker, so a long evaluation never freezes the page. Runs are
- * serialized (one tfjs computation at a time) and every new run aborts the one before it:
- * only the newest recipe's result is worth computing.
+ * The engine behind a Web Worker, so a long evaluation or fine-tuning never freezes the page.
+ * Runs are serialized (one tfjs computation at a time) and every new run aborts the one before
+ * it: only the newest recipe's result is worth computing. Fine-tuning always runs on WASM
+ * (fastest without a GPU, and the backend `complab eval` trains on, so a fine-tuned recipe gives
+ * the same numbers in both), whichever backend evaluates; its results are kept in IndexedDB.
  */
 import * as Comlink from 'comlink';
 import { httpAssetReader } from '../engine/assets.ts';
-import type { BackendChoice } from '../engine/backend-names.ts';
+import type { BackendChoice, BackendName } from '../engine/backend-names.ts';
 import { activateBackend } from '../engine/backends.ts';
+import { idbPrefixStore } from '../engine/browser/idb-prefix-store.ts';
 import { browserBackendProbe, selectBackend } from '../engine/browser/select-backend.ts';
 import { allowSoftwareWebGl, configureWasmPaths } from '../engine/browser/wasm-paths.ts';
 import { Lab } from '../engine/lab.ts';
@@ -16,6 +19,9 @@ import type {
   BackendOutcome,
   CardsOutcome,
   LabWorkerApi,
+  MaskOutcome,
+  ModelInfoOutcome,
+  PresetOutcome,
   RunOutcome,
   RunProgress,
 } from './protocol.ts';
@@ -24,6 +30,14 @@ interface RunInFlight {
   readonly runId: number;
   readonly controller: AbortController;
 }
+
+/** The backend every fine-tuning step trains on. */
+const TRAINING_BACKEND: BackendName = 'wasm';
+
+const activate = async (name: BackendName) => {
+  if (name === 'webgl') allowSoftwareWebGl();
+  return activateBackend(name);
+};
 
 class LabWorker implements LabWorkerApi {
   private lab: Lab | null = null;
@@ -44,8 +58,13 @@ class LabWorker implements LabWorkerApi {
 
   async init(assetBaseUrl: string, backend: BackendChoice): Promise<BackendOutcome> {
     configureWasmPaths();
-    this.lab?.dispose();
-    this.lab = new Lab({ read: httpAssetReader(assetBaseUrl) });
+    void this.lab?.dispose();
+    this.lab = new Lab({
+      read: httpAssetReader(assetBaseUrl),
+      trainingBackend: TRAINING_BACKEND,
+      activateBackend: activate,
+      prefixStore: idbPrefixStore(),
+    });
     return this.setBackend(backend);
   }
 
@@ -55,10 +74,7 @@ class LabWorker implements LabWorkerApi {
       try {
         const status = await selectBackend(backend, {
           probe: browserBackendProbe(),
-          activate: async (name) => {
-            if (name === 'webgl') allowSoftwareWebGl();
-            return activateBackend(name);
-          },
+          activate,
         });
         return { ok: true, status } as const;
       } catch (err) {
@@ -70,6 +86,42 @@ class LabWorker implements LabWorkerApi {
   async cards(): Promise<CardsOutcome> {
     try {
       return { ok: true, cards: await this.requireLab().cards() };
+    } catch (err) {
+      return { ok: false, error: toErrorData(err) };
+    }
+  }
+
+  modelInfo(model: string): Promise<ModelInfoOutcome> {
+    return this.enqueue(async () => {
+      try {
+        const graph = await this.requireLab().baseGraph(model);
+        const info = graph.info();
+        const weighted = new Set(graph.weightedLayers().map((n) => n.name));
+        const layers = graph.nodes.map((node) => ({
+          name: node.name,
+          className: node.className,
+          outputShape: [...info.get(node.name)!.outputShape],
+          kernelShape: node.weights.find((w) => w.prunable)?.shape.slice(),
+          weighted: weighted.has(node.name),
+        }));
+        return { ok: true, info: { model, layers } } as const;
+      } catch (err) {
+        return { ok: false, error: toErrorData(err) } as const;
+      }
+    });
+  }
+
+  async expandPreset(model: string, preset: string): Promise<PresetOutcome> {
+    try {
+      return { ok: true, steps: await this.requireLab().expandPreset(model, preset) };
+    } catch (err) {
+      return { ok: false, error: toErrorData(err) };
+    }
+  }
+
+  async maskPicture(recipe: Recipe, layer: string): Promise<MaskOutcome> {
+    try {
+      return { ok: true, picture: await this.requireLab().maskPicture(recipe, layer) };
     } catch (err) {
       return { ok: false, error: toErrorData(err) };
     }
@@ -90,9 +142,7 @@ class LabWorker implements LabWorkerApi {
       try {
         const result = await this.requireLab().run(recipe, {
           signal: controller.signal,
-          onProgress: onProgress
-            ? (p) => onProgress({ stage: p.stage, fraction: p.fraction })
-            : undefined,
+          onProgress,
         });
         if (controller.signal.aborted) return { kind: 'cancelled', runId };
         return { kind: 'done', runId, result };

@@ -4,6 +4,7 @@ import type { AssetReader } from '../assets.ts';
 import { Lab } from '../lab.ts';
 import { parseRecipe } from '../recipe/share.ts';
 import { publicAssets } from '../test/fixtures.ts';
+import { userCnn } from '../test/models.ts';
 import { ModelLoadError } from './errors.ts';
 import { LayerGraph } from './graph.ts';
 import { useNodeBackend } from '../node/backend.ts';
@@ -23,28 +24,6 @@ async function inMemoryFiles(model: tf.LayersModel): Promise<AssetReader> {
     }),
   );
   return async (path) => files.get(path) ?? Promise.reject(new Error(`no ${path}`));
-}
-
-function userCnn(): tf.LayersModel {
-  return tf.sequential({
-    layers: [
-      tf.layers.reshape({ inputShape: [784], targetShape: [28, 28, 1] }),
-      tf.layers.conv2d({ filters: 8, kernelSize: 3, strides: 2, padding: 'same', name: 'c1' }),
-      tf.layers.batchNormalization({ name: 'bn1' }),
-      tf.layers.activation({ activation: 'relu' }),
-      tf.layers.depthwiseConv2d({
-        kernelSize: 3,
-        depthMultiplier: 2,
-        padding: 'valid',
-        name: 'dw',
-      }),
-      tf.layers.averagePooling2d({ poolSize: 2 }),
-      tf.layers.conv2d({ filters: 16, kernelSize: 1, activation: 'elu', name: 'pw' }),
-      tf.layers.globalAveragePooling2d({}),
-      tf.layers.dropout({ rate: 0.2 }),
-      tf.layers.dense({ units: 10, activation: 'softmax', name: 'out' }),
-    ],
-  });
 }
 
 beforeAll(async () => {

@@ -5,6 +5,7 @@
  * defaults, so a layer computed wrongly changes the predictions.
  */
 import * as tf from '@tensorflow/tfjs';
+import { LayerGraph } from '../model/graph.ts';
 import { createRng } from '../util/random.ts';
 
 /** Gives every weight seeded values (moving variances stay positive). */
@@ -86,4 +87,34 @@ export function branchyModel(): tf.LayersModel {
   const model = tf.model({ inputs: input, outputs: output, name: 'branchy' });
   randomizeWeights(model, 11);
   return model;
+}
+
+/**
+ * Two dense layers whose kernels hold known magnitudes: a's 1..12 and b's 13..18, signs
+ * alternating; biases 9 and 0.1. For pruning tests computed by hand.
+ */
+export async function twoDenseGraph(): Promise<LayerGraph> {
+  const model = tf.sequential({
+    layers: [
+      tf.layers.dense({ inputShape: [4], units: 3, name: 'a' }),
+      tf.layers.dense({ units: 2, name: 'b' }),
+    ],
+  });
+  model.getLayer('a').setWeights([
+    tf.tensor2d(
+      Array.from({ length: 12 }, (_, i) => (i % 2 ? -1 : 1) * (i + 1)),
+      [4, 3],
+    ),
+    tf.fill([3], 9),
+  ]);
+  model.getLayer('b').setWeights([
+    tf.tensor2d(
+      Array.from({ length: 6 }, (_, i) => (i % 2 ? -1 : 1) * (i + 13)),
+      [3, 2],
+    ),
+    tf.fill([2], 0.1),
+  ]);
+  const graph = await LayerGraph.fromModel(model);
+  model.dispose();
+  return graph;
 }

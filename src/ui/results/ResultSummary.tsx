@@ -1,4 +1,4 @@
-import { formatRecipe } from '../../engine/recipe/share.ts';
+import { recipeTextOf } from '../../store/state.ts';
 import {
   backendLabel,
   formatBytes,
@@ -6,13 +6,14 @@ import {
   formatMs,
   formatPercent,
   formatRatio,
+  stepsOf,
 } from '../format.ts';
 import { useLab } from '../store-context.tsx';
 
 /** The newest result, as big numbers. Dimmed while a newer recipe is being evaluated. */
 export function ResultSummary() {
   const last = useLab((s) => s.runs.at(-1));
-  const currentText = useLab((s) => formatRecipe(s.recipe));
+  const currentText = useLab((s) => recipeTextOf(s.recipe));
   if (!last) {
     return (
       <section className="summary empty" aria-label="Result">
@@ -31,6 +32,34 @@ export function ResultSummary() {
       data-recipe={last.recipeText}
       data-run-id={last.runId}
     >
+      <p className="summary-caption">
+        Run {last.runId} · {r.model} ·{' '}
+        <span className="mono" title={last.recipeText}>
+          {stepsOf(last.recipeText)}
+        </span>
+        {stale ? <span className="stale-note"> · not the recipe in the editor</span> : null}
+      </p>
+      {r.trainedOn ? (
+        <p
+          className={r.trainedOn !== r.backend ? 'summary-note warn' : 'summary-note'}
+          data-testid="trained-on"
+          data-trained-on={r.trainedOn}
+        >
+          Fine-tuned on {backendLabel(r.trainedOn)}
+          {r.trainedOn !== r.backend ? (
+            <>
+              , evaluated on {backendLabel(r.backend)}. Trained or evaluated on another backend, its
+              numbers may differ slightly; <code>complab eval</code> reproduces the{' '}
+              {backendLabel(r.trainedOn)} numbers exactly.
+            </>
+          ) : (
+            <>
+              , the backend <code>complab eval</code> trains on: the same recipe gives the same
+              numbers there.
+            </>
+          )}
+        </p>
+      ) : null}
       <div className="metric">
         <span className="metric-label">Accuracy</span>
         <span className="metric-value" data-testid="accuracy">

@@ -13,11 +13,7 @@ import { density, perLayerValues, pruneToDensity } from './masks.ts';
 export const iterativePrune: Technique = {
   ...techniqueSpec('iterative-prune'),
   async apply(graph, params, context) {
-    const targets = perLayerValues(
-      graph,
-      perLayerParam(params, 'density'),
-      'iterative-prune density',
-    );
+    const targets = perLayerValues(graph, perLayerParam(params, 'density'), 'density');
     const rounds = numberParam(params, 'rounds');
     const request = trainRequest(params);
     const report: {

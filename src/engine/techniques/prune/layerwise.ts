@@ -43,7 +43,7 @@ export function pruneByStd(graph: LayerGraph, quality: ReadonlyMap<string, numbe
 export const pruneStd: Technique = {
   ...techniqueSpec('prune-std'),
   apply(graph, params) {
-    const quality = perLayerValues(graph, perLayerParam(params, 'quality'), 'prune-std quality');
+    const quality = perLayerValues(graph, perLayerParam(params, 'quality'), 'quality');
     return { density: pruneByStd(graph, quality) };
   },
 };
@@ -51,11 +51,7 @@ export const pruneStd: Technique = {
 export const pruneDensity: Technique = {
   ...techniqueSpec('prune-density'),
   apply(graph, params) {
-    const targets = perLayerValues(
-      graph,
-      perLayerParam(params, 'density'),
-      'prune-density density',
-    );
+    const targets = perLayerValues(graph, perLayerParam(params, 'density'), 'density');
     const densities: Record<string, number> = {};
     for (const node of graph.weightedLayers()) {
       const w = node.weights.find((x) => x.prunable)!;

@@ -1,35 +1,7 @@
-import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { LayerGraph } from '../../model/graph.ts';
+import { twoDenseGraph as smallGraph } from '../../test/models.ts';
 import { pruneGlobalMagnitude } from './magnitude.ts';
 import { useNodeBackend } from '../../node/backend.ts';
-
-async function smallGraph(): Promise<LayerGraph> {
-  const model = tf.sequential({
-    layers: [
-      tf.layers.dense({ inputShape: [4], units: 3, name: 'a' }),
-      tf.layers.dense({ units: 2, name: 'b' }),
-    ],
-  });
-  // Distinct magnitudes 1..12 over a's kernel and 13..18 over b's; signs alternate.
-  model.getLayer('a').setWeights([
-    tf.tensor2d(
-      Array.from({ length: 12 }, (_, i) => (i % 2 ? -1 : 1) * (i + 1)),
-      [4, 3],
-    ),
-    tf.fill([3], 9),
-  ]);
-  model.getLayer('b').setWeights([
-    tf.tensor2d(
-      Array.from({ length: 6 }, (_, i) => (i % 2 ? -1 : 1) * (i + 13)),
-      [3, 2],
-    ),
-    tf.fill([2], 0.1),
-  ]);
-  const graph = await LayerGraph.fromModel(model);
-  model.dispose();
-  return graph;
-}
 
 beforeAll(async () => {
   await useNodeBackend('cpu');

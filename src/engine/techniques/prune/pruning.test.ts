@@ -1,6 +1,6 @@
-import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { LayerGraph } from '../../model/graph.ts';
+import type { LayerGraph } from '../../model/graph.ts';
+import { twoDenseGraph as smallGraph } from '../../test/models.ts';
 import { useNodeBackend } from '../../node/backend.ts';
 import { RecipeError } from '../../recipe/errors.ts';
 import { normalizeStep } from '../../recipe/recipe.ts';
@@ -10,33 +10,6 @@ import { redense } from './dsd.ts';
 import { pruneDensity, pruneStd } from './layerwise.ts';
 import { density, pruneToDensity } from './masks.ts';
 import { densitiesForDrop, type SensitivityResult } from './sensitivity.ts';
-
-/** Two dense layers; a's kernel holds 1..12 (signs alternating), b's 13..18. */
-async function smallGraph(): Promise<LayerGraph> {
-  const model = tf.sequential({
-    layers: [
-      tf.layers.dense({ inputShape: [4], units: 3, name: 'a' }),
-      tf.layers.dense({ units: 2, name: 'b' }),
-    ],
-  });
-  model.getLayer('a').setWeights([
-    tf.tensor2d(
-      Array.from({ length: 12 }, (_, i) => (i % 2 ? -1 : 1) * (i + 1)),
-      [4, 3],
-    ),
-    tf.fill([3], 9),
-  ]);
-  model.getLayer('b').setWeights([
-    tf.tensor2d(
-      Array.from({ length: 6 }, (_, i) => (i % 2 ? -1 : 1) * (i + 13)),
-      [3, 2],
-    ),
-    tf.fill([2], 0.1),
-  ]);
-  const graph = await LayerGraph.fromModel(model);
-  model.dispose();
-  return graph;
-}
 
 // These techniques neither train nor evaluate: a context that says so if they try.
 const noContext = new Proxy({} as TechniqueContext, {

@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { formatDuration, formatParamValue, formatShape, formatSmall, stepsOf } from './format.ts';
+
+describe('parameter values', () => {
+  it('shows fractions as percentages with the digits their step has', () => {
+    expect(formatParamValue({ step: 0.01, percent: true }, 0.9)).toBe('90 %');
+    expect(formatParamValue({ step: 0.001, percent: true }, 0.66)).toBe('66.0 %');
+    expect(formatParamValue({ step: 0.05 }, 0.5)).toBe('0.50');
+    expect(formatParamValue({ step: 0.000001, log: true }, 0.0001)).toBe('1e-4');
+  });
+
+  it('writes small numbers in short scientific notation', () => {
+    expect(formatSmall(0.0003)).toBe('3e-4');
+    expect(formatSmall(0.000025)).toBe('2.5e-5');
+    expect(formatSmall(0.02)).toBe('0.02');
+    expect(formatSmall(0)).toBe('0');
+  });
+});
+
+describe('other formats', () => {
+  it('rounds time estimates to seconds and minutes', () => {
+    expect(formatDuration(400)).toBe('0 s');
+    expect(formatDuration(12_400)).toBe('12 s');
+    expect(formatDuration(125_000)).toBe('2 min 05 s');
+  });
+
+  it('writes shapes and steps', () => {
+    expect(formatShape([5, 5, 1, 20])).toBe('5×5×1×20');
+    expect(formatShape(undefined)).toBe('—');
+    expect(stepsOf('v=1&model=lenet5&seed=1&steps=')).toBe('none (baseline)');
+    expect(stepsOf('v=1&model=lenet5&seed=1&steps=prune(fraction=0.9)')).toBe(
+      'prune(fraction=0.9)',
+    );
+    expect(stepsOf('v=1&steps=%E0%A4%A')).toBe('%E0%A4%A'); // malformed escapes stay as written
+  });
+});

@@ -1,0 +1,25 @@
+/** Progress reports as the page words them. */
+import type { RunProgress } from '../../engine/lab.ts';
+import { findTechniqueSpec } from '../../engine/techniques/catalog.ts';
+import { formatPercent, stageLabel } from '../format.ts';
+
+const techniqueLabel = (id: string | undefined) => (id ? (findTechniqueSpec(id)?.label ?? id) : '');
+
+/** "step 2 of 3 (Fine-tune)" for a progress report inside a step. */
+export function whereInRun(p: RunProgress): string {
+  if (p.step === undefined || p.steps === undefined) return stageLabel(p.stage);
+  return `step ${p.step + 1} of ${p.steps} (${techniqueLabel(p.technique)})`;
+}
+
+/** "epoch 1 of 2 · batch 8 of 20 · loss 0.312 · running accuracy 91.40 %" while training. */
+export function trainingLine(p: RunProgress): string | null {
+  const parts: string[] = [];
+  if (p.phase) parts.push(p.phase);
+  if (p.epoch !== undefined && p.epochs !== undefined)
+    parts.push(`epoch ${p.epoch + 1} of ${p.epochs}`);
+  if (p.batch !== undefined && p.batches !== undefined)
+    parts.push(`batch ${p.batch + 1} of ${p.batches}`);
+  if (p.loss !== undefined) parts.push(`loss ${p.loss.toFixed(3)}`);
+  if (p.accuracy !== undefined) parts.push(`running accuracy ${formatPercent(p.accuracy)}`);
+  return parts.length ? parts.join(' · ') : null;
+}
