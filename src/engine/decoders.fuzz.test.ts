@@ -3,6 +3,8 @@
  * recipe parser, the CLW2 weights blob, the model.json + weights loader and the CLG1 graph file.
  * Whatever comes in, only the project's typed errors come out (never a TypeError, RangeError or
  * a tfjs assertion), nothing is left on the tfjs engine, and parsing time grows linearly.
+ * FUZZ_RUNS=5000 npx vitest run src/engine/decoders.fuzz.test.ts searches the model and graph
+ * files harder (each found bug here was first seen within a few thousand runs).
  */
 import * as tf from '@tensorflow/tfjs';
 import fc from 'fast-check';
