@@ -11,8 +11,8 @@ import { registerTransform } from '../model/transforms.ts';
 import { useNodeBackend } from '../node/backend.ts';
 import { pruneGlobalMagnitude } from '../techniques/prune/magnitude.ts';
 import { publicAssets } from '../test/fixtures.ts';
-import { branchyModel } from '../test/models.ts';
-import { fineTuneGraph, type FineTuneOptions } from './finetune.ts';
+import { branchyModel, twoDenseGraph } from '../test/models.ts';
+import { fineTuneGraph, weightDecay, type FineTuneOptions } from './finetune.ts';
 import { groupLasso } from './group-lasso.ts';
 import { trainModel } from './train.ts';
 
@@ -161,6 +161,17 @@ describe('fine-tuning a graph', () => {
       regularizers: [groupLasso([{ weight: 'conv2/kernel', kind: 'filters', lambda: 0.05 }])],
     });
     expect(norms(lasso)).toBeLessThan(norms(plain) * 0.98);
+  });
+
+  it('weight decay adds l2/2 times the squared kernel weights, biases left out', async () => {
+    const graph = await twoDenseGraph();
+    const weights = new Map(
+      graph.weights.map((w) => [w.name, tf.variable(tf.tensor(w.values, w.shape as number[]))]),
+    );
+    const penalty = weightDecay(graph, 0.1).penalty(weights);
+    // Kernels hold magnitudes 1..12 and 13..18: (650 + 1459) * 0.1 / 2.
+    expect((await penalty.data())[0]).toBeCloseTo(105.45, 4);
+    tf.dispose([penalty, ...weights.values()]);
   });
 
   it('stops within a batch when cancelled, leaves the graph untouched and no tensor behind', async () => {

@@ -96,6 +96,16 @@ export function trainingParams(defaults: TrainingDefaults, minEpochs = 0): Param
         'dropout on the inputs of hidden dense layers, scaled by sqrt(density) per layer',
     },
     {
+      type: 'number',
+      name: 'l2',
+      label: 'L2 weight decay',
+      min: 0,
+      max: 0.01,
+      step: 0.00001,
+      default: 0,
+      description: 'adds l2/2 times the sum of squared kernel weights to the loss',
+    },
+    {
       type: 'choice',
       name: 'layers',
       label: 'Trained layers',
@@ -127,6 +137,7 @@ export function trainRequest(params: TechniqueParams): TrainRequest {
     batchSize: numberParam(params, 'batch'),
     maxBatchesPerEpoch: batches > 0 ? batches : undefined,
     dropout: numberParam(params, 'dropout'),
+    l2: numberParam(params, 'l2'),
     trainable: choiceParam<TrainableLayers>(params, 'layers'),
     augment: booleanParam(params, 'augment') ? { maxShift: 2 } : undefined,
   };
