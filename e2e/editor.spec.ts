@@ -148,7 +148,7 @@ test('a preset from the menu becomes the recipe, and DSD shows each phase', asyn
     await page.getByTestId(`step-${i}-batches`).fill('10');
   }
   const short = (lr: string) =>
-    `finetune(epochs=1,lr=${lr},decay=0.8,optimizer=adam,batch=64,batches=10,dropout=0,layers=all,augment=true)`;
+    `finetune(epochs=1,lr=${lr},decay=0.8,optimizer=adam,batch=64,batches=10,dropout=0,l2=0,layers=all,augment=true)`;
   await waitForResult(
     page,
     `v=1&model=lenet300&seed=1&steps=prune-density(density=*:0.7);${short('0.0003')};redense();${short('0.00003')}`,

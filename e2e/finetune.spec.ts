@@ -10,7 +10,7 @@ const SHORT = 'v=1&model=lenet300&seed=1&steps=prune(fraction=0.9);finetune(epoc
 const canonical = (recipe: string) =>
   recipe.replace(
     'finetune(epochs=1,batches=20)',
-    'finetune(epochs=1,lr=0.0001,decay=1,optimizer=adam,batch=64,batches=20,dropout=0,layers=all,augment=true)',
+    'finetune(epochs=1,lr=0.0001,decay=1,optimizer=adam,batch=64,batches=20,dropout=0,l2=0,layers=all,augment=true)',
   );
 
 test('a fine-tuned recipe gives the same correct count and bytes in the page and in complab eval', async ({

@@ -261,7 +261,7 @@ describe('share state', () => {
   it('the link leaves skipped cards out', () => {
     const s = apply(state(), (x) => addStep(x, 'finetune'));
     expect(shareText(s)).toBe(
-      'v=1&model=lenet5&seed=1&steps=finetune(epochs=2,lr=0.0001,decay=1,optimizer=adam,batch=64,batches=0,dropout=0,layers=all,augment=true)',
+      'v=1&model=lenet5&seed=1&steps=finetune(epochs=2,lr=0.0001,decay=1,optimizer=adam,batch=64,batches=0,dropout=0,l2=0,layers=all,augment=true)',
     );
   });
 
