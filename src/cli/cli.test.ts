@@ -126,6 +126,7 @@ describe('complab eval', () => {
     [['eval', '--model', 'lenet5', '--recipe', 'model=lenet300'], /disagrees/],
     [['eval'], /name a model/],
     [['evaluate'], /unknown command "evaluate"/],
+    [['constructor'], /unknown command "constructor"/],
     [
       ['eval', '--recipe', 'model=../../etc/passwd'],
       /not shipped .* give a model file with --model/,

@@ -529,6 +529,9 @@ const COMMANDS: Record<string, { usage: string; run: (args: string[]) => Promise
   presets: { usage: PRESETS_USAGE, run: presetsCommand },
 };
 
+/** A command by name; only the table's own entries (not "constructor" and the like). */
+const commandNamed = (name: string) => (Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined);
+
 const USER_ERRORS = [RecipeError, ModelLoadError, AssetError, WeightsFormatError];
 
 /** Runs the CLI and returns its exit code; every failure is one line on stderr. */
@@ -536,11 +539,11 @@ export async function main(args: string[]): Promise<number> {
   const [command, ...rest] = args;
   try {
     if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
-      const topic = command === 'help' ? COMMANDS[rest[0] ?? ''] : undefined;
+      const topic = command === 'help' ? commandNamed(rest[0] ?? '') : undefined;
       process.stdout.write(`${topic ? topic.usage : USAGE}\n`);
       return command === undefined ? 2 : 0;
     }
-    const entry = COMMANDS[command];
+    const entry = commandNamed(command);
     if (!entry)
       throw new UsageError(`unknown command "${command.slice(0, 30)}" (try: complab help)`);
     if (rest.includes('--help') || rest.includes('-h')) {

@@ -2,11 +2,12 @@
  * Where the engine's shipped files (digits, models) come from. The page and the worker fetch
  * them over HTTP, Node reads them from public/; the engine itself only sees this function.
  */
+import { oneLine } from './util/one-line.ts';
 export type AssetReader = (relativePath: string) => Promise<ArrayBuffer>;
 
 export class AssetError extends Error {
   constructor(message: string) {
-    super(message);
+    super(oneLine(message));
     this.name = 'AssetError';
   }
 }

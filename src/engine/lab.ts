@@ -9,10 +9,11 @@
  * control of a later step never re-runs the fine-tuning before it.
  */
 import * as tf from '@tensorflow/tfjs';
+import { z } from 'zod';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import type { AssetReader } from './assets.ts';
-import { isBackendName, type BackendName } from './backend-names.ts';
+import { BACKENDS, isBackendName, type BackendName } from './backend-names.ts';
 import { RunCancelledError, throwIfCancelled } from './cancel.ts';
 import { loadDigitSplit, PIXELS, type DigitSplit } from './data/digits.ts';
 import { encodeWeights, type WeightLayout } from './encode/weights-blob.ts';
@@ -27,7 +28,12 @@ import {
 } from './model/catalog.ts';
 import { GraphError, LayerGraph, type WeightTensor } from './model/graph.ts';
 import { ModelLoadError } from './model/errors.ts';
-import { checkDigitModel, modelFromArtifacts, readModelArtifacts } from './model/load.ts';
+import {
+  checkDigitModel,
+  disposeModel,
+  modelFromArtifacts,
+  readModelArtifacts,
+} from './model/load.ts';
 import { createPredictor } from './model/program.ts';
 import { deserializeGraph, serializeGraph } from './model/serialize.ts';
 import { RecipeError } from './recipe/errors.ts';
@@ -200,6 +206,25 @@ interface PrefixEntry {
   /** Whether the persistent store keeps it: the step trained or took long to compute. */
   readonly persist: boolean;
 }
+
+/** What a stored prefix keeps beside its graph; checked when read back, like the graph. */
+const storedEntrySchema = z.object({
+  step: z.object({
+    technique: z.string(),
+    recipeText: z.string(),
+    params: z.number().int().nonnegative(),
+    nonzeroParams: z.number().int().nonnegative(),
+    sizeBytes: z.number().int().positive(),
+    elapsedMs: z.number().nonnegative(),
+    trainedOn: z.enum(BACKENDS).optional(),
+    report: z.record(z.string(), z.unknown()).optional(),
+  }),
+  trainedOn: z.enum(BACKENDS).nullable(),
+  accuracy: z.partialRecord(
+    z.enum(BACKENDS),
+    z.object({ accuracy: z.number().min(0).max(1), correct: z.number().int().nonnegative() }),
+  ),
+});
 
 const now = () => performance.now();
 /** Steps that took at least this long to compute are kept in the persistent store. */
@@ -411,7 +436,7 @@ export class Lab {
       hash.update(new Uint8Array(artifacts.weightData as ArrayBuffer));
       return { graph, fingerprint: bytesToHex(hash.digest()).slice(0, 16) };
     } finally {
-      built.dispose();
+      disposeModel(built);
     }
   }
 
@@ -503,8 +528,9 @@ export class Lab {
     skipTiming = false,
   ): Promise<{ latencyMs: number; choices: Map<string, KernelChoice> }> {
     const kernels = await prepareGraphKernels(graph, LATENCY_BATCH, signal);
-    const predictor = createPredictor(graph, kernels);
+    let predictor: ReturnType<typeof createPredictor> | undefined;
     try {
+      predictor = createPredictor(graph, kernels);
       const latencyMs = skipTiming
         ? NaN
         : await measureLatency(predictor.predict, test, graph.inputShape, { signal });
@@ -513,7 +539,7 @@ export class Lab {
         choices: new Map([...kernels].map(([name, k]) => [name, kernelChoice(k)])),
       };
     } finally {
-      predictor.dispose();
+      predictor?.dispose();
       kernels.forEach((k) => k.dispose());
     }
   }
@@ -535,7 +561,7 @@ export class Lab {
         prefix,
         trainedOn ?? (technique.trains ? this.trainingBackendName() : null),
       );
-      let entry = this.prefixes.get(key) ?? (await this.fromStore(key));
+      let entry = this.prefixes.get(key) ?? (await this.fromStore(key, prefix));
       const cached = entry !== undefined;
       if (!entry) {
         throwIfCancelled(signal);
@@ -639,14 +665,17 @@ export class Lab {
     while (this.prefixes.size > limit) this.prefixes.delete(this.prefixes.keys().next().value!);
   }
 
-  private async fromStore(key: string): Promise<PrefixEntry | undefined> {
+  private async fromStore(key: string, prefix: Recipe): Promise<PrefixEntry | undefined> {
     const store = this.options.prefixStore;
     if (!store) return undefined;
     try {
       const bytes = await store.get(key);
       if (!bytes) return undefined;
       const { graph, extra } = deserializeGraph(bytes);
-      const { step, trainedOn, accuracy } = extra as Omit<PrefixEntry, 'graph'>;
+      const parsed = storedEntrySchema.safeParse(extra);
+      // An entry is only trusted for the very prefix it was stored for.
+      if (!parsed.success || parsed.data.step.recipeText !== formatRecipe(prefix)) return undefined;
+      const { step, trainedOn, accuracy } = parsed.data as Omit<PrefixEntry, 'graph' | 'persist'>;
       const entry = { graph, step, trainedOn, accuracy, persist: true };
       this.remember(key, entry);
       return entry;

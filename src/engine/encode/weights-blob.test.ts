@@ -111,6 +111,29 @@ describe('weights blob', () => {
     );
   });
 
+  it('refuses a small blob whose sparse tensors claim more values than the lab reads in all', () => {
+    // Each 13-byte tensor claims 2^26 zeros (sparse, no entries): one is allowed, two are not,
+    // so a few hundred crafted bytes cannot make the decoder allocate gigabytes.
+    const sparseZeros = [0, 0, 1, 0, 0, 0, 4, 1, 8, 0, 0, 0, 0]; // dim 2^26 = 0x04000000
+    const blob = (tensors: number) =>
+      Uint8Array.from([
+        0x43,
+        0x4c,
+        0x57,
+        0x32,
+        tensors,
+        0,
+        0,
+        0,
+        ...new Array(tensors).fill(sparseZeros).flat(),
+      ]);
+    expect(decodeWeights(blob(1))[0].values.length).toBe(2 ** 26);
+    const started = performance.now();
+    expect(() => decodeWeights(blob(2))).toThrow(WeightsFormatError);
+    expect(() => decodeWeights(blob(30))).toThrow(/more than the lab reads/);
+    expect(performance.now() - started).toBeLessThan(2000);
+  });
+
   it('rejects truncated, padded, foreign and crafted blobs with a format error', () => {
     const values = new Float32Array(300);
     values[299] = 1;

@@ -15,9 +15,11 @@
  * like any other, so a tensor round-trips bit for bit. decodeWeights() checks every length
  * before it allocates anything.
  */
+import { oneLine } from '../util/one-line.ts';
+
 const MAGIC = [0x43, 0x4c, 0x57, 0x32]; // "CLW2"
 export const MAX_INDEX_BITS = 16;
-/** The largest tensor the decoder will materialize (64 Mi floats, 256 MiB). */
+/** The most values the decoder will materialize from one blob (64 Mi floats, 256 MiB). */
 const MAX_ELEMENTS = 2 ** 26;
 
 export type WeightLayout = 'dense' | 'sparse';
@@ -48,7 +50,7 @@ export interface EncodedWeights {
 
 export class WeightsFormatError extends Error {
   constructor(message: string) {
-    super(message);
+    super(oneLine(message));
     this.name = 'WeightsFormatError';
   }
 }
@@ -205,6 +207,7 @@ export function decodeWeights(blob: Uint8Array): NamedWeights[] {
   const count = view.getUint32(4, true);
   const decoder = new TextDecoder('utf-8', { fatal: false });
   const out: NamedWeights[] = [];
+  let budget = MAX_ELEMENTS;
   let pos = 8;
   for (let k = 0; k < count; k++) {
     need(pos, 2);
@@ -221,10 +224,12 @@ export function decodeWeights(blob: Uint8Array): NamedWeights[] {
       shape.push(d);
       size *= d;
     }
-    if (size > MAX_ELEMENTS)
+    // One budget for the whole blob: a few bytes of sparse headers cannot claim gigabytes.
+    if (size > budget)
       throw new WeightsFormatError(
-        `tensor ${name.slice(0, 40)}: ${size} values is more than the lab reads`,
+        `tensor ${name.slice(0, 40)}: ${size} values is more than the lab reads (${MAX_ELEMENTS} in all)`,
       );
+    budget -= size;
     const layout = view.getUint8(pos++);
     if (layout === 0) {
       need(pos, 4 * size);

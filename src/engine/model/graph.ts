@@ -185,7 +185,7 @@ export class LayerGraph {
     }
     const graph = new LayerGraph(nodes, model.outputs[0].sourceLayer.name);
     try {
-      graph.info();
+      graph.checkShapes();
     } catch (err) {
       throw new ModelLoadError(err instanceof Error ? err.message : String(err));
     }
@@ -297,6 +297,25 @@ export class LayerGraph {
       throw new GraphError(`the output layer "${this.output}" is missing`);
     this.infoCache = { key, info };
     return info;
+  }
+
+  /**
+   * Infers every shape and checks that each is one a tensor can have: whole, positive sizes for
+   * every weight and every layer's output (a stride of 0 or a padding of -5 in a file gives
+   * infinite or empty ones). Throws GraphError naming the layer.
+   */
+  checkShapes(): void {
+    const positive = (dims: readonly number[]) => dims.every((d) => Number.isInteger(d) && d > 0);
+    for (const { node, outputShape } of this.info().values()) {
+      if (!positive(outputShape)) {
+        throw new GraphError(`layer "${node.name}" would output shape [${outputShape.join(', ')}]`);
+      }
+      for (const w of node.weights) {
+        if (!positive(w.shape)) {
+          throw new GraphError(`weight ${w.name} has shape [${w.shape.join(', ')}]`);
+        }
+      }
+    }
   }
 
   outputShapeOf(name: string): readonly number[] {

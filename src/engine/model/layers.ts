@@ -74,12 +74,29 @@ export interface LayerKind {
 
 const product = (dims: readonly number[]) => dims.reduce((a, b) => a * b, 1);
 
-function pair(value: unknown, what: string, node: GraphNode): [number, number] {
-  if (typeof value === 'number') return [value, value];
-  if (Array.isArray(value) && value.length === 2 && value.every((v) => typeof v === 'number')) {
+/** A size given as one number or two (strides, dilation, pool size: at least 1; padding: 0). */
+function pair(value: unknown, what: string, node: GraphNode, min = 1): [number, number] {
+  const ok = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= min;
+  if (ok(value)) return [value, value];
+  if (Array.isArray(value) && value.length === 2 && value.every(ok)) {
     return [value[0] as number, value[1] as number];
   }
   throw new Error(`layer "${node.name}" has an unreadable ${what}`);
+}
+
+/** A number from the layer's config, `fallback` when absent; throws when it is not `ok`. */
+function configNumber(
+  node: GraphNode,
+  key: string,
+  fallback: number,
+  ok: (v: number) => boolean,
+  what: string,
+): number {
+  const raw = node.config[key] ?? fallback;
+  if (typeof raw !== 'number' || !ok(raw)) {
+    throw new Error(`layer "${node.name}" has ${what} ${JSON.stringify(raw)?.slice(0, 20)}`);
+  }
+  return raw;
 }
 
 function checkChannelsLast(node: GraphNode): void {
@@ -219,6 +236,11 @@ const conv2d: LayerKind = {
     }
     const [sh, sw] = pair(node.config.strides ?? 1, 'stride', node);
     const [dh, dw] = pair(node.config.dilationRate ?? 1, 'dilation', node);
+    if (Math.max(sh, sw) > 1 && Math.max(dh, dw) > 1) {
+      throw new Error(
+        `layer "${node.name}" has both strides and dilation (tfjs runs one or the other)`,
+      );
+    }
     const pad = padding(node);
     return [windowOutput(h, kh, sh, pad, dh), windowOutput(w, kw, sw, pad, dw), outC];
   },
@@ -398,11 +420,17 @@ const reshape: LayerKind = {
   },
 };
 
+const dropoutRate = (node: GraphNode) =>
+  configNumber(node, 'rate', 0, (r) => r >= 0 && r < 1, 'a dropout rate of');
+
 const dropout: LayerKind = {
   channels: 'elementwise',
-  outputShape: (node, inputs) => [...single(node, inputs)],
+  outputShape(node, inputs) {
+    dropoutRate(node);
+    return [...single(node, inputs)];
+  },
   forward(node, [x], _weights, context) {
-    const rate = Number(node.config.rate ?? 0);
+    const rate = dropoutRate(node);
     if (!context.training || rate <= 0) return x;
     return tf.dropout(x, rate, undefined, context.nextSeed?.());
   },
@@ -423,6 +451,13 @@ const batchNormalization: LayerKind = {
     if (bnAxis(node, input.length + 1) !== input.length) {
       throw new Error(`layer "${node.name}" normalizes an axis other than the channels (last) one`);
     }
+    if (input.length < 1 || input.length > 3) {
+      throw new Error(
+        `layer "${node.name}": batch norm of rank ${input.length + 1} is not supported`,
+      );
+    }
+    configNumber(node, 'epsilon', 1e-3, (e) => e >= 0 && e < 1e30, 'an epsilon of');
+    configNumber(node, 'momentum', 0.99, Number.isFinite, 'a momentum of');
     return [...input];
   },
   forward(node, [x], weights, context) {
@@ -430,7 +465,7 @@ const batchNormalization: LayerKind = {
       const i = node.weights.findIndex((w) => w.role === r);
       return i < 0 ? undefined : weights[i];
     };
-    const epsilon = Number(node.config.epsilon ?? 1e-3);
+    const epsilon = configNumber(node, 'epsilon', 1e-3, (e) => e >= 0, 'an epsilon of');
     const gamma = role('gamma');
     const beta = role('beta');
     const batchNorm = (mean: tf.Tensor, variance: tf.Tensor) => {
@@ -460,44 +495,61 @@ const activation: LayerKind = {
   forward: (node, [x]) => applyActivation(activationName(node), x),
 };
 
+const reluMax = (node: GraphNode) =>
+  node.config.maxValue == null
+    ? null
+    : configNumber(node, 'maxValue', 0, (v) => v >= 0 && v <= 3.4e38, 'a maximum of');
+
 const relu: LayerKind = {
   channels: 'elementwise',
-  outputShape: (node, inputs) => [...single(node, inputs)],
+  outputShape(node, inputs) {
+    reluMax(node);
+    return [...single(node, inputs)];
+  },
   forward(node, [x]) {
     const y = tf.relu(x);
-    const max = node.config.maxValue;
-    return max == null ? y : tf.clipByValue(y, 0, Number(max));
+    const max = reluMax(node);
+    return max == null ? y : tf.clipByValue(y, 0, max);
   },
 };
 
+const leakyAlpha = (node: GraphNode) =>
+  configNumber(node, 'alpha', 0.3, Number.isFinite, 'an alpha of');
+
 const leakyRelu: LayerKind = {
   channels: 'elementwise',
-  outputShape: (node, inputs) => [...single(node, inputs)],
-  forward: (node, [x]) => tf.leakyRelu(x, Number(node.config.alpha ?? 0.3)),
+  outputShape(node, inputs) {
+    leakyAlpha(node);
+    return [...single(node, inputs)];
+  },
+  forward: (node, [x]) => tf.leakyRelu(x, leakyAlpha(node)),
 };
 
 const softmax: LayerKind = {
   channels: 'block',
   outputShape(node, inputs) {
+    const input = single(node, inputs);
     const axis = node.config.axis ?? -1;
-    if (typeof axis !== 'number')
-      throw new Error(`layer "${node.name}": softmax over several axes is not supported`);
-    return [...single(node, inputs)];
+    // tfjs's softmax runs over the last axis only (counted with the batch: input.length).
+    if (axis !== -1 && axis !== input.length)
+      throw new Error(`layer "${node.name}": softmax over an axis but the last is not supported`);
+    return [...input];
   },
   forward: (node, [x]) => tf.softmax(x, Number(node.config.axis ?? -1)),
 };
 
 function paddingAmounts(node: GraphNode): [[number, number], [number, number]] {
   const raw = node.config.padding ?? 1;
-  if (typeof raw === 'number')
+  if (typeof raw === 'number') {
+    const [p] = pair(raw, 'padding', node, 0);
     return [
-      [raw, raw],
-      [raw, raw],
+      [p, p],
+      [p, p],
     ];
+  }
   if (Array.isArray(raw) && raw.length === 2) {
     const [a, b] = raw;
-    const side = (v: unknown): [number, number] =>
-      typeof v === 'number' ? [v, v] : pair(v, 'padding', node);
+    const side = (v: unknown): [number, number] => pair(v, 'padding', node, 0);
     return [side(a), side(b)];
   }
   throw new Error(`layer "${node.name}" has an unreadable padding`);
@@ -598,7 +650,9 @@ const KINDS: Readonly<Record<(typeof SUPPORTED_LAYERS)[number], LayerKind>> = {
 };
 
 export function layerKind(className: string): LayerKind {
-  const kind = (KINDS as Record<string, LayerKind>)[className];
+  const kind = Object.hasOwn(KINDS, className)
+    ? (KINDS as Record<string, LayerKind>)[className]
+    : undefined;
   if (!kind) {
     throw new Error(
       `layer type ${className} is not supported (supported: ${SUPPORTED_LAYERS.join(', ')})`,
@@ -609,5 +663,5 @@ export function layerKind(className: string): LayerKind {
 
 /** Conv and dense layers: they make their output channels from their own kernel. */
 export function isProducer(className: string): boolean {
-  return (KINDS as Record<string, LayerKind>)[className]?.channels === 'produce';
+  return Object.hasOwn(KINDS, className) && layerKind(className).channels === 'produce';
 }

@@ -111,10 +111,19 @@ export function createPredictor(
   kernels?: ReadonlyMap<string, { apply(x: tf.Tensor): tf.Tensor }>,
 ): GraphPredictor {
   const program = programFor(graph);
-  const raw = graph.nodes.map((n) =>
-    n.weights.map((w) => tf.tensor(w.values, w.shape as number[], 'float32')),
-  );
-  const weights = tf.tidy(() => effectiveWeights(graph, raw));
+  const raw: tf.Tensor[][] = [];
+  let weights: tf.Tensor[][];
+  try {
+    for (const n of graph.nodes) {
+      const row: tf.Tensor[] = [];
+      raw.push(row);
+      for (const w of n.weights) row.push(tf.tensor(w.values, w.shape as number[], 'float32'));
+    }
+    weights = tf.tidy(() => effectiveWeights(graph, raw));
+  } catch (err) {
+    tf.dispose(raw.flat()); // a weight that fits no tensor, an unknown transform: nothing kept
+    throw err;
+  }
   const owned = new Set([...raw.flat(), ...weights.flat()]);
   const context: ForwardContext = {
     training: false,

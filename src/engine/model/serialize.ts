@@ -8,9 +8,19 @@
  *
  * The decoder validates the header's shape and every length before it allocates, and refuses
  * trailing bytes, so a damaged cache entry is a clear error (and is recomputed), never a crash.
+ * It also checks what the executor relies on: known layer classes and transforms, one input
+ * layer first, each layer's weights (roles and shapes) fitting its inputs, masks of 0 and 1.
  */
 import { z } from 'zod';
-import { LayerGraph, type GraphNode, type WeightRole, type WeightTensor } from './graph.ts';
+import {
+  LayerGraph,
+  SUPPORTED_LAYERS,
+  type GraphNode,
+  type WeightRole,
+  type WeightTensor,
+} from './graph.ts';
+import { hasTransform } from './transforms.ts';
+import { oneLine } from '../util/one-line.ts';
 
 const MAGIC = [0x43, 0x4c, 0x47, 0x31]; // "CLG1"
 const MAX_HEADER = 4 * 2 ** 20;
@@ -18,7 +28,7 @@ const MAX_ELEMENTS = 2 ** 26;
 
 export class GraphFormatError extends Error {
   constructor(message: string) {
-    super(message);
+    super(oneLine(message));
     this.name = 'GraphFormatError';
   }
 }
@@ -164,11 +174,83 @@ export function deserializeGraph(bytes: Uint8Array): { graph: LayerGraph; extra:
   }));
   const graph = new LayerGraph(nodes, header.output);
   try {
-    graph.info();
+    checkGraph(graph);
   } catch (err) {
     throw new GraphFormatError(
-      `graph file describes an invalid network: ${(err as Error).message}`,
+      `graph file describes an invalid network: ${(err as Error).message.slice(0, 300)}`,
     );
   }
   return { graph, extra: header.extra };
+}
+
+/** The weights each layer class holds; every other class holds none. */
+const ROLES_OF: Readonly<Record<string, readonly WeightRole[]>> = {
+  Conv2D: ['kernel', 'bias'],
+  DepthwiseConv2D: ['depthwise_kernel', 'bias'],
+  Dense: ['kernel', 'bias'],
+  BatchNormalization: ['gamma', 'beta', 'moving_mean', 'moving_variance'],
+};
+
+const isDimension = (d: number | undefined) => d !== undefined && Number.isInteger(d) && d > 0;
+
+/** What the executor relies on and the header's schema cannot say; throws Error naming it. */
+function checkGraph(graph: LayerGraph): void {
+  graph.nodes.forEach((node, i) => {
+    if (!(SUPPORTED_LAYERS as readonly string[]).includes(node.className)) {
+      throw new Error(
+        `layer "${node.name.slice(0, 60)}" has unknown class ${node.className.slice(0, 40)}`,
+      );
+    }
+    if ((node.className === 'InputLayer') !== (i === 0)) {
+      throw new Error('the input layer must come first, and only once');
+    }
+    for (const ref of [node.outputTransform, ...node.weights.map((w) => w.transform)]) {
+      if (ref && !hasTransform(ref.id))
+        throw new Error(`unknown transform "${ref.id.slice(0, 40)}"`);
+    }
+  });
+  graph.checkShapes();
+  const info = graph.info();
+  for (const node of graph.nodes) {
+    const { inputShapes, outputShape } = info.get(node.name)!;
+    const roles = Object.hasOwn(ROLES_OF, node.className) ? ROLES_OF[node.className] : [];
+    const seen = new Set<string>();
+    for (const w of node.weights) {
+      if (!roles.includes(w.role) || seen.has(w.role)) {
+        throw new Error(
+          `layer "${node.name.slice(0, 60)}" (${node.className}) cannot hold a ${w.role}`,
+        );
+      }
+      seen.add(w.role);
+      const channels = outputShape[outputShape.length - 1];
+      const inputChannels = inputShapes[0]?.[inputShapes[0].length - 1];
+      let expected: readonly number[];
+      if (w.role === 'kernel' || w.role === 'depthwise_kernel') {
+        const rank = node.className === 'Dense' ? 2 : 4;
+        if (w.shape.length !== rank || !w.shape.every(isDimension)) {
+          throw new Error(
+            `layer "${node.name.slice(0, 60)}" has a kernel of shape [${w.shape.join(', ')}]`,
+          );
+        }
+        expected = w.shape;
+      } else if (w.role === 'bias') {
+        expected = [channels];
+      } else {
+        expected = [inputChannels];
+      }
+      if (w.shape.join(',') !== expected.join(',')) {
+        throw new Error(
+          `${w.name.slice(0, 60)} has shape [${w.shape.join(', ')}], its layer needs [${expected.join(', ')}]`,
+        );
+      }
+      if (w.mask?.some((m) => m > 1))
+        throw new Error(`${w.name.slice(0, 60)} has a mask that is not 0 or 1`);
+    }
+    if (
+      node.className === 'BatchNormalization' &&
+      !(seen.has('moving_mean') && seen.has('moving_variance'))
+    ) {
+      throw new Error(`layer "${node.name.slice(0, 60)}" lacks its moving statistics`);
+    }
+  }
 }

@@ -49,6 +49,10 @@ export function registerTransform(transform: TensorTransform): void {
   registry.set(transform.id, transform);
 }
 
+export function hasTransform(id: string): boolean {
+  return registry.has(id);
+}
+
 export function getTransform(id: string): TensorTransform {
   const transform = registry.get(id);
   if (!transform) throw new Error(`unknown tensor transform "${id}"`);

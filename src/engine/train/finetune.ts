@@ -82,23 +82,37 @@ export async function fineTuneGraph(
     trainable === 'all' ||
     (trainable === 'conv' ? CONV_CLASSES.includes(className) : className === 'Dense');
 
-  const variables = graph.nodes.map((node) =>
-    node.weights.map((w) =>
-      tf.tidy(() =>
-        tf.variable(
-          tf.tensor(w.values, w.shape as number[], 'float32'),
-          w.trainable && updates(node.className),
-          undefined,
-          'float32',
-        ),
-      ),
-    ),
-  );
-  const masks = graph.nodes.map((node) =>
-    node.weights.map((w) =>
-      w.mask ? tf.tensor(w.mask, w.shape as number[], 'float32') : undefined,
-    ),
-  );
+  // Made one by one, so that a weight that cannot become a tensor leaves none of the others.
+  const variables: tf.Variable[][] = [];
+  const masks: (tf.Tensor | undefined)[][] = [];
+  const disposeAll = () => {
+    tf.dispose(variables.flat());
+    tf.dispose(masks.flat().filter((m): m is tf.Tensor => m !== undefined));
+  };
+  try {
+    for (const node of graph.nodes) {
+      const row: tf.Variable[] = [];
+      const maskRow: (tf.Tensor | undefined)[] = [];
+      variables.push(row);
+      masks.push(maskRow);
+      for (const w of node.weights) {
+        row.push(
+          tf.tidy(() =>
+            tf.variable(
+              tf.tensor(w.values, w.shape as number[], 'float32'),
+              w.trainable && updates(node.className),
+              undefined,
+              'float32',
+            ),
+          ),
+        );
+        maskRow.push(w.mask ? tf.tensor(w.mask, w.shape as number[], 'float32') : undefined);
+      }
+    }
+  } catch (err) {
+    disposeAll();
+    throw err;
+  }
   const byName = new Map<string, tf.Variable>();
   graph.nodes.forEach((node, i) =>
     node.weights.forEach((w, j) => byName.set(w.name, variables[i][j])),
@@ -185,8 +199,7 @@ export async function fineTuneGraph(
     return result;
   } finally {
     tf.dispose([...batchStats.values()].flatMap((s) => [s.mean, s.variance]));
-    tf.dispose(variables.flat());
-    tf.dispose(masks.flat().filter((m): m is tf.Tensor => m !== undefined));
+    disposeAll();
   }
 }
 

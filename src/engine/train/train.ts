@@ -139,6 +139,33 @@ function setLearningRate(optimizer: tf.Optimizer, name: OptimizerName, learningR
   }
 }
 
+interface TapeState {
+  gradientDepth: number;
+  activeTape: { saved?: tf.Tensor[] }[] | null;
+}
+
+/**
+ * tf.variableGrads that leaves nothing behind when the forward pass, the loss or the backward
+ * pass throws (a bad layer, a regularizer's error, a lost GPU context). tfjs keeps the tensors
+ * each recorded op saves for its gradient until backprop has run; when the function throws,
+ * backprop never runs and tfjs 4.22 drops its tape without disposing them. This disposes them.
+ */
+export function variableGradsCleanly(
+  f: () => tf.Scalar,
+  variables: tf.Variable[],
+): { value: tf.Scalar; grads: tf.NamedTensorMap } {
+  try {
+    return tf.variableGrads(f, variables);
+  } catch (err) {
+    const state = (tf.engine() as unknown as { state: TapeState }).state;
+    if (state.gradientDepth === 0 && state.activeTape) {
+      for (const node of state.activeTape) tf.dispose(node.saved ?? []);
+      state.activeTape = null;
+    }
+    throw err;
+  }
+}
+
 /**
  * What the loop trains: variables, a forward pass that returns class probabilities (called
  * inside the gradient tape), optional loss terms, and a hook after every optimizer update.
@@ -196,28 +223,38 @@ export async function trainLoop(
         const pixels = batchPixels(trainSplit, order, start, count, augment, rng);
         const labels = oneHotLabels(trainSplit, order, start, count);
 
+        // tidy disposes what a failing forward pass, loss or update leaves; the probabilities
+        // are kept past the gradient tape, so they are disposed here whatever happens.
         const [loss, correct] = tf.tidy(() => {
           const x = tf.tensor(pixels, [count, ...inputShape], 'float32');
           const y = tf.tensor2d(labels, [count, NUM_CLASSES]);
           let probabilities: tf.Tensor | undefined;
-          const { value, grads } = tf.variableGrads(() => {
-            probabilities = tf.keep(target.forward(x));
-            const dataLoss = crossEntropyLoss(probabilities, y);
-            const penalty = target.penalty?.();
-            return penalty ? tf.add(dataLoss, penalty) : dataLoss;
-          }, variables);
-          optimizer.applyGradients(grads);
-          const hits = tf.sum(
-            tf.cast(tf.equal(tf.argMax(probabilities!, -1), tf.argMax(y, -1)), 'int32'),
-          );
-          probabilities!.dispose();
-          return [value, hits];
+          try {
+            const { value, grads } = variableGradsCleanly(() => {
+              probabilities = tf.keep(target.forward(x));
+              const dataLoss = crossEntropyLoss(probabilities, y);
+              const penalty = target.penalty?.();
+              return penalty ? tf.add(dataLoss, penalty) : dataLoss;
+            }, variables);
+            optimizer.applyGradients(grads);
+            const hits = tf.sum(
+              tf.cast(tf.equal(tf.argMax(probabilities!, -1), tf.argMax(y, -1)), 'int32'),
+            );
+            return [value, hits];
+          } finally {
+            probabilities?.dispose();
+          }
         });
-        target.afterUpdate?.();
-        const [lossValue] = await loss.data();
-        const [correctCount] = await correct.data();
-        loss.dispose();
-        correct.dispose();
+        let lossValue: number;
+        let correctCount: number;
+        try {
+          target.afterUpdate?.();
+          [lossValue] = await loss.data();
+          [correctCount] = await correct.data();
+        } finally {
+          loss.dispose();
+          correct.dispose();
+        }
 
         lossSum += lossValue * count;
         correctSum += correctCount;

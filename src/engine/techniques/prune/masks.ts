@@ -65,5 +65,7 @@ export function perLayerValues(
       );
     }
   }
-  return new Map([...kernels.keys()].map((layer) => [layer, value[layer] ?? value['*']]));
+  // Own keys only: a layer named "constructor" or "toString" is not an Object property.
+  const own = (key: string) => (Object.hasOwn(value, key) ? value[key] : undefined);
+  return new Map([...kernels.keys()].map((layer) => [layer, own(layer) ?? own('*')]));
 }

@@ -37,6 +37,17 @@ describe('per-layer magnitude pruning', () => {
     expect(Array.from(graph.node('a').weights[1].values)).toEqual([9, 9, 9]);
   });
 
+  it('reads per-layer values by own keys: layers may be named like Object properties', async () => {
+    const graph = await smallGraph();
+    graph.nodes[1] = { ...graph.nodes[1], name: 'constructor' };
+    graph.nodes[2] = { ...graph.nodes[2], name: 'toString', inbound: ['constructor'] };
+    graph.output = 'toString';
+    const step = normalizeStep('prune-density', { density: { '*': 0.5 } });
+    await pruneDensity.apply(graph, step.params, noContext);
+    expect(density(graph.node('constructor').weights[0])).toBe(0.5);
+    expect(density(graph.node('toString').weights[0])).toBe(0.5);
+  });
+
   it('prune-std drops what lies within q standard deviations of zero', async () => {
     const graph = await smallGraph();
     // a's weights: +-1..12, mean -0.5, std = sqrt(mean of squares - mean^2) = sqrt(54.1667 - 0.25).
