@@ -131,27 +131,27 @@ test('a preset from the menu becomes the recipe, and DSD shows each phase', asyn
   const preview = page.getByTestId('preset-steps').locator('li');
   await expect(preview).toHaveCount(4);
   await expect(preview.nth(0)).toHaveText('prune-density(density=*:0.7)');
-  await expect(preview.nth(1)).toHaveText(/^finetune\(epochs=4,lr=0\.0003,decay=0\.8,/);
+  await expect(preview.nth(1)).toHaveText(/^finetune\(epochs=6,lr=0\.0001,.*dropout=0\.3,/);
   await expect(preview.nth(2)).toHaveText('redense()');
-  await expect(preview.nth(3)).toHaveText(/^finetune\(epochs=4,lr=0\.00003,decay=0\.8,/);
+  await expect(preview.nth(3)).toHaveText(/^finetune\(epochs=4,lr=0\.0001,.*dropout=0\.3,/);
   await page.getByTestId('preset-apply').click();
   for (const [i, technique] of ['prune-density', 'finetune', 'redense', 'finetune'].entries()) {
     await expect(page.getByTestId(`step-${i}`)).toHaveAttribute('data-technique', technique);
   }
   await expect(page.getByTestId('preset-preview')).toHaveCount(0);
 
-  // The paper's schedule is 8 epochs; shorten both fine-tunings to 10 batches for the test (each
+  // The preset trains 6 + 4 epochs; shorten both fine-tunings to 10 batches for the test (each
   // edit supersedes the run in flight).
   for (const i of [1, 3]) {
     await page.getByTestId(`step-${i}-epochs`).fill('1');
     await page.getByTestId(`step-${i}`).getByText('Training options').click();
     await page.getByTestId(`step-${i}-batches`).fill('10');
   }
-  const short = (lr: string) =>
-    `finetune(epochs=1,lr=${lr},decay=0.8,optimizer=adam,batch=64,batches=10,dropout=0,l2=0,layers=all,augment=true)`;
+  const short =
+    'finetune(epochs=1,lr=0.0001,decay=1,optimizer=adam,batch=64,batches=10,dropout=0.3,l2=0,layers=all,augment=true)';
   await waitForResult(
     page,
-    `v=1&model=lenet300&seed=1&steps=prune-density(density=*:0.7);${short('0.0003')};redense();${short('0.00003')}`,
+    `v=1&model=lenet300&seed=1&steps=prune-density(density=*:0.7);${short};redense();${short}`,
   );
   const rows = page.getByTestId('step-row');
   await expect(rows).toHaveCount(4);
