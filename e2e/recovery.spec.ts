@@ -100,7 +100,7 @@ test('a worker that dies during a run is replaced and the recipe runs again', as
 
 test('a worker error restarts it too; a worker that keeps dying is left stopped', async ({
   page,
-}) => {
+}, testInfo) => {
   // (The page handles the worker's 'error' event, so the browser reports no uncaught error.)
   const recipe = 'v=1&model=lenet300&seed=1&steps=prune(fraction=0.4)';
   await openLab(page, `${recipe}&backend=wasm`, { testHooks: true });
@@ -121,4 +121,8 @@ test('a worker error restarts it too; a worker that keeps dying is left stopped'
     'No backend is running: The compute worker stopped unexpectedly (the browser ended it). It stopped 3 times within a minute, so it was not started again: reload the page to try again.',
   );
   await expect(historyRows(page)).toHaveCount(3);
+  await expect(notice).toHaveCount(0);
+  await page.getByTestId('backend-status').screenshot({
+    path: testInfo.outputPath('worker-given-up.png'),
+  });
 });

@@ -9,6 +9,7 @@ import {
   applyShareState,
   backendChanged,
   engineRestarted,
+  engineStopped,
   layerValue,
   moveStep,
   removeStep,
@@ -359,5 +360,19 @@ describe('runs', () => {
     const after = apply(before, (s) => engineRestarted(s, 'The compute worker stopped.'));
     expect(after).toEqual({ ...before, engineNotice: 'The compute worker stopped.' });
     expect(apply(after, (s) => setBackendChoice(s, 'cpu')).engineNotice).toBeNull();
+  });
+
+  it('a worker that is not started again says why, in place of the notice', () => {
+    const before = state({ engineNotice: 'The compute worker stopped.' });
+    const after = apply(before, (s) =>
+      engineStopped(s, { kind: 'internal', message: 'It stopped 3 times.' }),
+    );
+    expect(after.engineNotice).toBeNull();
+    expect(after.backendError).toBe('It stopped 3 times.');
+    expect(after.runStatus).toEqual({
+      phase: 'error',
+      kind: 'internal',
+      message: 'It stopped 3 times.',
+    });
   });
 });

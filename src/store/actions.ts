@@ -271,6 +271,11 @@ export function engineRestarted(_state: LabState, message: string): Patch {
   return { engineNotice: message };
 }
 
+/** The compute worker kept dying and is not started again: the error replaces the notice. */
+export function engineStopped(state: LabState, error: LabErrorData): Patch {
+  return { ...backendFailed(state, error), engineNotice: null };
+}
+
 export function backendFailed(_state: LabState, error: LabErrorData): Patch {
   return {
     backendStatus: null,

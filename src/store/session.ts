@@ -20,6 +20,7 @@ import {
   cardsFailed,
   cardsLoaded,
   engineRestarted,
+  engineStopped,
   modelInfoLoaded,
   runCancelled,
   runFailed,
@@ -201,7 +202,7 @@ export function startLabSession(
     while (crashTimes.length > 0 && crashTimes[0] < now - CRASH_WINDOW_MS) crashTimes.shift();
     if (crashTimes.length >= MAX_CRASHES) {
       latestBackendRequest++;
-      dispatch(store, backendFailed, {
+      dispatch(store, engineStopped, {
         kind: 'internal',
         message: `${error.message}. It stopped ${crashTimes.length} times within a minute, so it was not started again: reload the page to try again.`,
       });
