@@ -30,10 +30,19 @@ export const DEEP_COMPRESSION_DENSITY: Readonly<Record<string, Readonly<Record<s
     lenet5: { conv1: 0.66, conv2: 0.12, fc1: 0.08, fc2: 0.19 },
   };
 
+/**
+ * The paper's per-layer densities give 8.2% (LeNet-300-100) and 8.4% (LeNet-5) of our layers'
+ * weights, above the 8% total the paper states; fc1, the largest layer, keeps a little less
+ * so the whole network keeps at most 8% (7.9% and 8.0%).
+ */
+const FC1_WITHIN_8_PERCENT: Readonly<Record<string, number>> = { lenet300: 0.077, lenet5: 0.075 };
+
 /** Per-layer text for a model: the paper's densities, else the first conv keeps more. */
 function deepCompressionDensity(model: PresetModel): Record<string, number> {
   const known = DEEP_COMPRESSION_DENSITY[model.id];
-  if (known && model.layers.every((l) => l.name in known)) return { ...known };
+  if (known && model.layers.every((l) => l.name in known)) {
+    return { ...known, fc1: FC1_WITHIN_8_PERCENT[model.id] ?? known.fc1 };
+  }
   const density: Record<string, number> = { '*': 0.08 };
   const firstConv = model.layers.find((l) => l.className === 'Conv2D');
   if (firstConv) density[firstConv.name] = 0.66;
@@ -50,33 +59,27 @@ export const PRESETS: readonly Preset[] = [
     description:
       "Iterative magnitude pruning to the paper's per-layer densities, retraining after each round, then relative indices of 8 bits (conv) and 5 bits (dense).",
     // Retraining settings chosen on this lab's 8,000 digits (bench:pipeline prints the result):
-    // without the shift augmentation the sparse network fits its data better, and the MLP,
-    // being cheap, gets a fourth round and a final retrain.
-    expand: (model) =>
-      isConv(model)
-        ? [
-            normalizeStep('iterative-prune', {
-              density: deepCompressionDensity(model),
-              rounds: 3,
-              epochs: 3,
-              lr: 0.001,
-              decay: 0.8,
-              augment: false,
-            }),
-            normalizeStep('index-bits', { conv: 8, dense: 5 }),
-          ]
-        : [
-            normalizeStep('iterative-prune', {
-              density: deepCompressionDensity(model),
-              rounds: 4,
-              epochs: 5,
-              lr: 0.001,
-              decay: 0.8,
-              augment: false,
-            }),
-            normalizeStep('finetune', { epochs: 10, lr: 0.0003, decay: 0.85, augment: false }),
-            normalizeStep('index-bits', { conv: 8, dense: 5 }),
-          ],
+    // the rounds train with the baselines' shift augmentation, the final retrain without it,
+    // which lets the sparse network fit its data closely at the end.
+    expand: (model) => {
+      const conv = isConv(model);
+      return [
+        normalizeStep('iterative-prune', {
+          density: deepCompressionDensity(model),
+          rounds: conv ? 3 : 4,
+          epochs: conv ? 3 : 5,
+          lr: 0.001,
+          decay: 0.8,
+        }),
+        normalizeStep('finetune', {
+          epochs: conv ? 4 : 10,
+          lr: 0.0003,
+          decay: conv ? 0.8 : 0.85,
+          augment: false,
+        }),
+        normalizeStep('index-bits', { conv: 8, dense: 5 }),
+      ];
+    },
   },
   {
     id: 'ssl',
