@@ -614,14 +614,16 @@ export class Lab {
       const evalBackend = tf.getBackend() as BackendName;
       let accuracy: { accuracy: number; correct: number } | undefined = entry.accuracy[evalBackend];
       if (!accuracy) {
-        onProgress?.({
-          stage: 'evaluating',
-          fraction: 0,
-          step: index,
-          steps: total,
-          technique: step.technique,
-        });
-        accuracy = await this.testAccuracy(entry.graph, signal);
+        const evaluating = (fraction: number) =>
+          onProgress?.({
+            stage: 'evaluating',
+            fraction,
+            step: index,
+            steps: total,
+            technique: step.technique,
+          });
+        evaluating(0);
+        accuracy = await this.testAccuracy(entry.graph, signal, evaluating);
         entry = { ...entry, accuracy: { ...entry.accuracy, [evalBackend]: accuracy } };
         this.remember(key, entry);
         await this.toStore(key, entry);
@@ -633,7 +635,11 @@ export class Lab {
     return { graph, steps, trainedOn };
   }
 
-  private async testAccuracy(graph: LayerGraph, signal?: AbortSignal) {
+  private async testAccuracy(
+    graph: LayerGraph,
+    signal?: AbortSignal,
+    onFraction?: (fraction: number) => void,
+  ) {
     const test = await this.test();
     const predictor = createPredictor(graph);
     try {
@@ -641,7 +647,7 @@ export class Lab {
         predictor.predict,
         test,
         graph.inputShape,
-        { signal },
+        { signal, onBatch: (done) => onFraction?.(done / test.count) },
       );
       return { accuracy, correct };
     } finally {
@@ -766,7 +772,10 @@ export class Lab {
         },
       });
     } finally {
-      if (switched) await this.options.activateBackend?.(evalBackend);
+      // A backend that cannot be resumed (a lost GPU) must not be evaluated on by mistake.
+      if (switched && !(await this.options.activateBackend?.(evalBackend))) {
+        throw new Error(`the ${evalBackend} backend could not be resumed after fine-tuning`);
+      }
     }
   }
 
