@@ -750,8 +750,10 @@ export class Lab {
     const backend = switched ? wanted : evalBackend;
     trained(backend);
     const [spanStart, spanEnd] = request.progressSpan ?? [0, 1];
+    let resumed = true;
+    let result: TrainResult;
     try {
-      return await fineTuneGraph(graph, digits, {
+      result = await fineTuneGraph(graph, digits, {
         ...request,
         seed,
         signal,
@@ -772,11 +774,12 @@ export class Lab {
         },
       });
     } finally {
-      // A backend that cannot be resumed (a lost GPU) must not be evaluated on by mistake.
-      if (switched && !(await this.options.activateBackend?.(evalBackend))) {
-        throw new Error(`the ${evalBackend} backend could not be resumed after fine-tuning`);
-      }
+      if (switched) resumed = (await this.options.activateBackend?.(evalBackend)) === true;
     }
+    // A backend that cannot be resumed (a lost GPU) must not be evaluated on by mistake.
+    if (!resumed)
+      throw new Error(`the ${evalBackend} backend could not be resumed after fine-tuning`);
+    return result;
   }
 
   private async baseline(
