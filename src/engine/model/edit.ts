@@ -55,7 +55,8 @@ function sliceWeight(w: WeightTensor, axis: number, remove: ReadonlySet<number>)
   if (remove.size === 0) return w;
   const { values, shape } = removeAlongAxis(w.values, w.shape, axis, remove);
   const mask = w.mask ? removeAlongAxis(w.mask, w.shape, axis, remove).values : undefined;
-  return { ...w, values, shape, mask };
+  // A coding describes the old tensor; the quantizer that made it derives a new one if needed.
+  return { ...w, values, shape, mask, coding: undefined };
 }
 
 export interface ChannelRemoval {

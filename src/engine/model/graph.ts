@@ -7,6 +7,7 @@
  * (`fromModel`); the graph executes through `program.ts`.
  */
 import type * as tf from '@tensorflow/tfjs';
+import { cloneCoding, type WeightCoding } from './coding.ts';
 import { ModelLoadError } from './errors.ts';
 import { isProducer, layerKind, SUPPORTED_LAYERS } from './layers.ts';
 
@@ -38,6 +39,8 @@ export interface WeightTensor {
    * fake-quantizer), with its parameters; see train/constraints.ts.
    */
   transform?: WeightTransformRef;
+  /** How a quantizer stores this tensor (see coding.ts); absent: 32-bit floats. */
+  coding?: WeightCoding;
 }
 
 export interface WeightTransformRef {
@@ -115,6 +118,7 @@ function cloneWeight(w: WeightTensor): WeightTensor {
     values: w.values.slice(),
     mask: w.mask?.slice(),
     transform: w.transform ? { id: w.transform.id, params: { ...w.transform.params } } : undefined,
+    coding: w.coding ? cloneCoding(w.coding) : undefined,
   };
 }
 

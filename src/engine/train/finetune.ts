@@ -203,7 +203,14 @@ export async function fineTuneGraph(
   }
 }
 
-/** Copies trained values into the graph; pruned positions are written as exact (+)zeros. */
+const sameValues = (a: Float32Array, b: Float32Array) =>
+  a.length === b.length && a.every((v, i) => Object.is(v, b[i]));
+
+/**
+ * Copies trained values into the graph; pruned positions are written as exact (+)zeros. A
+ * storage coding no longer describes trained values, so it is dropped when they changed: a quantizing step
+ * re-derives it from the trained weights (see model/coding.ts).
+ */
 async function readBack(
   graph: LayerGraph,
   variables: readonly (readonly tf.Variable[])[],
@@ -212,6 +219,7 @@ async function readBack(
     for (const [j, w] of node.weights.entries()) {
       const values = new Float32Array(await variables[i][j].data());
       if (w.mask) for (let k = 0; k < values.length; k++) if (!w.mask[k]) values[k] = 0;
+      if (w.coding && !sameValues(values, w.values)) w.coding = undefined;
       w.values = values;
     }
   }
