@@ -298,6 +298,31 @@ describe('BatchMatMul with transposed operands on wasm matches cpu', () => {
   }
 });
 
+describe("UnsortedSegmentSum (added for Gather's gradient) on wasm matches cpu", () => {
+  const cases: [string, number[], number[], number][] = [
+    ['vector, ids out of range dropped', [9], [2, 0, 0, 5, 1, -1, 2, 7, 1], 6],
+    ['rows of a matrix', [7, 5], [3, 3, 0, 1, 3, 0, 2], 4],
+    ['rows of a 3-D tensor', [6, 3, 4], [1, 0, 1, 2, 2, 0], 3],
+  ];
+  for (const [name, shape, ids, numSegments] of cases) {
+    it(name, async () => {
+      const x = randomTensor(shape, 31);
+      const on = async (backend: Backend) => {
+        await tf.setBackend(backend);
+        return tf.tidy(() => {
+          const out = tf.unsortedSegmentSum(
+            tf.tensor(x.values, x.shape),
+            tf.tensor1d(ids, 'int32'),
+            numSegments,
+          );
+          return { values: out.dataSync() as Float32Array, shape: out.shape };
+        });
+      };
+      expectClose(await on('wasm'), await on('cpu'));
+    });
+  }
+});
+
 describe('MaxPoolGrad on wasm matches cpu, negative windows and ties included', () => {
   /** The pool's input, its output (computed on cpu) and a dy, as MaxPoolGrad's inputs. */
   async function poolInputs(input: HostTensor, attrs: tf.NamedAttrMap, seed: number) {

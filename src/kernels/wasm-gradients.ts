@@ -3,7 +3,8 @@
  *
  * Missing for 'wasm' (found by diffing the cpu and wasm kernel registries and running the
  * gradient of every op the lab's models use): Conv2DBackpropFilter,
- * DepthwiseConv2dNativeBackpropFilter and DepthwiseConv2dNativeBackpropInput. They are added.
+ * DepthwiseConv2dNativeBackpropFilter and DepthwiseConv2dNativeBackpropInput. They are added,
+ * with UnsortedSegmentSum (the gradient of Gather, for codebooks that train).
  *
  * Present but slow, so replaced: Conv2DBackpropInput (a plain loop; ours runs on XNNPACK),
  * MaxPoolGrad (the built-in one also drops the gradient of all-negative windows; ours is one
@@ -17,12 +18,14 @@ import { conv2DBackpropInputConfig } from './wasm-grad/conv2d-backprop-input.ts'
 import { depthwiseConv2dNativeBackpropFilterConfig } from './wasm-grad/depthwise-conv2d-backprop-filter.ts';
 import { depthwiseConv2dNativeBackpropInputConfig } from './wasm-grad/depthwise-conv2d-backprop-input.ts';
 import { maxPoolGradConfig } from './wasm-grad/max-pool-grad.ts';
+import { unsortedSegmentSumConfig } from './wasm-grad/unsorted-segment-sum.ts';
 
 /** Kernels tfjs-wasm does not have at all. */
 export const ADDED_WASM_KERNELS: readonly tf.KernelConfig[] = [
   conv2DBackpropFilterConfig,
   depthwiseConv2dNativeBackpropFilterConfig,
   depthwiseConv2dNativeBackpropInputConfig,
+  unsortedSegmentSumConfig,
 ];
 
 /** Built-in kernels that are slow (MaxPoolGrad also wrong), replaced outright. */

@@ -46,6 +46,43 @@ export interface WeightTensor {
 export interface WeightTransformRef {
   readonly id: string;
   readonly params: Readonly<Record<string, number>>;
+  /**
+   * Tensors the transform computes with: a codebook and the indices into it, TTQ's scales, an
+   * activation range. Trainable ones are fine-tuned with the weights and read back here.
+   */
+  readonly tensors?: Readonly<Record<string, TransformTensor>>;
+}
+
+export interface TransformTensor {
+  readonly shape: readonly number[];
+  values: Float32Array;
+  readonly trainable: boolean;
+}
+
+export function cloneTransform(ref: WeightTransformRef): WeightTransformRef {
+  return {
+    id: ref.id,
+    params: { ...ref.params },
+    tensors: ref.tensors
+      ? Object.fromEntries(
+          Object.entries(ref.tensors).map(([name, t]) => [
+            name,
+            { shape: [...t.shape], values: t.values.slice(), trainable: t.trainable },
+          ]),
+        )
+      : undefined,
+  };
+}
+
+/** A transform as the compiled program sees it: id, params and tensor shapes, no values. */
+export function transformStructure(ref: WeightTransformRef | undefined): unknown {
+  if (!ref) return null;
+  const tensors = Object.entries(ref.tensors ?? {}).map(([name, t]) => [
+    name,
+    t.shape,
+    t.trainable,
+  ]);
+  return [ref.id, ref.params, tensors];
 }
 
 export interface GraphNode {
@@ -117,7 +154,7 @@ function cloneWeight(w: WeightTensor): WeightTensor {
     shape: [...w.shape],
     values: w.values.slice(),
     mask: w.mask?.slice(),
-    transform: w.transform ? { id: w.transform.id, params: { ...w.transform.params } } : undefined,
+    transform: w.transform ? cloneTransform(w.transform) : undefined,
     coding: w.coding ? cloneCoding(w.coding) : undefined,
   };
 }
@@ -204,9 +241,7 @@ export class LayerGraph {
         config: JSON.parse(JSON.stringify(n.config)) as LayerConfig,
         inbound: [...n.inbound],
         weights: n.weights.map(cloneWeight),
-        outputTransform: n.outputTransform
-          ? { id: n.outputTransform.id, params: { ...n.outputTransform.params } }
-          : undefined,
+        outputTransform: n.outputTransform ? cloneTransform(n.outputTransform) : undefined,
       })),
       this.output,
     );
@@ -263,8 +298,8 @@ export class LayerGraph {
         n.className,
         n.config,
         n.inbound,
-        n.weights.map((w) => [w.role, w.shape, w.transform ?? null]),
-        n.outputTransform ?? null,
+        n.weights.map((w) => [w.role, w.shape, transformStructure(w.transform)]),
+        transformStructure(n.outputTransform),
       ]),
     ]);
   }

@@ -5,9 +5,9 @@
  * evaluation share the one forward function, so what is trained is what is measured.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { GraphNode, LayerGraph, WeightTransformRef } from './graph.ts';
+import type { GraphNode, LayerGraph, TransformTensor, WeightTransformRef } from './graph.ts';
 import { layerKind, type ForwardContext, type LayerKind } from './layers.ts';
-import { getTransform } from './transforms.ts';
+import { getTransform, type TransformTensors } from './transforms.ts';
 
 const EMPTY = new Float32Array(0);
 
@@ -32,7 +32,14 @@ export class GraphProgram {
       // Values and masks are left out: the program only needs roles and shapes.
       node: {
         ...node,
-        weights: node.weights.map((w) => ({ ...w, values: EMPTY, mask: undefined })),
+        weights: node.weights.map((w) => ({
+          ...w,
+          values: EMPTY,
+          mask: undefined,
+          coding: undefined,
+          transform: undefined,
+        })),
+        outputTransform: undefined,
       },
       kind: layerKind(node.className),
       inputs: node.inbound.map((name) => index.get(name)!),
@@ -48,20 +55,78 @@ export class GraphProgram {
     x: tf.Tensor,
     weights: readonly (readonly tf.Tensor[])[],
     context: ForwardContext,
+    outputTransforms?: readonly (OutputTransform | undefined)[],
   ): tf.Tensor {
     const outputs: tf.Tensor[] = [];
     for (const [i, { node, kind, inputs }] of this.compiled.entries()) {
       const args = i === 0 ? [x] : inputs.map((k) => outputs[k]);
       let y = kind.forward(node, args, weights[i], context);
-      if (node.outputTransform) y = applyTransform(node.outputTransform, y);
+      const transform = outputTransforms?.[i];
+      if (transform) y = applyTransform(transform.ref, y, transform.tensors);
       outputs.push(y);
     }
     return outputs[this.outputIndex];
   }
 }
 
-export function applyTransform(ref: WeightTransformRef, x: tf.Tensor): tf.Tensor {
-  return getTransform(ref.id).apply(x, ref.params);
+/** A node's output transform with its tensors on the active backend. */
+export interface OutputTransform {
+  readonly ref: WeightTransformRef;
+  readonly tensors: TransformTensors;
+}
+
+export function applyTransform(
+  ref: WeightTransformRef,
+  x: tf.Tensor,
+  tensors: TransformTensors = {},
+): tf.Tensor {
+  return getTransform(ref.id).apply(x, ref.params, tensors);
+}
+
+/**
+ * The tensors of every transform in the graph, made by `make` (constants to predict, variables
+ * for the trainable ones while fine-tuning), aligned with the nodes and their weights.
+ */
+export interface GraphTransformTensors {
+  readonly weights: readonly (readonly (TransformTensors | undefined)[])[];
+  readonly outputs: readonly (TransformTensors | undefined)[];
+  /** Every tensor made, to dispose or to train. */
+  readonly all: readonly tf.Tensor[];
+}
+
+export function transformTensorsOf(
+  graph: LayerGraph,
+  /** `owner` is the weight's name ("conv1/kernel") or "<layer>/output" for an output transform. */
+  make: (tensor: TransformTensor, owner: string) => tf.Tensor,
+): GraphTransformTensors {
+  const all: tf.Tensor[] = [];
+  const forRef = (ref: WeightTransformRef | undefined, owner: string) => {
+    if (!ref?.tensors) return undefined;
+    const made: Record<string, tf.Tensor> = {};
+    for (const [name, tensor] of Object.entries(ref.tensors)) {
+      made[name] = make(tensor, owner);
+      all.push(made[name]);
+    }
+    return made;
+  };
+  try {
+    const weights = graph.nodes.map((n) => n.weights.map((w) => forRef(w.transform, w.name)));
+    const outputs = graph.nodes.map((n) => forRef(n.outputTransform, `${n.name}/output`));
+    return { weights, outputs, all };
+  } catch (err) {
+    tf.dispose(all); // a tensor that fits no shape: nothing kept
+    throw err;
+  }
+}
+
+/** The output transforms of the graph's nodes, with their tensors from `tensors`. */
+export function outputTransformsOf(
+  graph: LayerGraph,
+  tensors: GraphTransformTensors,
+): (OutputTransform | undefined)[] {
+  return graph.nodes.map((n, i) =>
+    n.outputTransform ? { ref: n.outputTransform, tensors: tensors.outputs[i] ?? {} } : undefined,
+  );
 }
 
 const programs = new Map<string, GraphProgram>();
@@ -82,20 +147,22 @@ export function programFor(graph: LayerGraph): GraphProgram {
 }
 
 /**
- * The weights a layer computes with: raw values times the mask, then the weight's transform.
- * `raw` is aligned with graph.nodes and each node's weights.
+ * The weights a layer computes with: the weight's transform of the raw values, times the mask
+ * (so a pruned weight is exactly zero whatever the transform does). `raw` is aligned with
+ * graph.nodes and each node's weights.
  */
 export function effectiveWeights(
   graph: LayerGraph,
   raw: readonly (readonly tf.Tensor[])[],
   masks?: readonly (readonly (tf.Tensor | undefined)[])[],
+  tensors?: GraphTransformTensors,
 ): tf.Tensor[][] {
   return graph.nodes.map((node, i) =>
     node.weights.map((w, j) => {
       let value = raw[i][j];
+      if (w.transform) value = applyTransform(w.transform, value, tensors?.weights[i]?.[j]);
       const mask = masks?.[i]?.[j];
-      if (mask) value = tf.mul(value, mask);
-      return w.transform ? applyTransform(w.transform, value) : value;
+      return mask ? tf.mul(value, mask) : value;
     }),
   );
 }
@@ -112,19 +179,38 @@ export function createPredictor(
 ): GraphPredictor {
   const program = programFor(graph);
   const raw: tf.Tensor[][] = [];
+  const masks: (tf.Tensor | undefined)[][] = [];
+  let tensors: GraphTransformTensors | undefined;
   let weights: tf.Tensor[][];
   try {
     for (const n of graph.nodes) {
       const row: tf.Tensor[] = [];
+      const maskRow: (tf.Tensor | undefined)[] = [];
       raw.push(row);
-      for (const w of n.weights) row.push(tf.tensor(w.values, w.shape as number[], 'float32'));
+      masks.push(maskRow);
+      for (const w of n.weights) {
+        row.push(tf.tensor(w.values, w.shape as number[], 'float32'));
+        // Only transformed weights need their mask again: plain ones are stored zeroed.
+        maskRow.push(
+          w.mask && w.transform ? tf.tensor(w.mask, w.shape as number[], 'float32') : undefined,
+        );
+      }
     }
-    weights = tf.tidy(() => effectiveWeights(graph, raw));
+    tensors = transformTensorsOf(graph, (t) => tf.tensor(t.values, t.shape as number[], 'float32'));
+    weights = tf.tidy(() => effectiveWeights(graph, raw, masks, tensors));
   } catch (err) {
-    tf.dispose(raw.flat()); // a weight that fits no tensor, an unknown transform: nothing kept
+    // A weight that fits no tensor, an unknown transform: nothing kept.
+    tf.dispose([...raw.flat(), ...masks.flat().filter((m) => m !== undefined)]);
+    if (tensors) tf.dispose([...tensors.all]);
     throw err;
   }
-  const owned = new Set([...raw.flat(), ...weights.flat()]);
+  const outputTransforms = outputTransformsOf(graph, tensors);
+  const owned = new Set([
+    ...raw.flat(),
+    ...masks.flat().filter((m) => m !== undefined),
+    ...weights.flat(),
+    ...tensors.all,
+  ]);
   const context: ForwardContext = {
     training: false,
     kernels: kernels
@@ -132,7 +218,7 @@ export function createPredictor(
       : undefined,
   };
   return {
-    predict: (x) => tf.tidy(() => program.forward(x, weights, context)),
+    predict: (x) => tf.tidy(() => program.forward(x, weights, context, outputTransforms)),
     dispose: () => owned.forEach((t) => t.dispose()),
   };
 }

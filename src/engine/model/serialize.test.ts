@@ -43,6 +43,51 @@ function decodeAltered(graph: LayerGraph, alter: (nodes: GraphNode[]) => void) {
 }
 
 describe('the CLG1 graph file', () => {
+  it('round-trips transform tensors and every storage coding exactly', () => {
+    const graph = branchy.clone();
+    pruneGlobalMagnitude(graph, 0.5);
+    const kernels = graph.prunableWeights();
+    const n = (k: number) => kernels[k].values.length;
+    kernels[0].transform = {
+      id: 'uniform',
+      params: { bits: 3 },
+      tensors: { range: { shape: [2], values: Float32Array.from([-0, 1.5]), trainable: true } },
+    };
+    kernels[0].coding = {
+      kind: 'codebook',
+      bits: 2,
+      huffman: true,
+      codebook: Float32Array.from([-0.5, 0, 0.25, 1]),
+      indices: Uint16Array.from({ length: n(0) }, (_, i) => i % 4),
+    };
+    kernels[1].coding = {
+      kind: 'fixed',
+      bits: 9,
+      scales: Float32Array.from([0.1, 0.2]),
+      zeroPoints: Int32Array.from([-3, 256]),
+      levels: Uint16Array.from({ length: n(1) }, (_, i) => i % 512),
+    };
+    kernels[2].coding = { kind: 'ternary', positive: 0.7, negative: 0.4 };
+    const last = kernels[kernels.length - 1];
+    last.coding = { kind: 'binary', scales: Float32Array.from([0.3, -0]) };
+    const { graph: back } = deserializeGraph(serializeGraph(graph));
+    back.weights.forEach((w, i) => {
+      const original = graph.weights[i];
+      expect(w.coding).toEqual(original.coding);
+      expect(w.transform).toEqual(original.transform);
+    });
+    expect(Object.is(back.prunableWeights()[0].transform!.tensors!.range.values[0], -0)).toBe(true);
+    // The file holds them: cutting the last byte is caught, and so is an index past the codebook.
+    const bytes = serializeGraph(graph);
+    expect(() => deserializeGraph(bytes.subarray(0, bytes.length - 1))).toThrow(GraphFormatError);
+    const pastCodebook = graph.clone();
+    const coding = pastCodebook.prunableWeights()[0].coding;
+    if (coding?.kind === 'codebook') coding.indices[3] = 4;
+    expect(() => deserializeGraph(serializeGraph(pastCodebook))).toThrow(
+      /past the end of its codebook/,
+    );
+  });
+
   it('round-trips structure, weights, masks and transforms, and predicts the same', () => {
     const graph = branchy.clone();
     pruneGlobalMagnitude(graph, 0.6);

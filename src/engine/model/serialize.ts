@@ -18,13 +18,17 @@ import {
   type GraphNode,
   type WeightRole,
   type WeightTensor,
+  type WeightTransformRef,
 } from './graph.ts';
+import type { WeightCoding } from './coding.ts';
 import { hasTransform } from './transforms.ts';
 import { oneLine } from '../util/one-line.ts';
 
 const MAGIC = [0x43, 0x4c, 0x47, 0x31]; // "CLG1"
 const MAX_HEADER = 4 * 2 ** 20;
 const MAX_ELEMENTS = 2 ** 26;
+/** The most entries of a codebook or of a list of scales. */
+const MAX_COUNT = 2 ** 16;
 
 export class GraphFormatError extends Error {
   constructor(message: string) {
@@ -33,7 +37,29 @@ export class GraphFormatError extends Error {
   }
 }
 
-const transformSchema = z.object({ id: z.string(), params: z.record(z.string(), z.number()) });
+const transformSchema = z.object({
+  id: z.string(),
+  params: z.record(z.string(), z.number()),
+  tensors: z
+    .record(
+      z.string(),
+      z.object({ shape: z.array(z.number().int().nonnegative()).max(8), trainable: z.boolean() }),
+    )
+    .optional(),
+});
+const bitsSchema = z.number().int().min(1).max(16);
+const countSchema = z.number().int().nonnegative().max(MAX_COUNT);
+const codingSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('codebook'),
+    bits: bitsSchema,
+    huffman: z.boolean(),
+    size: countSchema,
+  }),
+  z.object({ kind: z.literal('fixed'), bits: bitsSchema, size: countSchema }),
+  z.object({ kind: z.literal('ternary'), positive: z.number(), negative: z.number() }),
+  z.object({ kind: z.literal('binary'), size: countSchema }),
+]);
 const weightSchema = z.object({
   name: z.string(),
   role: z.enum([
@@ -51,6 +77,7 @@ const weightSchema = z.object({
   masked: z.boolean(),
   transform: transformSchema.optional(),
   indexBits: z.number().int().min(1).max(16).optional(),
+  coding: codingSchema.optional(),
 });
 const headerSchema = z.object({
   format: z.literal('complab-graph'),
@@ -71,6 +98,70 @@ const headerSchema = z.object({
 
 const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
+/** The header's description of a coding: its scalars and the lengths of its arrays. */
+function codingHeader(coding: WeightCoding): z.infer<typeof codingSchema> {
+  switch (coding.kind) {
+    case 'codebook':
+      return {
+        kind: 'codebook',
+        bits: coding.bits,
+        huffman: coding.huffman,
+        size: coding.codebook.length,
+      };
+    case 'fixed':
+      return { kind: 'fixed', bits: coding.bits, size: coding.scales.length };
+    case 'ternary':
+      return { kind: 'ternary', positive: coding.positive, negative: coding.negative };
+    case 'binary':
+      return { kind: 'binary', size: coding.scales.length };
+  }
+}
+
+/**
+ * The arrays one weight contributes to the data section, in order: values, mask, its
+ * transform's tensors (in key order), its coding's arrays.
+ */
+type DataArray = Float32Array | Uint8Array | Uint16Array | Int32Array;
+
+function arraysOf(w: WeightTensor): DataArray[] {
+  const arrays: DataArray[] = [w.values];
+  if (w.mask) arrays.push(w.mask);
+  arrays.push(...transformArrays(w.transform));
+  const c = w.coding;
+  if (c?.kind === 'codebook') arrays.push(c.codebook, c.indices);
+  if (c?.kind === 'fixed') arrays.push(c.scales, c.zeroPoints, c.levels);
+  if (c?.kind === 'binary') arrays.push(c.scales);
+  return arrays;
+}
+
+const transformArrays = (ref: WeightTransformRef | undefined) =>
+  Object.values(ref?.tensors ?? {}).map((t) => t.values);
+
+function writeArray(view: DataView, pos: number, array: DataArray): number {
+  for (const v of array) {
+    if (array instanceof Float32Array) view.setFloat32(pos, v, true);
+    else if (array instanceof Uint16Array) view.setUint16(pos, v, true);
+    else if (array instanceof Int32Array) view.setInt32(pos, v, true);
+    else view.setUint8(pos, v);
+    pos += array.BYTES_PER_ELEMENT;
+  }
+  return pos;
+}
+
+const transformHeader = (ref: WeightTransformRef | undefined) =>
+  ref && {
+    id: ref.id,
+    params: ref.params,
+    tensors: ref.tensors
+      ? Object.fromEntries(
+          Object.entries(ref.tensors).map(([k, t]) => [
+            k,
+            { shape: t.shape, trainable: t.trainable },
+          ]),
+        )
+      : undefined,
+  };
+
 export function serializeGraph(graph: LayerGraph, extra?: unknown): Uint8Array {
   const header = {
     format: 'complab-graph',
@@ -81,7 +172,7 @@ export function serializeGraph(graph: LayerGraph, extra?: unknown): Uint8Array {
       className: n.className,
       config: n.config,
       inbound: n.inbound,
-      outputTransform: n.outputTransform,
+      outputTransform: transformHeader(n.outputTransform),
       weights: n.weights.map((w) => ({
         name: w.name,
         role: w.role,
@@ -89,35 +180,45 @@ export function serializeGraph(graph: LayerGraph, extra?: unknown): Uint8Array {
         prunable: w.prunable,
         trainable: w.trainable,
         masked: w.mask !== undefined,
-        transform: w.transform,
+        transform: transformHeader(w.transform),
         indexBits: w.indexBits,
+        coding: w.coding && codingHeader(w.coding),
       })),
     })),
     extra,
   };
   const json = new TextEncoder().encode(JSON.stringify(header));
   const dataStart = 8 + Math.ceil(json.length / 4) * 4;
-  const weights = graph.weights;
-  const dataBytes = weights.reduce(
-    (sum, w) => sum + 4 * w.values.length + (w.mask ? w.mask.length : 0),
-    0,
-  );
+  const arrays = graph.nodes.flatMap((n) => [
+    ...transformArrays(n.outputTransform),
+    ...n.weights.flatMap(arraysOf),
+  ]);
+  const dataBytes = arrays.reduce((sum, a) => sum + a.byteLength, 0);
   const bytes = new Uint8Array(dataStart + dataBytes);
   const view = new DataView(bytes.buffer);
   bytes.set(MAGIC, 0);
   view.setUint32(4, json.length, true);
   bytes.set(json, 8);
   let pos = dataStart;
-  for (const w of weights) {
-    for (const v of w.values) {
-      view.setFloat32(pos, v, true);
-      pos += 4;
-    }
-    if (w.mask) {
-      bytes.set(w.mask, pos);
-      pos += w.mask.length;
-    }
-  }
+  for (const array of arrays) pos = writeArray(view, pos, array);
+  return bytes;
+}
+
+type TransformHeader = z.infer<typeof transformSchema>;
+type WeightHeader = z.infer<typeof weightSchema>;
+
+/** Bytes the data section holds for a transform's tensors. */
+const transformBytes = (t: TransformHeader | undefined) =>
+  Object.values(t?.tensors ?? {}).reduce((sum, tensor) => sum + 4 * size(tensor.shape), 0);
+
+/** Bytes the data section holds for one weight (see arraysOf). */
+function weightBytes(w: WeightHeader): number {
+  const n = size(w.shape);
+  let bytes = n * (w.masked ? 5 : 4) + transformBytes(w.transform);
+  const c = w.coding;
+  if (c?.kind === 'codebook') bytes += 4 * c.size + 2 * n;
+  if (c?.kind === 'fixed') bytes += 8 * c.size + 2 * n;
+  if (c?.kind === 'binary') bytes += 4 * c.size;
   return bytes;
 }
 
@@ -139,26 +240,87 @@ export function deserializeGraph(bytes: Uint8Array): { graph: LayerGraph; extra:
   const header = parsed.data;
   let pos = 8 + Math.ceil(headerBytes / 4) * 4;
   let total = 0;
-  for (const n of header.nodes)
-    for (const w of n.weights) total += size(w.shape) * (w.masked ? 5 : 4);
-  if (total > MAX_ELEMENTS * 5 || pos + total !== bytes.length) {
+  for (const n of header.nodes) {
+    total += transformBytes(n.outputTransform);
+    for (const w of n.weights) total += weightBytes(w);
+  }
+  if (total > MAX_ELEMENTS * 8 || pos + total !== bytes.length) {
     throw new GraphFormatError('graph file data does not match its header (truncated or damaged)');
   }
+  // Every length was checked above, so the reads below stay inside the data section.
+  const floats = (count: number) => {
+    const out = new Float32Array(count);
+    for (let i = 0; i < count; i++, pos += 4) out[i] = view.getFloat32(pos, true);
+    return out;
+  };
+  const uint16s = (count: number) => {
+    const out = new Uint16Array(count);
+    for (let i = 0; i < count; i++, pos += 2) out[i] = view.getUint16(pos, true);
+    return out;
+  };
+  const int32s = (count: number) => {
+    const out = new Int32Array(count);
+    for (let i = 0; i < count; i++, pos += 4) out[i] = view.getInt32(pos, true);
+    return out;
+  };
+  const readTransform = (t: TransformHeader | undefined): WeightTransformRef | undefined =>
+    t && {
+      id: t.id,
+      params: t.params,
+      tensors: t.tensors
+        ? Object.fromEntries(
+            Object.entries(t.tensors).map(([k, tensor]) => [
+              k,
+              {
+                shape: tensor.shape,
+                trainable: tensor.trainable,
+                values: floats(size(tensor.shape)),
+              },
+            ]),
+          )
+        : undefined,
+    };
+  const readCoding = (c: WeightHeader['coding'], n: number): WeightCoding | undefined => {
+    switch (c?.kind) {
+      case undefined:
+        return undefined;
+      case 'codebook':
+        return {
+          kind: 'codebook',
+          bits: c.bits,
+          huffman: c.huffman,
+          codebook: floats(c.size),
+          indices: uint16s(n),
+        };
+      case 'fixed':
+        return {
+          kind: 'fixed',
+          bits: c.bits,
+          scales: floats(c.size),
+          zeroPoints: int32s(c.size),
+          levels: uint16s(n),
+        };
+      case 'ternary':
+        return { kind: 'ternary', positive: c.positive, negative: c.negative };
+      case 'binary':
+        return { kind: 'binary', scales: floats(c.size) };
+    }
+  };
   const nodes: GraphNode[] = header.nodes.map((n) => ({
     name: n.name,
     className: n.className,
     config: n.config,
     inbound: n.inbound,
-    outputTransform: n.outputTransform,
+    outputTransform: readTransform(n.outputTransform),
     weights: n.weights.map((w): WeightTensor => {
       const count = size(w.shape);
-      const values = new Float32Array(count);
-      for (let i = 0; i < count; i++, pos += 4) values[i] = view.getFloat32(pos, true);
+      const values = floats(count);
       let mask: Uint8Array | undefined;
       if (w.masked) {
         mask = bytes.slice(pos, pos + count);
         pos += count;
       }
+      const transform = readTransform(w.transform);
       return {
         name: w.name,
         role: w.role as WeightRole,
@@ -167,8 +329,9 @@ export function deserializeGraph(bytes: Uint8Array): { graph: LayerGraph; extra:
         prunable: w.prunable,
         trainable: w.trainable,
         mask,
-        transform: w.transform,
+        transform,
         indexBits: w.indexBits,
+        coding: readCoding(w.coding, count),
       };
     }),
   }));
@@ -192,6 +355,19 @@ const ROLES_OF: Readonly<Record<string, readonly WeightRole[]>> = {
 };
 
 const isDimension = (d: number | undefined) => d !== undefined && Number.isInteger(d) && d > 0;
+
+/** What is wrong with a coding's numbers (an index past the codebook, a level past its bits). */
+function codingProblem(coding: WeightCoding): string | undefined {
+  const limit = 2 ** (coding.kind === 'codebook' || coding.kind === 'fixed' ? coding.bits : 0);
+  if (coding.kind === 'codebook') {
+    if (coding.codebook.length > limit) return `has more than 2^${coding.bits} codebook entries`;
+    if (coding.indices.some((i) => i >= coding.codebook.length))
+      return 'has an index past the end of its codebook';
+  }
+  if (coding.kind === 'fixed' && coding.levels.some((q) => q >= limit))
+    return `has a level that does not fit ${coding.bits} bits`;
+  return undefined;
+}
 
 /** What the executor relies on and the header's schema cannot say; throws Error naming it. */
 function checkGraph(graph: LayerGraph): void {
@@ -245,6 +421,8 @@ function checkGraph(graph: LayerGraph): void {
       }
       if (w.mask?.some((m) => m > 1))
         throw new Error(`${w.name.slice(0, 60)} has a mask that is not 0 or 1`);
+      const problem = w.coding && codingProblem(w.coding);
+      if (problem) throw new Error(`${w.name.slice(0, 60)} ${problem}`);
     }
     if (
       node.className === 'BatchNormalization' &&

@@ -8,12 +8,38 @@
  */
 import * as tf from '@tensorflow/tfjs';
 
+import type { WeightCoding } from './coding.ts';
+
 export type TransformParams = Readonly<Record<string, number>>;
+
+/**
+ * The transform's own tensors (WeightTransformRef.tensors) on the active backend: trainable ones
+ * are variables while fine-tuning, so gradients reach them through `apply` (a codebook gathered
+ * by fixed indices gets its gradients summed per cluster, as Deep Compression's centroid
+ * fine-tuning does).
+ */
+export type TransformTensors = Readonly<Record<string, tf.Tensor>>;
 
 export interface TensorTransform {
   readonly id: string;
-  /** Returns the transformed tensor; must be differentiable or use `straightThrough`. */
-  apply(x: tf.Tensor, params: TransformParams): tf.Tensor;
+  /**
+   * Returns the transformed tensor; must be differentiable or use `straightThrough`. A weight's
+   * mask is applied after the transform, so pruned weights stay exactly zero whatever it does.
+   */
+  apply(x: tf.Tensor, params: TransformParams, tensors: TransformTensors): tf.Tensor;
+  /**
+   * For weight transforms that quantize: how the transformed weight is stored (see coding.ts),
+   * computed on host values. `values` is the raw weight with its mask applied, `tensors` the
+   * transform's tensors; returns the stored floats (equal to what `apply` computes) and their
+   * coding. Absent: the transformed weight is stored as 32-bit floats.
+   */
+  coding?(
+    values: Float32Array,
+    shape: readonly number[],
+    params: TransformParams,
+    tensors: Readonly<Record<string, Float32Array>>,
+    mask: Uint8Array | undefined,
+  ): { values: Float32Array; coding: WeightCoding };
 }
 
 /** Wraps `forward` so that its gradient is the identity: dL/dx = dL/dy. */

@@ -141,6 +141,67 @@ describe('fine-tuning a graph', () => {
     b.dispose();
   });
 
+  it("trains a transform's own tensors: a shared codebook learns, its indices and the pruned zeros stay", async () => {
+    // Weight sharing as Deep Compression fine-tunes it: every kept weight of fc2 is one of 4
+    // codebook entries chosen by a fixed index; training moves only the codebook.
+    registerTransform({
+      id: 'test-codebook',
+      apply: (x, _p, t) =>
+        tf.tidy(() => tf.reshape(tf.gather(t.codebook, tf.cast(t.indices, 'int32')), x.shape)),
+    });
+    const graph = await shipped('lenet300');
+    pruneGlobalMagnitude(graph, 0.5);
+    const w = graph.node('fc2').weights[0];
+    const codebook = Float32Array.from([-0.1, -0.03, 0.03, 0.1]);
+    const indices = Float32Array.from(w.values, (v) =>
+      v < -0.05 ? 0 : v < 0 ? 1 : v < 0.05 ? 2 : 3,
+    );
+    w.transform = {
+      id: 'test-codebook',
+      params: {},
+      tensors: {
+        codebook: { shape: [4], values: codebook.slice(), trainable: true },
+        indices: { shape: w.shape, values: indices.slice(), trainable: false },
+      },
+    };
+    const mask = w.mask!.slice();
+    await fineTuneGraph(graph, train, { ...short, learningRate: 0.01 });
+    const tensors = w.transform.tensors!;
+    expect(tensors.indices.values).toEqual(indices);
+    expect([...tensors.codebook.values].some((v, k) => Math.abs(v - codebook[k]) > 1e-3)).toBe(
+      true,
+    );
+    // What fc2 computes with: its codebook entries at the kept positions, exact zeros elsewhere.
+    const byHand = graph.clone();
+    const target = byHand.node('fc2').weights[0];
+    target.transform = undefined;
+    target.values = Float32Array.from(indices, (k, i) =>
+      mask[i] ? tensors.codebook.values[k] : 0,
+    );
+    const x = digitsToTensor(firstDigits(train, 40), 0, 40, [784]);
+    const [a, b] = [createPredictor(graph), createPredictor(byHand)];
+    const [ya, yb] = [a.predict(x), b.predict(x)];
+    const [va, vb] = [await ya.data(), await yb.data()];
+    for (let i = 0; i < va.length; i++) expect(Math.abs(va[i] - vb[i])).toBeLessThan(1e-5);
+    tf.dispose([x, ya, yb]);
+    a.dispose();
+    b.dispose();
+  });
+
+  it('sums the gradients of a gathered codebook per cluster (centroid fine-tuning)', () => {
+    // Han et al. 2016, section 3.1: dL/dC_k = sum over weights in cluster k of dL/dW.
+    const codebook = tf.tensor1d([0.5, -1, 2]);
+    const indices = [2, 0, 0, 1, 2, 2];
+    const upstream = [0.1, -0.2, 0.3, 0.4, -0.5, 0.6];
+    const grad = tf.grad((c: tf.Tensor) =>
+      tf.sum(tf.mul(tf.gather(c, tf.tensor1d(indices, 'int32')), tf.tensor1d(upstream))),
+    )(codebook);
+    const byHand = [-0.2 + 0.3, 0.4, 0.1 - 0.5 + 0.6];
+    const got = grad.dataSync();
+    byHand.forEach((g, k) => expect(got[k]).toBeCloseTo(g, 6));
+    tf.dispose([codebook, grad]);
+  });
+
   it('adds a regularizer to the loss: group lasso drives whole filters down', async () => {
     const graph = await shipped('lenet5');
     const norms = (g: LayerGraph) => {

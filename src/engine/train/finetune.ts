@@ -12,8 +12,16 @@
 import * as tf from '@tensorflow/tfjs';
 import type { DigitSplit } from '../data/digits.ts';
 import { evaluateAccuracy } from '../measure/accuracy.ts';
-import type { LayerGraph, WeightTensor } from '../model/graph.ts';
-import { createPredictor, effectiveWeights, programFor } from '../model/program.ts';
+import type { LayerGraph, WeightTensor, WeightTransformRef } from '../model/graph.ts';
+import type { TransformTensors } from '../model/transforms.ts';
+import {
+  createPredictor,
+  effectiveWeights,
+  outputTransformsOf,
+  programFor,
+  transformTensorsOf,
+  type GraphTransformTensors,
+} from '../model/program.ts';
 import { createRng } from '../util/random.ts';
 import type { TrainableLayers } from './options.ts';
 import { trainLoop, type TrainOptions, type TrainResult } from './train.ts';
@@ -85,9 +93,11 @@ export async function fineTuneGraph(
   // Made one by one, so that a weight that cannot become a tensor leaves none of the others.
   const variables: tf.Variable[][] = [];
   const masks: (tf.Tensor | undefined)[][] = [];
+  let transformTensors: GraphTransformTensors | undefined;
   const disposeAll = () => {
     tf.dispose(variables.flat());
     tf.dispose(masks.flat().filter((m): m is tf.Tensor => m !== undefined));
+    if (transformTensors) tf.dispose([...transformTensors.all]);
   };
   try {
     for (const node of graph.nodes) {
@@ -109,6 +119,24 @@ export async function fineTuneGraph(
         maskRow.push(w.mask ? tf.tensor(w.mask, w.shape as number[], 'float32') : undefined);
       }
     }
+    // A transform's trainable tensors (a shared-weight codebook, TTQ's scales) train with the
+    // layer that owns them; the others (indices into a codebook) stay fixed.
+    const trainsTransformsOf = new Set<string>();
+    for (const node of graph.nodes) {
+      if (!updates(node.className)) continue;
+      trainsTransformsOf.add(`${node.name}/output`);
+      for (const w of node.weights) if (w.trainable) trainsTransformsOf.add(w.name);
+    }
+    transformTensors = transformTensorsOf(graph, (t, owner) =>
+      tf.tidy(() =>
+        tf.variable(
+          tf.tensor(t.values, t.shape as number[], 'float32'),
+          t.trainable && trainsTransformsOf.has(owner),
+          undefined,
+          'float32',
+        ),
+      ),
+    );
   } catch (err) {
     disposeAll();
     throw err;
@@ -160,12 +188,21 @@ export async function fineTuneGraph(
     batchStats.clear();
   };
 
+  const outputTransforms = outputTransformsOf(graph, transformTensors);
   try {
     const result = await trainLoop(
       {
         inputShape: graph.inputShape,
-        variables: variables.flat().filter((v) => v.trainable),
-        forward: (x) => program.forward(x, effectiveWeights(graph, variables, masks), context),
+        variables: [...variables.flat(), ...(transformTensors.all as tf.Variable[])].filter(
+          (v) => v.trainable,
+        ),
+        forward: (x) =>
+          program.forward(
+            x,
+            effectiveWeights(graph, variables, masks, transformTensors),
+            context,
+            outputTransforms,
+          ),
         penalty: () => {
           const terms = (options.regularizers ?? []).map((r) => r.penalty(byName));
           if (options.l2) terms.push(weightDecay(graph, options.l2).penalty(byName));
@@ -182,7 +219,7 @@ export async function fineTuneGraph(
         },
         evaluate: async (split) => {
           const snapshot = graph.clone();
-          await readBack(snapshot, variables);
+          await readBack(snapshot, variables, transformTensors);
           const predictor = createPredictor(snapshot);
           try {
             return (await evaluateAccuracy(predictor.predict, split, graph.inputShape)).accuracy;
@@ -195,7 +232,7 @@ export async function fineTuneGraph(
       options,
     );
     // Only a finished training reaches the graph: a cancelled one leaves it as it was.
-    await readBack(graph, variables);
+    await readBack(graph, variables, transformTensors);
     return result;
   } finally {
     tf.dispose([...batchStats.values()].flatMap((s) => [s.mean, s.variance]));
@@ -214,7 +251,28 @@ const sameValues = (a: Float32Array, b: Float32Array) =>
 async function readBack(
   graph: LayerGraph,
   variables: readonly (readonly tf.Variable[])[],
+  transformTensors: GraphTransformTensors,
 ): Promise<void> {
+  // The transforms' trainable tensors first: a changed codebook changes the stored weights.
+  const trained = async (
+    ref: WeightTransformRef | undefined,
+    made: TransformTensors | undefined,
+  ) => {
+    let changed = false;
+    for (const [name, tensor] of Object.entries(ref?.tensors ?? {})) {
+      if (!tensor.trainable || !made?.[name]) continue;
+      const values = new Float32Array(await made[name].data());
+      if (!sameValues(values, tensor.values)) changed = true;
+      tensor.values = values;
+    }
+    return changed;
+  };
+  for (const [i, node] of graph.nodes.entries()) {
+    await trained(node.outputTransform, transformTensors.outputs[i]);
+    for (const [j, w] of node.weights.entries()) {
+      if (await trained(w.transform, transformTensors.weights[i][j])) w.coding = undefined;
+    }
+  }
   for (const [i, node] of graph.nodes.entries()) {
     for (const [j, w] of node.weights.entries()) {
       const values = new Float32Array(await variables[i][j].data());
