@@ -1,0 +1,59 @@
+import { expect, test } from './fixtures.ts';
+import { openLab, waitForResult } from './lab-page.ts';
+
+test('an SVD step added in the page shows its spectrum, ranks, warnings and the factor layers', async ({
+  page,
+}, testInfo) => {
+  const baseline = 'v=1&model=lenet300&seed=1&steps=';
+  await openLab(page, `${baseline}&backend=wasm`);
+  await waitForResult(page, baseline);
+
+  // Added from the Decomposition group with its defaults: 90% energy in each hidden dense layer.
+  const picker = page.getByTestId('add-step-picker');
+  await expect(picker.locator('optgroup[label="Decomposition"] option')).toHaveText([
+    'Low-rank SVD (dense layers)',
+    'Tucker-2 (conv layers)',
+    'Force regularization',
+  ]);
+  await picker.selectOption('svd');
+  await page.getByTestId('add-step').click();
+  const svd = 'v=1&model=lenet300&seed=1&steps=svd(energy=*:0.9,rank=*:0)';
+  await waitForResult(page, svd);
+
+  // The spectrum of fc1 (784x300: 300 singular values), its rank marked.
+  const report = page.getByTestId('decomposition-report');
+  await expect(report.getByTestId('spectrum-plot')).toHaveAttribute('data-layer', 'fc1');
+  await expect(report.locator('.recharts-line')).toHaveCount(1);
+  await expect(report.locator('.recharts-reference-line')).toHaveCount(1);
+  const rows = report.getByTestId('decomposition-table').locator('tbody tr');
+  await expect(rows).toHaveCount(2);
+  await expect(rows.first().getByTestId('decomposition-rank')).toHaveText(
+    /^\d+ \(by energy kept\)$/,
+  );
+  const rank = Number(
+    (await rows.first().getByTestId('decomposition-rank').textContent())!.split(' ')[0],
+  );
+  expect(rank).toBeGreaterThan(1);
+  expect(rank).toBeLessThan(300);
+
+  // The layer table lists the factor layers that now execute in fc1's place.
+  const fc1u = page.locator('[data-testid="layer-row"][data-layer="fc1_u"]');
+  const fc1v = page.locator('[data-testid="layer-row"][data-layer="fc1_v"]');
+  await expect(fc1u.getByTestId('layer-kernel-shape')).toHaveText(`784×${rank}`);
+  await expect(fc1v.getByTestId('layer-kernel-shape')).toHaveText(`${rank}×300`);
+  await expect(page.locator('[data-testid="layer-row"][data-layer="fc1"]')).toHaveCount(0);
+  await report.getByTestId('decomposition-layer').selectOption('fc2');
+  await expect(report.getByTestId('spectrum-plot')).toHaveAttribute('data-layer', 'fc2');
+  await report.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: testInfo.outputPath('decompose.png'), fullPage: true });
+
+  // A rank that makes fc1 bigger is allowed, with the warning beside the result.
+  const bigger = 'v=1&model=lenet300&seed=1&steps=svd(energy=*:1,rank=fc1:300)';
+  await openLab(page, `${bigger}&backend=wasm`);
+  await waitForResult(page, bigger);
+  await expect(page.getByTestId('decomposition-warning')).toHaveText(
+    /svd: fc1 has 325500 weights after decomposition, more than its 235500 before/,
+  );
+  await page.getByTestId('decomposition-report').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: testInfo.outputPath('decompose-warning.png') });
+});
