@@ -142,7 +142,9 @@ export const PRESETS: readonly Preset[] = [
       if (!first) throw new RecipeError(`svd: the model "${model.id}" has no dense layer`);
       return [
         normalizeStep('svd', { rank: { [first.name]: 64 }, energy: { '*': 1 } }),
-        normalizeStep('finetune', { epochs: isConv(model) ? 3 : 6, lr: 0.0005, decay: 0.8 }),
+        isConv(model)
+          ? normalizeStep('finetune', { epochs: 8, lr: 0.001, decay: 0.75 })
+          : normalizeStep('finetune', { epochs: 10, lr: 0.001, decay: 0.8 }),
       ];
     },
   },
@@ -199,7 +201,7 @@ function tuckerSteps(model: PresetModel, withForce: boolean): RecipeStep[] {
       normalizeStep('svd', { rank: { [dense.name]: withForce ? 48 : 64 }, energy: { '*': 1 } }),
     );
   }
-  steps.push(normalizeStep('finetune', { epochs: 3, lr: 0.0005, decay: 0.8 }));
+  steps.push(normalizeStep('finetune', { epochs: 8, lr: 0.001, decay: 0.75 }));
   return steps;
 }
 
