@@ -27,8 +27,8 @@ const RESULTS = join(dirname(fileURLToPath(import.meta.url)), 'results', 'decomp
 const quick = process.argv.includes('--quick');
 
 /** The force run and its control: the same training, with and without the force. */
-export const FORCE_TRAINING = 'epochs=2,lr=0.001';
-export const FORCE_STRENGTH = 'conv2:0.001|fc1:0.001|*:0';
+export const FORCE_TRAINING = 'epochs=2,lr=0.0003';
+export const FORCE_STRENGTH = 'conv2:0.001|fc1:0.000003|*:0';
 const CONV2_RANKS = [2, 4, 6, 8, 10, 12, 16, 20, 30];
 const FC1_RANKS = [4, 8, 12, 16, 24, 32, 48, 64];
 
@@ -44,6 +44,13 @@ async function main() {
       { name: 'svd preset', model: 'lenet300', preset: 'svd' },
       { name: 'tucker2 preset', model: 'lenet5', preset: 'tucker2' },
       { name: 'force-tucker2 preset', model: 'lenet5', preset: 'force-tucker2' },
+      {
+        // The force preset's ranks without the force (the same extra training, lambda 0).
+        name: 'force ranks, no force',
+        model: 'lenet5',
+        recipe:
+          'v=1&model=lenet5&seed=1&steps=finetune(epochs=2,lr=0.0003);tucker2(rankIn=conv2:10,rankOut=conv2:16);svd(energy=*:1,rank=fc1:32);finetune(epochs=8,lr=0.001,decay=0.75)',
+      },
       {
         name: 'tucker2, VBMF ranks',
         model: 'lenet5',

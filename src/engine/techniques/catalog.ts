@@ -279,7 +279,7 @@ export const TECHNIQUE_SPECS: readonly TechniqueSpec[] = [
         label: 'Force strength',
         min: 0,
         max: 0.1,
-        step: 0.00001,
+        step: 0.000001,
         default: { '*': 0.001 },
         description:
           'per layer: lambda, the force’s weight against the data gradient; 0 leaves the layer free ("*" skips the output layer)',

@@ -170,7 +170,7 @@ export const PRESETS: readonly Preset[] = [
  * Ranks of the tucker2 presets. LeNet-5's conv2 (5x5, 20 -> 50) keeps 12 input and 20 output
  * ranks and fc1 rank 64: 3.5x fewer MACs in the two layers. Analytic VBMF (rankIn=0, rankOut=0)
  * gives 3 and 2 on our conv2, whose spectrum is nearly flat; see the README for both. With force
- * regularization first the same layers keep lower ranks (10, 16, 48).
+ * regularization first the same layers keep lower ranks (10, 16, 32).
  */
 function tuckerSteps(model: PresetModel, withForce: boolean): RecipeStep[] {
   const convs = model.layers.filter((l) => l.className === 'Conv2D');
@@ -193,20 +193,25 @@ function tuckerSteps(model: PresetModel, withForce: boolean): RecipeStep[] {
     const strength: Record<string, number> = { '*': 0 };
     for (const conv of decomposed) strength[conv.name] = FORCE_STRENGTH.conv;
     if (dense) strength[dense.name] = FORCE_STRENGTH.dense;
-    steps.push(normalizeStep('force', { strength, type: 'constant', epochs: 2, lr: 0.001 }));
+    steps.push(normalizeStep('force', { strength, type: 'constant', epochs: 2, lr: 0.0003 }));
   }
   steps.push(normalizeStep('tucker2', { rankIn, rankOut }));
   if (dense) {
     steps.push(
-      normalizeStep('svd', { rank: { [dense.name]: withForce ? 48 : 64 }, energy: { '*': 1 } }),
+      normalizeStep('svd', { rank: { [dense.name]: withForce ? 32 : 64 }, energy: { '*': 1 } }),
     );
   }
   steps.push(normalizeStep('finetune', { epochs: 8, lr: 0.001, decay: 0.75 }));
   return steps;
 }
 
-/** Force strengths of the force-tucker2 preset (lambda per layer). */
-export const FORCE_STRENGTH = { conv: 0.001, dense: 0.001 };
+/**
+ * Force strengths of the force-tucker2 preset (lambda per layer). The constant force on a filter
+ * sums a unit pull from each other filter, so a layer with many filters (fc1: 500 units) needs a
+ * far smaller lambda than conv2 (50 filters); at 1e-5 fc1's units collapse towards one direction
+ * within 2 epochs. Chosen with bench:decompose's curves.
+ */
+export const FORCE_STRENGTH = { conv: 0.001, dense: 0.000003 };
 
 export function getPreset(id: string): Preset {
   const preset = PRESETS.find((p) => p.id === id);
