@@ -5,6 +5,7 @@ import { loadDigitSplit, type DigitSplit } from '../../data/digits.ts';
 import { Lab } from '../../lab.ts';
 import type { LayerGraph } from '../../model/graph.ts';
 import { createPredictor } from '../../model/program.ts';
+import { deserializeGraph, serializeGraph } from '../../model/serialize.ts';
 import { useNodeBackend } from '../../node/backend.ts';
 import { RecipeError } from '../../recipe/errors.ts';
 import { normalizeStep } from '../../recipe/recipe.ts';
@@ -95,6 +96,15 @@ describe('decomposed LeNets on the real digits', () => {
     const { worst, disagreements } = compare(logits(original), logits(graph));
     expect(worst).toBeLessThan(1e-3);
     expect(disagreements).toBe(0);
+  });
+
+  it('saves and reloads as a CLG1 graph file that predicts the same', async () => {
+    const graph = await base('lenet5');
+    apply(tucker2, graph, { rankIn: { conv2: 8 }, rankOut: { conv2: 12 } });
+    apply(svdDecompose, graph, { rank: { fc1: 16 }, energy: { '*': 1 } });
+    const { graph: reloaded } = deserializeGraph(serializeGraph(graph));
+    expect(reloaded.structureKey()).toBe(graph.structureKey());
+    expect(Array.from(logits(reloaded, 200))).toEqual(Array.from(logits(graph, 200)));
   });
 
   it('at full rank, the SVD of lenet300 fc1 predicts what lenet300 predicts', async () => {
