@@ -28,7 +28,7 @@ const quick = process.argv.includes('--quick');
 
 /** The force run and its control: the same training, with and without the force. */
 export const FORCE_TRAINING = 'epochs=2,lr=0.0003';
-export const FORCE_STRENGTH = 'conv2:0.001|fc1:0.000003|*:0';
+export const FORCE_STRENGTH = 'conv2:0.001|fc1:0.00001|*:0';
 const CONV2_RANKS = [2, 4, 6, 8, 10, 12, 16, 20, 30];
 const FC1_RANKS = [4, 8, 12, 16, 24, 32, 48, 64];
 
