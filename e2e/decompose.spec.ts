@@ -57,3 +57,21 @@ test('an SVD step added in the page shows its spectrum, ranks, warnings and the 
   await page.getByTestId('decomposition-report').scrollIntoViewIfNeeded();
   await page.screenshot({ path: testInfo.outputPath('decompose-warning.png') });
 });
+
+test('a force step shows each layer’s spectrum before and after, then the decomposition', async ({
+  page,
+}, testInfo) => {
+  const recipe =
+    'v=1&model=lenet300&seed=1&steps=force(strength=*:0|fc1:0.00001|fc2:0.0001,type=constant,epochs=1,lr=0.0003,decay=1,optimizer=adam,batch=64,batches=5,dropout=0,l2=0,layers=all,augment=true);svd(energy=*:1,rank=fc1:32)';
+  await openLab(page, `${recipe}&backend=wasm`);
+  await waitForResult(page, recipe);
+  const force = page.getByTestId('force-report');
+  await expect(force.locator('.recharts-line')).toHaveCount(2);
+  await expect(force).toContainText(/95% of it now takes rank \d+ instead of \d+/);
+  await force.getByTestId('decomposition-layer').selectOption('fc2');
+  await expect(
+    page.getByTestId('decomposition-report').getByTestId('decomposition-rank'),
+  ).toHaveText('32 (given)');
+  await force.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: testInfo.outputPath('force.png') });
+});

@@ -238,4 +238,22 @@ describe('the decomposed model in the lab', () => {
       /step 1 \(svd\).*rank of fc1 must be between 1 and 300/,
     );
   });
+
+  it('force-trains with the pruning masks held and reports each layer’s spectrum before and after', async () => {
+    const result = await lab.run(
+      parseRecipe(
+        'model=lenet5&steps=prune(fraction=0.5);force(strength=*:0|conv2:0.001,epochs=1,batches=3)',
+      ),
+    );
+    const [pruned, forced] = result.steps;
+    // Fine-tuning under the force changes the kept weights, never the pruned ones.
+    expect(forced.nonzeroParams).toBeLessThanOrEqual(pruned.nonzeroParams);
+    expect(forced.params).toBe(pruned.params);
+    const force = (
+      forced.report as { force: { layers: { name: string; before: number[]; after: number[] }[] } }
+    ).force;
+    expect(force.layers.map((l) => l.name)).toEqual(['conv2']);
+    expect(force.layers[0].before).toHaveLength(50);
+    expect(force.layers[0].after).not.toEqual(force.layers[0].before);
+  });
 });
