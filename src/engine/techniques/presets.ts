@@ -153,7 +153,7 @@ export const PRESETS: readonly Preset[] = [
     label: 'Tucker-2 of the conv layers, SVD of the first dense layer',
     paper: 'Kim, Park, Yoo, Choi, Yang, Shin, ICLR 2016',
     description:
-      'One-shot whole-network decomposition as Kim et al. do it: Tucker-2 on every conv layer but the first (1x1 -> k x k core -> 1x1), SVD on the first dense layer, then fine-tuning of the whole network.',
+      'One-shot whole-network decomposition as Kim et al. do it: Tucker-2 on every conv layer but the first (1x1 -> k x k core -> 1x1), SVD on the first dense layer, then fine-tuning of the whole network. A model without such conv layers gets the SVD only.',
     expand: (model) => tuckerSteps(model, false),
   },
   {
@@ -176,10 +176,8 @@ function tuckerSteps(model: PresetModel, withForce: boolean): RecipeStep[] {
   const convs = model.layers.filter((l) => l.className === 'Conv2D');
   const decomposed = convs.slice(1);
   const dense = model.layers.find((l) => l.className === 'Dense');
-  if (decomposed.length === 0) {
-    throw new RecipeError(
-      `tucker2: the model "${model.id}" has no conv layer after the first to decompose (use the svd preset)`,
-    );
+  if (decomposed.length === 0 && !dense) {
+    throw new RecipeError(`tucker2: the model "${model.id}" has no layer to decompose`);
   }
   const known = model.id === 'lenet5';
   const rankIn: Record<string, number> = {};
@@ -195,7 +193,8 @@ function tuckerSteps(model: PresetModel, withForce: boolean): RecipeStep[] {
     if (dense) strength[dense.name] = FORCE_STRENGTH.dense;
     steps.push(normalizeStep('force', { strength, type: 'constant', epochs: 2, lr: 0.0003 }));
   }
-  steps.push(normalizeStep('tucker2', { rankIn, rankOut }));
+  // A model without such conv layers (an MLP) gets only Kim et al.'s SVD of the dense layer.
+  if (decomposed.length) steps.push(normalizeStep('tucker2', { rankIn, rankOut }));
   if (dense) {
     steps.push(
       normalizeStep('svd', { rank: { [dense.name]: withForce ? 32 : 64 }, energy: { '*': 1 } }),
