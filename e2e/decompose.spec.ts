@@ -66,9 +66,15 @@ test('a force step shows each layer’s spectrum before and after, then the deco
   await openLab(page, `${recipe}&backend=wasm`);
   await waitForResult(page, recipe);
   const force = page.getByTestId('force-report');
-  await expect(force.locator('.recharts-line')).toHaveCount(2);
+  await expect(force.getByTestId('force-spectrum').locator('.recharts-line')).toHaveCount(2);
   await expect(force).toContainText(/95% of it now takes rank \d+ instead of \d+/);
+  // Accuracy at ranks 2 to 64 for fc1 (300 units), without and with the force.
+  await expect(force.getByTestId('force-accuracy').locator('.recharts-line')).toHaveCount(2);
+  await expect(
+    force.getByTestId('force-accuracy').locator('.recharts-line-dots circle'),
+  ).toHaveCount(12);
   await force.getByTestId('decomposition-layer').selectOption('fc2');
+  await expect(force.getByTestId('force-accuracy')).toHaveAttribute('data-layer', 'fc2');
   await expect(
     page.getByTestId('decomposition-report').getByTestId('decomposition-rank'),
   ).toHaveText('32 (given)');

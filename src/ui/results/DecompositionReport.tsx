@@ -43,11 +43,15 @@ interface DecomposedLayer {
 
 interface ForceLayer {
   readonly name: string;
+  /** 'conv' or 'dense': how the accuracy curve cut the layer. */
+  readonly kind?: string;
   readonly strength: number;
   readonly before: readonly number[];
   readonly after: readonly number[];
   readonly rankBefore: number;
   readonly rankAfter: number;
+  /** Check-digit accuracy with this layer alone cut to each rank, without and with the force. */
+  readonly accuracy?: readonly { rank: number; without: number; with: number }[];
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> =>
@@ -292,17 +296,77 @@ export function ForceReport({ step }: { step: StepResult }) {
         pulled together leave their energy in fewer directions: 95% of it now takes rank{' '}
         {layer.rankAfter} instead of {layer.rankBefore}.
       </p>
-      <ResponsiveContainer width="100%" height={220}>
-        <LineChart data={rows} margin={{ top: 8, right: 16, bottom: 20, left: 4 }}>
-          <CartesianGrid strokeDasharray="3 3" stroke="#d8dee6" />
-          <XAxis dataKey="index" type="number" tick={{ fontSize: 11 }} domain={[1, rows.length]} />
-          <YAxis tick={{ fontSize: 11 }} width={52} />
-          <Tooltip />
-          <Legend verticalAlign="top" height={24} />
-          <Line dataKey="before" stroke={COLORS[0]} dot={false} isAnimationActive={false} />
-          <Line dataKey="after" stroke={COLORS[1]} dot={false} isAnimationActive={false} />
-        </LineChart>
-      </ResponsiveContainer>
+      <div data-testid="force-spectrum">
+        <ResponsiveContainer width="100%" height={220}>
+          <LineChart data={rows} margin={{ top: 8, right: 16, bottom: 20, left: 4 }}>
+            <CartesianGrid strokeDasharray="3 3" stroke="#d8dee6" />
+            <XAxis
+              dataKey="index"
+              type="number"
+              tick={{ fontSize: 11 }}
+              domain={[1, rows.length]}
+            />
+            <YAxis tick={{ fontSize: 11 }} width={52} />
+            <Tooltip />
+            <Legend verticalAlign="top" height={24} />
+            <Line dataKey="before" stroke={COLORS[0]} dot={false} isAnimationActive={false} />
+            <Line dataKey="after" stroke={COLORS[1]} dot={false} isAnimationActive={false} />
+          </LineChart>
+        </ResponsiveContainer>
+      </div>
+      {layer.accuracy?.length ? (
+        <>
+          <p className="hint">
+            Accuracy on 2,000 held-out training digits with {layer.name} alone cut to each rank (
+            {layer.kind === 'conv' ? 'Tucker-2 of its output channels' : 'SVD'}), no fine-tuning:
+            the network as this step received it (without force) and as it leaves it (with force).
+          </p>
+          <div data-testid="force-accuracy" data-layer={layer.name}>
+            <ResponsiveContainer width="100%" height={220}>
+              <LineChart
+                data={layer.accuracy.map((p) => ({
+                  rank: p.rank,
+                  without: p.without * 100,
+                  with: p.with * 100,
+                }))}
+                margin={{ top: 8, right: 16, bottom: 20, left: 4 }}
+              >
+                <CartesianGrid strokeDasharray="3 3" stroke="#d8dee6" />
+                <XAxis
+                  dataKey="rank"
+                  type="number"
+                  scale="log"
+                  domain={['dataMin', 'dataMax']}
+                  ticks={layer.accuracy.map((p) => p.rank)}
+                  tick={{ fontSize: 11 }}
+                  label={{ value: 'rank (log scale)', position: 'insideBottom', offset: -10 }}
+                />
+                <YAxis tick={{ fontSize: 11 }} width={52} tickFormatter={(v: number) => `${v} %`} />
+                <Tooltip formatter={(v, name) => [`${Number(v).toFixed(2)} %`, String(name)]} />
+                <Legend
+                  verticalAlign="top"
+                  height={24}
+                  formatter={(v: string) => (v === 'with' ? 'with force' : 'without force')}
+                />
+                <Line
+                  dataKey="without"
+                  stroke={COLORS[0]}
+                  strokeWidth={2}
+                  dot={{ r: 2 }}
+                  isAnimationActive={false}
+                />
+                <Line
+                  dataKey="with"
+                  stroke={COLORS[1]}
+                  strokeWidth={2}
+                  dot={{ r: 2 }}
+                  isAnimationActive={false}
+                />
+              </LineChart>
+            </ResponsiveContainer>
+          </div>
+        </>
+      ) : null}
     </section>
   );
 }

@@ -4,6 +4,7 @@ import { digitsToTensor } from '../../data/batches.ts';
 import { loadDigitSplit, type DigitSplit } from '../../data/digits.ts';
 import { Lab } from '../../lab.ts';
 import type { LayerGraph } from '../../model/graph.ts';
+import { evaluateAccuracy } from '../../measure/accuracy.ts';
 import { createPredictor } from '../../model/program.ts';
 import { deserializeGraph, serializeGraph } from '../../model/serialize.ts';
 import { useNodeBackend } from '../../node/backend.ts';
@@ -249,11 +250,31 @@ describe('the decomposed model in the lab', () => {
     // Fine-tuning under the force changes the kept weights, never the pruned ones.
     expect(forced.nonzeroParams).toBeLessThanOrEqual(pruned.nonzeroParams);
     expect(forced.params).toBe(pruned.params);
-    const force = (
-      forced.report as { force: { layers: { name: string; before: number[]; after: number[] }[] } }
-    ).force;
+    interface ForceLayer {
+      name: string;
+      before: number[];
+      after: number[];
+      accuracy: { rank: number; without: number; with: number }[];
+    }
+    const force = (forced.report as { force: { layers: ForceLayer[] } }).force;
     expect(force.layers.map((l) => l.name)).toEqual(['conv2']);
     expect(force.layers[0].before).toHaveLength(50);
     expect(force.layers[0].after).not.toEqual(force.layers[0].before);
+    // Accuracy per rank: powers of two up to half of conv2's 50 filters; "without" is the
+    // network the step received (pruned, not force-trained) with conv2's filters cut to rank 8.
+    const curve = force.layers[0].accuracy;
+    expect(curve.map((p) => p.rank)).toEqual([2, 4, 8, 16]);
+    const received = (
+      await lab.graphOf(parseRecipe('model=lenet5&steps=prune(fraction=0.5)'))
+    ).clone();
+    apply(tucker2, received, { rankIn: { conv2: -1 }, rankOut: { conv2: 8 } });
+    const predictor = createPredictor(received);
+    try {
+      const check = await lab.checkDigits();
+      const { accuracy } = await evaluateAccuracy(predictor.predict, check, received.inputShape);
+      expect(curve[2].without).toBe(accuracy);
+    } finally {
+      predictor.dispose();
+    }
   });
 });

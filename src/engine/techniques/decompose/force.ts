@@ -6,14 +6,23 @@
  *
  * `strength` per layer is lambda (force_decay x force_mult); 0 leaves a layer free. "*" covers
  * every conv and dense layer except the network's output layer.
+ *
+ * The report also holds, per layer, the accuracy on the check digits (held-out training digits)
+ * of the network with that layer alone cut to each of a few ranks, as the step received it
+ * (without force) and as it leaves it (with force): conv layers by Tucker-2 of the output mode
+ * (the input mode whole; the filter matrix's rank, which the force lowers), dense layers by SVD.
  */
+import type { LayerGraph } from '../../model/graph.ts';
 import { RecipeError } from '../../recipe/errors.ts';
+import { normalizeStep } from '../../recipe/recipe.ts';
 import { forceRegularizer, type ForceTerm, type ForceType } from '../../train/force.ts';
 import { techniqueSpec } from '../catalog.ts';
-import { choiceParam, perLayerParam, type Technique } from '../technique.ts';
+import { choiceParam, perLayerParam, type Technique, type TechniqueContext } from '../technique.ts';
 import { trainRequest } from '../train/training-params.ts';
 import { checkNamedLayers, kernelOf, ownValue, spectrumValues } from './common.ts';
 import { matrix, rankForEnergy, singularValues } from './linalg.ts';
+import { svdDecompose } from './svd.ts';
+import { tucker2 } from './tucker2.ts';
 
 /** Energy the report's "rank" keeps (the authors' decomposer default of 95%). */
 export const FORCE_REPORT_ENERGY = 0.95;
@@ -22,6 +31,32 @@ export const FORCE_REPORT_ENERGY = 0.95;
 export function filterSpectrum(values: Float32Array, shape: readonly number[]): Float64Array {
   const outC = shape[shape.length - 1];
   return singularValues(matrix(values.length / outC, outC, values));
+}
+
+/** Ranks the accuracy curves probe: powers of two below half the layer's largest rank, up to 64. */
+export function probeRanks(kernelShape: readonly number[]): number[] {
+  const outC = kernelShape[kernelShape.length - 1];
+  const size = kernelShape.reduce((a, b) => a * b, 1);
+  const largest = Math.min(outC, size / outC);
+  return [2, 4, 8, 16, 32, 64].filter((r) => r <= largest / 2);
+}
+
+/** Check-digit accuracy of `graph` with `layer` alone cut to `rank`. */
+async function accuracyAtRank(
+  graph: LayerGraph,
+  layer: string,
+  rank: number,
+  context: TechniqueContext,
+): Promise<number> {
+  const probe = graph.clone();
+  if (probe.node(layer).className === 'Conv2D') {
+    const step = normalizeStep('tucker2', { rankIn: { [layer]: -1 }, rankOut: { [layer]: rank } });
+    await tucker2.apply(probe, step.params, context);
+  } else {
+    const step = normalizeStep('svd', { rank: { [layer]: rank }, energy: { '*': 1 } });
+    await svdDecompose.apply(probe, step.params, context);
+  }
+  return context.validationAccuracy(probe);
 }
 
 export const force: Technique = {
@@ -55,23 +90,41 @@ export const force: Technique = {
       return filterSpectrum(kernel.values, kernel.shape);
     };
     const before = new Map(terms.map((t) => [t.layer, spectra(t.layer)]));
+    const received = graph.clone();
     const type = choiceParam<ForceType>(params, 'type');
     const training = await context.train(graph, {
       ...trainRequest(params),
       regularizers: [forceRegularizer(terms, type)],
+      progressSpan: [0, 0.85],
     });
-    const layers = terms.map((t) => {
+    const probes = terms.reduce(
+      (n, t) => n + 2 * probeRanks(kernelOf(graph.node(t.layer))!.shape).length,
+      0,
+    );
+    let probed = 0;
+    const layers = [];
+    for (const t of terms) {
       const after = spectra(t.layer);
       const was = before.get(t.layer)!;
-      return {
+      const accuracy: { rank: number; without: number; with: number }[] = [];
+      for (const rank of probeRanks(kernelOf(graph.node(t.layer))!.shape)) {
+        const without = await accuracyAtRank(received, t.layer, rank, context);
+        const withForce = await accuracyAtRank(graph, t.layer, rank, context);
+        probed += 2;
+        context.progress({ fraction: 0.85 + (0.15 * probed) / probes, phase: 'accuracy per rank' });
+        accuracy.push({ rank, without, with: withForce });
+      }
+      layers.push({
         name: t.layer,
+        kind: graph.node(t.layer).className === 'Conv2D' ? 'conv' : 'dense',
         strength: t.lambda,
         before: spectrumValues(was),
         after: spectrumValues(after),
         rankBefore: rankForEnergy(was, FORCE_REPORT_ENERGY),
         rankAfter: rankForEnergy(after, FORCE_REPORT_ENERGY),
-      };
-    });
+        accuracy,
+      });
+    }
     return { training: training.epochs, force: { type, energy: FORCE_REPORT_ENERGY, layers } };
   },
 };
