@@ -1,5 +1,5 @@
 import { expect, test } from './fixtures.ts';
-import { openLab, waitForResult } from './lab-page.ts';
+import { historyRows, openLab, pasteLink, waitForResult, waitForRunError } from './lab-page.ts';
 
 test('an SVD step added in the page shows its spectrum, ranks, warnings and the factor layers', async ({
   page,
@@ -56,6 +56,18 @@ test('an SVD step added in the page shows its spectrum, ranks, warnings and the 
   );
   await page.getByTestId('decomposition-report').scrollIntoViewIfNeeded();
   await page.screenshot({ path: testInfo.outputPath('decompose-warning.png') });
+
+  // A rank fc1 cannot take: the message names the step, the last good result and history stay.
+  const historyCount = await historyRows(page).count();
+  await pasteLink(
+    page,
+    'v=1&model=lenet300&seed=1&steps=svd(energy=*:1,rank=fc1:301)&backend=wasm',
+  );
+  const message = await waitForRunError(page);
+  expect(message).toContain('Step 1 (svd)');
+  expect(message).toContain('the rank of fc1 must be between 1 and 300 (got 301)');
+  await expect(page.getByTestId('result')).toHaveAttribute('data-recipe', bigger);
+  await expect(historyRows(page)).toHaveCount(historyCount);
 });
 
 test('a force step shows each layer’s spectrum before and after, then the decomposition', async ({
