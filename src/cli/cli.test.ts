@@ -183,12 +183,22 @@ describe('complab eval', () => {
     const run = await complab('presets', '--model', 'lenet5', '--json');
     expect(run.code).toBe(0);
     const rows = JSON.parse(run.stdout) as { id: string; recipe: string }[];
-    expect(rows.map((r) => r.id)).toEqual(['deep-compression-pruning', 'ssl', 'dsd']);
+    expect(rows.map((r) => r.id)).toEqual([
+      'deep-compression-pruning',
+      'ssl',
+      'dsd',
+      'svd',
+      'tucker2',
+      'force-tucker2',
+    ]);
     // The paper's LeNet-5 densities (Deep Compression, Table 3; fc1 at 7.5% so the total stays
     // within the paper's 8%) and the DSD rule (conv1 dense).
     expect(rows[0].recipe).toContain('density=conv1:0.66|conv2:0.12|fc1:0.075|fc2:0.19');
     expect(rows[2].recipe).toContain('prune-density(density=*:0.7|conv1:1)');
     expect(rows[2].recipe).toContain('redense()');
+    expect(rows[4].recipe).toContain(
+      'tucker2(rankIn=conv2:12,rankOut=conv2:20);svd(energy=*:1,rank=fc1:64);finetune(',
+    );
   });
 
   it('prints sensitivity curves as JSON: each layer alone, at each density', async () => {

@@ -15,6 +15,7 @@ import { ModelLoadError } from '../engine/model/errors.ts';
 import { fileAssetReader } from '../engine/node/assets.ts';
 import { NODE_BACKENDS, useNodeBackend, type NodeBackendName } from '../engine/node/backend.ts';
 import { paperFigures } from '../engine/papers.ts';
+import { decompositionSummary } from '../engine/techniques/decompose/summary.ts';
 import { RecipeError } from '../engine/recipe/errors.ts';
 import { normalizeRecipe, type Recipe } from '../engine/recipe/recipe.ts';
 import {
@@ -431,6 +432,7 @@ async function reproduceCommand(args: string[]): Promise<number> {
     const latency = await lab.compareLatency(recipe);
     const { density, layers } = kernelDensity(result);
     const channels = result.steps.map((s) => s.report?.channelsAfter).find(Boolean);
+    const decomposition = decompositionSummary(result.steps);
     const ours = {
       model,
       backend: result.backend,
@@ -455,6 +457,8 @@ async function reproduceCommand(args: string[]): Promise<number> {
       shareUrl: linkFor(result.recipe),
       layers,
       channels: channels ?? undefined,
+      ranks: decomposition?.ranks,
+      decomposition,
       steps: result.steps.map((s) => ({
         technique: s.technique,
         accuracy: s.accuracy,
@@ -477,6 +481,12 @@ async function reproduceCommand(args: string[]): Promise<number> {
           ([name, l]) =>
             `${name.padEnd(12)} ${String(l.weights).padStart(9)}   ${percent(l.density).padStart(9)}   ${(name in paperLayers ? percent(paperLayers[name]) : '-').padStart(11)}  ${String(l.indexBits ?? '-').padStart(10)}  ${String(l.sizeBytes).padStart(12)}`,
         ),
+        ...(decomposition
+          ? [
+              `decomposed layers: ${decomposition.macsBefore} -> ${decomposition.macsAfter} MACs (${decomposition.macsReduction.toFixed(2)}x fewer), ${decomposition.paramsBefore} -> ${decomposition.paramsAfter} weights; ranks ${JSON.stringify(decomposition.ranks)}`,
+              ...decomposition.warnings.map((w) => `warning: ${w}`),
+            ]
+          : []),
         `recipe: ${ours.recipe}`,
         ...(ours.shareUrl ? [`share link: ${ours.shareUrl}`] : []),
       ];

@@ -55,6 +55,30 @@ const DSD: PaperFigures = {
   redenseLearningRate: '1/10 of the original',
 };
 
+const KIM_TUCKER2: PaperFigures = {
+  paper: 'Kim, Park, Yoo, Choi, Yang, Shin, ICLR 2016 (arXiv 1511.06530)',
+  source:
+    'PAPERS.md: whole-network speedups on a phone of about 2.7x (AlexNet) to 3.7x (VGG-S); the top-5 losses are as recalled, not checked against the paper',
+  method: 'Tucker-2 on conv kernels (ranks by VBMF), SVD on fc layers, one-shot, then fine-tuning',
+  speedupOnPhone: { AlexNet: 2.7, 'VGG-S': 3.7 },
+  top5LossPoints: { AlexNet: 1.7, 'VGG-S': 0.55, GoogLeNet: 0.24, 'VGG-16': 0.5 },
+  unverified: ['top5LossPoints'],
+  mnist: 'the paper has no MNIST experiment',
+};
+
+const SVD_FC: PaperFigures = {
+  ...KIM_TUCKER2,
+  method:
+    'SVD of fully connected layers: keep the top r singular values, r(m + n) weights instead of mn',
+};
+
+const FORCE: PaperFigures = {
+  paper: 'Wen, Xu, Wu, Chen, Li, ICCV 2017 (arXiv 1703.09746), with Kim et al. ICLR 2016',
+  source: 'PAPERS.md',
+  speedup: { AlexNetGpu: '2x without accuracy loss', AlexNetCpu: '4.05x with a small loss' },
+  lenetSettings: 'force_decay 0.001, Constant force, on conv1 and conv2 (authors’ README)',
+};
+
 /** The figures a preset's paper gives for a model, or a note that it gives none. */
 export function paperFigures(preset: string, model: string): PaperFigures {
   if (preset === 'deep-compression-pruning') {
@@ -67,5 +91,8 @@ export function paperFigures(preset: string, model: string): PaperFigures {
   }
   if (preset === 'ssl') return SSL;
   if (preset === 'dsd') return DSD;
+  if (preset === 'tucker2') return KIM_TUCKER2;
+  if (preset === 'svd') return SVD_FC;
+  if (preset === 'force-tucker2') return FORCE;
   return { paper: 'none', source: `no paper figures for preset "${preset}"` };
 }

@@ -202,6 +202,104 @@ export const TECHNIQUE_SPECS: readonly TechniqueSpec[] = [
     trains: true,
   },
   {
+    id: 'svd',
+    family: 'decompose',
+    label: 'Low-rank SVD (dense layers)',
+    description:
+      'Replaces a dense layer by two thinner ones holding its truncated SVD (no activation between): r (in + out) weights instead of in x out. The rank is given per layer or the smallest that keeps the chosen share of the squared singular values.',
+    params: [
+      {
+        type: 'perLayer',
+        name: 'energy',
+        label: 'Energy kept',
+        min: 0.01,
+        max: 1,
+        step: 0.001,
+        percent: true,
+        default: { '*': 0.9 },
+        description:
+          'per dense layer: the share of the sum of squared singular values the rank keeps; 100% leaves the layer as it is ("*" skips the output layer)',
+      },
+      {
+        type: 'perLayer',
+        name: 'rank',
+        label: 'Rank',
+        min: 0,
+        max: 4096,
+        step: 1,
+        default: { '*': 0 },
+        description:
+          'per dense layer: the rank; 0 = chosen by energy kept; at most min(inputs, units)',
+      },
+    ],
+    identity: { energy: { '*': 1 }, rank: { '*': 0 } },
+  },
+  {
+    id: 'tucker2',
+    family: 'decompose',
+    label: 'Tucker-2 (conv layers)',
+    description:
+      'Replaces a conv layer by 1x1 (C -> R_in), k x k core (R_in -> R_out, original stride and padding) and 1x1 (R_out -> N) convs from the Tucker-2 decomposition of its kernel over the channel modes; ranks given or chosen by analytic VBMF (Kim et al. 2016).',
+    params: [
+      {
+        type: 'perLayer',
+        name: 'rankIn',
+        label: 'Input rank',
+        min: -1,
+        max: 1024,
+        step: 1,
+        default: { '*': 0 },
+        description:
+          'per conv layer: rank of the input-channel mode; 0 = auto (VBMF), -1 = all channels ("*" skips layers with 3 or fewer input channels)',
+      },
+      {
+        type: 'perLayer',
+        name: 'rankOut',
+        label: 'Output rank',
+        min: -1,
+        max: 1024,
+        step: 1,
+        default: { '*': 0 },
+        description:
+          'per conv layer: rank of the output-channel mode; 0 = auto (VBMF), -1 = all channels; both -1 leaves the layer as it is',
+      },
+    ],
+    identity: { rankIn: { '*': -1 }, rankOut: { '*': -1 } },
+  },
+  {
+    id: 'force',
+    family: 'decompose',
+    label: 'Force regularization',
+    description:
+      'Fine-tunes with a force that pulls each layer’s filters together (Wen et al. 2017, "Coordinating Filters"), lowering their rank so that a following svd or tucker2 step loses less.',
+    params: [
+      {
+        type: 'perLayer',
+        name: 'strength',
+        label: 'Force strength',
+        min: 0,
+        max: 0.1,
+        step: 0.000001,
+        default: { '*': 0.001 },
+        description:
+          'per layer: lambda, the force’s weight against the data gradient; 0 leaves the layer free ("*" skips the output layer)',
+      },
+      {
+        type: 'choice',
+        name: 'type',
+        label: 'Force',
+        options: [
+          { value: 'constant', label: 'constant (L1-norm force)' },
+          { value: 'degradation', label: 'degradation (L2-norm force)' },
+        ],
+        default: 'constant',
+        description: 'how the pull depends on the distance between two filters’ directions',
+      },
+      ...trainingParams({ epochs: 2, lr: 0.001 }, 1),
+    ],
+    trains: true,
+  },
+  {
     id: 'index-bits',
     family: 'encode',
     label: 'Sparse index bits',

@@ -5,6 +5,9 @@
  */
 import { RecipeError } from '../recipe/errors.ts';
 import { TECHNIQUE_SPECS } from './catalog.ts';
+import { force } from './decompose/force.ts';
+import { svdDecompose } from './decompose/svd.ts';
+import { tucker2 } from './decompose/tucker2.ts';
 import { indexBits } from './encode/index-bits.ts';
 import { redense } from './prune/dsd.ts';
 import { iterativePrune } from './prune/iterative.ts';
@@ -25,6 +28,9 @@ export const TECHNIQUES: readonly Technique[] = [
   ssl,
   redense,
   fineTune,
+  svdDecompose,
+  tucker2,
+  force,
   indexBits,
 ];
 

@@ -14,6 +14,12 @@ import type { StepResult } from '../../engine/lab.ts';
 import { formatPercent } from '../format.ts';
 import { useLab } from '../store-context.tsx';
 import { channelsOf, densityOf, groupNormsOf, groupsShown, sensitivityOf } from './reports.ts';
+import {
+  DecompositionReport,
+  decompositionOf,
+  ForceReport,
+  forceOf,
+} from './DecompositionReport.tsx';
 
 /** Colours that stay apart on white, cycled for many lines. */
 const PALETTE = [
@@ -230,6 +236,9 @@ export function StepReports() {
     <>
       {last.result.steps.map((step) => {
         if (groupNormsOf(step.report)) return <SslReport key={step.index} step={step} />;
+        if (decompositionOf(step.report)?.layers.length)
+          return <DecompositionReport key={step.index} step={step} />;
+        if (forceOf(step.report)?.length) return <ForceReport key={step.index} step={step} />;
         if (sensitivityOf(step.report)) {
           const drop = last.result.recipe.steps[step.index]?.params.drop;
           return (

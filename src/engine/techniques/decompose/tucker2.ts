@@ -1,0 +1,188 @@
+/**
+ * Tucker-2 decomposition of conv kernels over their input- and output-channel modes (Kim et al.,
+ * ICLR 2016): a Conv2D with kernel [k, k, S, T] becomes three Conv2D layers with no activation
+ * between them: 1x1 S -> R_in, k x k R_in -> R_out with the original stride, padding and
+ * dilation (the core), and 1x1 R_out -> T with the original bias and activation.
+ *
+ * Ranks per layer and mode (`rankIn`, `rankOut`): a positive value is that rank; 0 = automatic,
+ * by analytic VBMF on that mode's unfolding as Kim et al. choose them; -1 = the whole mode (no
+ * reduction along it). A layer with both modes at -1 is left as it is. When VBMF finds no
+ * singular value above the noise, the mode keeps the smallest rank holding 90% of the squared
+ * singular values, and the report says so. "*" covers every conv layer with more than 3 input
+ * channels (Kim et al. leave the first layer, on the image's few channels, to SVD).
+ */
+import { replaceNode } from '../../model/edit.ts';
+import { makeWeight, type GraphNode } from '../../model/graph.ts';
+import { RecipeError } from '../../recipe/errors.ts';
+import { techniqueSpec } from '../catalog.ts';
+import { perLayerParam, type Technique } from '../technique.ts';
+import {
+  biasOf,
+  checkNamedLayers,
+  checkRank,
+  cost,
+  energyOf,
+  freshName,
+  growthWarning,
+  kernelOf,
+  ownValue,
+  spectrumValues,
+  type DecomposedLayerReport,
+  type DecompositionReport,
+  type SpectrumReport,
+} from './common.ts';
+import { tucker2Factors, unfold, type ConvShape } from './factorize.ts';
+import { rankForEnergy, singularValues } from './linalg.ts';
+import { vbmfFromSingularValues } from './vbmf.ts';
+
+const STEP = 'tucker2';
+/** Energy kept when VBMF finds nothing above the noise. */
+export const VBMF_FALLBACK_ENERGY = 0.9;
+
+export const tucker2: Technique = {
+  ...techniqueSpec('tucker2'),
+  apply(graph, params): DecompositionReport {
+    const rankIn = perLayerParam(params, 'rankIn');
+    const rankOut = perLayerParam(params, 'rankOut');
+    checkNamedLayers(graph, rankIn, `${STEP} rankIn`);
+    checkNamedLayers(graph, rankOut, `${STEP} rankOut`);
+    for (const layer of new Set([...Object.keys(rankIn), ...Object.keys(rankOut)])) {
+      if (layer === '*') continue;
+      const node = graph.node(layer);
+      if (node.className !== 'Conv2D') {
+        throw new RecipeError(
+          `${STEP}: ${layer} is a ${node.className} layer; Tucker-2 applies to Conv2D layers (use svd for dense layers)`,
+        );
+      }
+    }
+    const targets: { node: GraphNode; rankIn: number; rankOut: number }[] = [];
+    for (const node of graph.weightedLayers()) {
+      if (node.className !== 'Conv2D') continue;
+      const inC = kernelOf(node)!.shape[2];
+      const named =
+        ownValue(rankIn, node.name) !== undefined || ownValue(rankOut, node.name) !== undefined;
+      if (!named && inC <= 3) continue;
+      const rIn = ownValue(rankIn, node.name) ?? rankIn['*'] ?? -1;
+      const rOut = ownValue(rankOut, node.name) ?? rankOut['*'] ?? -1;
+      if (rIn === -1 && rOut === -1) continue;
+      targets.push({ node, rankIn: rIn, rankOut: rOut });
+    }
+    if (targets.length === 0) {
+      throw new RecipeError(
+        `${STEP}: no conv layer to decompose (name one, e.g. rankIn=conv2:8, or set a rank above -1)`,
+      );
+    }
+    // Every given rank is checked before any layer changes, so a refused step leaves the graph whole.
+    for (const { node, rankIn: rIn, rankOut: rOut } of targets) {
+      const [, , inC, outC] = kernelOf(node)!.shape;
+      if (rIn > 0) checkRank(STEP, node.name, 'rankIn', rIn, inC);
+      if (rOut > 0) checkRank(STEP, node.name, 'rankOut', rOut, outC);
+    }
+    const warnings: string[] = [];
+    const layers: DecomposedLayerReport[] = [];
+    const taken = new Set<string>();
+    for (const target of targets) {
+      const { node } = target;
+      const kernel = kernelOf(node)!;
+      const [kh, kw, inC, outC] = kernel.shape;
+      const shape: ConvShape = { kh, kw, inC, outC };
+      const chooseRank = (mode: 'in' | 'out', setting: number): SpectrumReport => {
+        const unfolding = unfold(kernel.values, shape, mode);
+        const s = singularValues(unfolding);
+        const spectrum = (rank: number, source: SpectrumReport['source']): SpectrumReport => ({
+          mode,
+          values: spectrumValues(s),
+          rank,
+          source,
+          energyKept: energyOf(s, rank),
+        });
+        if (setting === -1) return spectrum(mode === 'in' ? inC : outC, 'full');
+        if (setting > 0) return spectrum(setting, 'given');
+        const found = vbmfFromSingularValues(s, unfolding.rows, unfolding.cols);
+        if (found.rank > 0) return spectrum(found.rank, 'vbmf');
+        const fallback = rankForEnergy(s, VBMF_FALLBACK_ENERGY);
+        warnings.push(
+          `${STEP}: VBMF found no signal above the noise in the ${mode === 'in' ? 'input' : 'output'}-channel mode of ${node.name}; kept rank ${fallback}, the smallest holding ${VBMF_FALLBACK_ENERGY * 100}% of the squared singular values`,
+        );
+        return spectrum(fallback, 'vbmf-fallback');
+      };
+      const spectrumIn = chooseRank('in', target.rankIn);
+      const spectrumOut = chooseRank('out', target.rankOut);
+      const factors = tucker2Factors(kernel.values, shape, spectrumIn.rank, spectrumOut.rank);
+      const before = cost(graph, [node.name]);
+      const bias = biasOf(node);
+      const names = ['in', 'core', 'out'].map((part) =>
+        freshName(graph, `${node.name}_${part}`, taken),
+      );
+      const pointwise = {
+        kernelSize: [1, 1],
+        strides: [1, 1],
+        padding: 'valid',
+        dilationRate: [1, 1],
+      };
+      const chain: GraphNode[] = [
+        {
+          name: names[0],
+          className: 'Conv2D',
+          config: {
+            ...node.config,
+            ...pointwise,
+            name: names[0],
+            filters: spectrumIn.rank,
+            activation: 'linear',
+            useBias: false,
+          },
+          inbound: [],
+          weights: [makeWeight(names[0], 'kernel', [1, 1, inC, spectrumIn.rank], factors.first)],
+        },
+        {
+          name: names[1],
+          className: 'Conv2D',
+          config: {
+            ...node.config,
+            name: names[1],
+            filters: spectrumOut.rank,
+            activation: 'linear',
+            useBias: false,
+          },
+          inbound: [],
+          weights: [
+            makeWeight(
+              names[1],
+              'kernel',
+              [kh, kw, spectrumIn.rank, spectrumOut.rank],
+              factors.core,
+            ),
+          ],
+        },
+        {
+          name: names[2],
+          className: 'Conv2D',
+          config: { ...node.config, ...pointwise, name: names[2], filters: outC },
+          inbound: [],
+          weights: [
+            makeWeight(names[2], 'kernel', [1, 1, spectrumOut.rank, outC], factors.last),
+            ...(bias ? [makeWeight(names[2], 'bias', bias.shape, bias.values.slice())] : []),
+          ],
+        },
+      ];
+      replaceNode(graph, node.name, chain);
+      const after = cost(graph, names);
+      layers.push({
+        name: node.name,
+        method: 'tucker2',
+        kernelShape: [...kernel.shape],
+        spectra: [spectrumOut, spectrumIn],
+        factors: names,
+        paramsBefore: before.params,
+        paramsAfter: after.params,
+        macsBefore: before.macs,
+        macsAfter: after.macs,
+        relativeError: factors.relativeError,
+      });
+      const grown = growthWarning(STEP, node.name, before.params, after.params);
+      if (grown) warnings.push(grown);
+    }
+    return { decomposition: layers, warnings };
+  },
+};
