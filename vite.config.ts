@@ -8,10 +8,13 @@ import { defineConfig, type Plugin } from 'vite';
  * origin. Styles come from the built stylesheet (React sets style properties through the CSSOM,
  * which style-src does not govern). Canvases are read back as images of this page only.
  */
+// 'blob:' in script-src and worker-src: tfjs-wasm's threaded build starts its pthread workers
+// from Blob URLs of its own code. Only a script already running in this origin can mint a
+// blob: URL of this origin, so it admits no code from elsewhere.
 const CSP_DIRECTIVES: Record<string, string> = {
   'default-src': "'self'",
-  'script-src': "'self' 'wasm-unsafe-eval'",
-  'worker-src': "'self'",
+  'script-src': "'self' 'wasm-unsafe-eval' blob:",
+  'worker-src': "'self' blob:",
   'connect-src': "'self'",
   'img-src': "'self' data: blob:",
   'style-src': "'self'",
@@ -52,18 +55,49 @@ function contentSecurityPolicy(): Plugin {
   };
 }
 
-// No COOP/COEP headers on purpose: they would enable the threaded tfjs-wasm build, which hangs
-// here. The lab uses the single-threaded SIMD build (see src/engine/browser/wasm-paths.ts).
+/**
+ * tfjs-backend-wasm starts its threaded build's pthread workers from the text of the module's
+ * factory function (`factory.toString()` in a Blob), so that function must not read variables
+ * of the scope around it. It reads one, `_scriptDir`, which is undefined in a worker anyway;
+ * minification renames it, and every pthread then dies with "e is not defined". Declaring it
+ * inside the function keeps the function self-contained, minified or not.
+ */
+function selfContainedThreadedWasmFactory(): Plugin {
+  const factoryStart =
+    'function(WasmBackendModuleThreadedSimd) {\n  WasmBackendModuleThreadedSimd = WasmBackendModuleThreadedSimd || {};\n';
+  return {
+    name: 'complab-self-contained-threaded-wasm-factory',
+    transform(code, id) {
+      if (!id.includes('tfjs-backend-wasm-threaded-simd.js')) return null;
+      if (!code.includes(factoryStart)) {
+        throw new Error('tfjs-backend-wasm-threaded-simd.js changed: review the threads plugin');
+      }
+      return { code: code.replace(factoryStart, `${factoryStart}var _scriptDir;\n`), map: null };
+    },
+  };
+}
+
+/**
+ * Cross-origin isolation (COOP + COEP) gives the page SharedArrayBuffer, which tfjs-wasm's
+ * threaded build needs; without it the lab runs the single-threaded SIMD build, with the same
+ * results (src/engine/backends.ts). A static host must send these two headers to get threads.
+ * COMPLAB_NO_ISOLATION=1 leaves them out, to serve the single-threaded fallback (bench:threads).
+ */
+export const ISOLATION_HEADERS: Record<string, string> = process.env.COMPLAB_NO_ISOLATION
+  ? {}
+  : { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
+
 export default defineConfig({
-  plugins: [react(), contentSecurityPolicy()],
+  plugins: [react(), contentSecurityPolicy(), selfContainedThreadedWasmFactory()],
   // Missing files must be real 404s (a clear "HTTP 404" in the page), not index.html.
   appType: 'mpa',
-  worker: { format: 'es' },
-  server: { port: 5173, strictPort: false },
+  // The engine (and tfjs) is bundled into the worker, whose build has its own plugins.
+  worker: { format: 'es', plugins: () => [selfContainedThreadedWasmFactory()] },
+  server: { port: 5173, strictPort: false, headers: ISOLATION_HEADERS },
   preview: {
     port: 4173,
     strictPort: false,
-    headers: { 'Content-Security-Policy': CSP_HEADER },
+    headers: { 'Content-Security-Policy': CSP_HEADER, ...ISOLATION_HEADERS },
   },
   optimizeDeps: {
     // The engine worker imports these; pre-bundling them up front avoids a mid-session reload

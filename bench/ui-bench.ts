@@ -174,7 +174,8 @@ async function benchBackend(baseUrl: string, backend: BackendName): Promise<Back
     medianEngineMs: null,
   };
   try {
-    const page = await browser.newPage();
+    // The probes below are evaluated from strings, which the page's CSP forbids.
+    const page = await browser.newPage({ bypassCSP: true });
     const baseline = `v=1&model=${MODEL}&seed=1&steps=`;
     const started = performance.now();
     await page.goto(`${baseUrl}#${baseline}&backend=${backend}`);

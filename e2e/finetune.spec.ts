@@ -13,7 +13,9 @@ const canonical = (recipe: string) =>
     'finetune(epochs=1,lr=0.0001,decay=1,optimizer=adam,batch=64,batches=20,dropout=0,l2=0,layers=all,augment=true)',
   );
 
-test('a fine-tuned recipe gives the same correct count and bytes in the page and in complab eval', async ({
+// The page is cross-origin isolated, so it trains and evaluates on the threaded wasm build;
+// complab eval runs in Node, single-threaded: the same numbers show that threads change none.
+test('a fine-tuned recipe gives the same correct count, bytes and training loss in the page (threaded) and in complab eval', async ({
   page,
 }, testInfo) => {
   const cli = run('node', ['bin/complab.mjs', 'eval', '--recipe', SHORT, '--json'], {
@@ -28,6 +30,7 @@ test('a fine-tuned recipe gives the same correct count and bytes in the page and
       sizeBytes: r.sizeBytes,
       backend: r.backend,
       trainedOn: r.trainedOn,
+      loss: (r.steps[1].report as { training: { loss: number }[] }).training[0].loss,
     };
   });
   const printed = JSON.parse((await cli).stdout) as {
@@ -35,6 +38,7 @@ test('a fine-tuned recipe gives the same correct count and bytes in the page and
     sizeBytes: number;
     trainedOn: string;
     recipe: string;
+    steps: { report: { training: { loss: number }[] } }[];
   };
   expect(printed.recipe).toBe(canonical(SHORT));
   expect(shown).toEqual({
@@ -42,7 +46,9 @@ test('a fine-tuned recipe gives the same correct count and bytes in the page and
     sizeBytes: printed.sizeBytes,
     backend: 'wasm',
     trainedOn: 'wasm',
+    loss: printed.steps[1].report.training[0].loss,
   });
+  await expect(page.getByTestId('backend-status')).toContainText('Running on WASM (2 threads)');
   // What the page prints, too.
   await expect(page.getByTestId('accuracy')).toHaveText(
     `${((printed.correct / 2000) * 100).toFixed(2)} %`,

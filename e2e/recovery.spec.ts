@@ -40,7 +40,8 @@ test('a WebGL context lost during a run moves to WASM and keeps the history', as
   // The run that was in flight was computed again on WASM; the earlier one stays as it was.
   expect(await runsSoFar(page)).toEqual(['webgl', 'wasm']);
   await expect(historyRows(page)).toHaveCount(2);
-  await expect(status).toContainText('Running on WASM instead of WebGL');
+  // The page is cross-origin isolated, so WASM runs its threaded build: "(2 threads)" here.
+  await expect(status).toContainText(/Running on WASM( \(\d+ threads\))? instead of WebGL/);
   // What the person asked for stays in the picker and the link.
   await expect(page.getByTestId('backend-picker')).toHaveValue('webgl');
   await expect(page).toHaveURL(/steps=prune\(fraction=0\.6\)&backend=webgl$/);
@@ -60,7 +61,7 @@ test('a WebGL context lost between runs moves to WASM at once, with no run', asy
   expect(await testHook(page, 'loseBackend')).toBe('webgl');
   await expect(page.getByTestId('backend-lost')).toContainText('WebGL was lost');
   await expect(page.getByTestId('backend-status')).toContainText(
-    'Running on WASM instead of WebGL',
+    /Running on WASM( \(\d+ threads\))? instead of WebGL/,
   );
   // The result shown was computed before the loss: it stays, and nothing runs again.
   expect(await runsSoFar(page)).toEqual(['webgl']);

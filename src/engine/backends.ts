@@ -4,6 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
+import { getThreadsCount, setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-backend-webgpu';
 import { registerWasmGradientKernels } from '../kernels/wasm-gradients.ts';
 
@@ -11,22 +12,55 @@ import type { BackendName } from './backend-names.ts';
 
 export * from './backend-names.ts';
 
+/** Whether the wasm thread count was chosen (it must be before the backend first starts). */
+let threadsChosen = false;
+
+/**
+ * tfjs-wasm 4.22 sizes its thread pool as min(requested, navigator.hardwareConcurrency / 2),
+ * assuming two hyperthreads per core, so a 2-core machine gets one thread. We ask for one thread
+ * per logical core, and for the duration of the backend's start (when its C++ reads the count)
+ * report twice the logical cores so that the halving gives them back. Returns the undo. Runs
+ * only in a cross-origin isolated browser context, the one place the threaded build runs.
+ */
+function oneThreadPerLogicalCore(): () => void {
+  const scope = globalThis as { crossOriginIsolated?: boolean; navigator?: Navigator };
+  const navigator = scope.navigator;
+  if (threadsChosen || !scope.crossOriginIsolated || !navigator) return () => undefined;
+  threadsChosen = true;
+  const cores = Math.max(1, navigator.hardwareConcurrency || 1);
+  setThreadsCount(cores);
+  Object.defineProperty(navigator, 'hardwareConcurrency', { value: 2 * cores, configurable: true });
+  return () => {
+    delete (navigator as { hardwareConcurrency?: number }).hardwareConcurrency;
+  };
+}
+
 /**
  * Activates `name` and returns whether tfjs accepted it. The wasm backend also gets the
  * gradient kernels tfjs-wasm 4.22 lacks, so training works there.
  */
 export async function activateBackend(name: BackendName): Promise<boolean> {
   if (name === 'wasm') {
-    // The threaded wasm build hangs here; the SIMD single-thread build is what we ship.
-    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+    // The threaded build needs SharedArrayBuffer, which only a cross-origin isolated page has
+    // (without it tfjs would pick that build and hang). Node has no threads in tfjs-wasm 4.22.
+    const scope = globalThis as { crossOriginIsolated?: boolean };
+    if (!scope.crossOriginIsolated) tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
   }
+  const restore = name === 'wasm' ? oneThreadPerLogicalCore() : () => undefined;
   let ok = false;
   try {
     ok = await tf.setBackend(name);
     await tf.ready();
   } catch {
     ok = false;
+  } finally {
+    restore();
   }
   if (ok && name === 'wasm') registerWasmGradientKernels();
   return ok && tf.getBackend() === name;
+}
+
+/** How many threads the wasm backend computes with (1 without cross-origin isolation). */
+export function wasmThreadCount(): number {
+  return getThreadsCount();
 }

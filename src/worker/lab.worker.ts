@@ -16,7 +16,7 @@ import * as tf from '@tensorflow/tfjs';
 import * as Comlink from 'comlink';
 import { httpAssetReader } from '../engine/assets.ts';
 import { BACKENDS, type BackendChoice, type BackendName } from '../engine/backend-names.ts';
-import { activateBackend } from '../engine/backends.ts';
+import { activateBackend, wasmThreadCount } from '../engine/backends.ts';
 import { watchBackend, type BackendWatch } from '../engine/browser/backend-loss.ts';
 import { idbPrefixStore } from '../engine/browser/idb-prefix-store.ts';
 import {
@@ -169,13 +169,14 @@ class LabWorker implements LabWorkerApi {
   private async select(): Promise<BackendStatus> {
     this.watch?.stop();
     this.watch = null;
-    const status = await selectBackend(
+    let status = await selectBackend(
       this.requested,
       { probe: browserBackendProbe(), activate },
       this.lost,
     );
     const watch = watchBackend(status.active);
     this.watch = watch;
+    if (status.active === 'wasm') status = { ...status, wasmThreads: wasmThreadCount() };
     // A loss while nothing runs: move on at once, in turn with the runs.
     void watch.whenLost.then(
       (reason) =>

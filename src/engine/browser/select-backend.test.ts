@@ -44,6 +44,15 @@ describe('selectBackend', () => {
     );
   });
 
+  it('says how many threads WASM runs on, and nothing for one thread or another backend', () => {
+    const wasm = { active: 'wasm', requested: 'wasm', skipped: [] } as const;
+    expect(describeBackendStatus({ ...wasm, wasmThreads: 2 })).toBe('Running on WASM (2 threads)');
+    expect(describeBackendStatus({ ...wasm, wasmThreads: 1 })).toBe('Running on WASM');
+    expect(
+      describeBackendStatus({ active: 'webgl', requested: 'webgl', skipped: [], wasmThreads: 2 }),
+    ).toBe('Running on WebGL');
+  });
+
   it('an explicit choice is used even where auto would skip it', async () => {
     const { deps } = fakeDeps({ webgl: 'only a software renderer (SwiftShader)' });
     expect(await selectBackend('webgl', deps)).toEqual({

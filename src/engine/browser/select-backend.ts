@@ -20,6 +20,8 @@ export interface BackendStatus {
   readonly skipped: readonly SkippedBackend[];
   /** Set when `active` took over from a backend that stopped working during this session. */
   readonly lost?: SkippedBackend;
+  /** Threads of the wasm backend when it is active (more than 1 only when cross-origin isolated). */
+  readonly wasmThreads?: number;
 }
 
 export const BACKEND_LABELS: Record<BackendName, string> = {
@@ -100,7 +102,7 @@ export async function selectBackend(
 
 /** One line for the page: "Running on WASM — skipped WebGPU: …; skipped WebGL: …". */
 export function describeBackendStatus(status: BackendStatus): string {
-  const head = `Running on ${BACKEND_LABELS[status.active]}`;
+  const head = `Running on ${BACKEND_LABELS[status.active]}${threadsNote(status)}`;
   const asked =
     status.requested !== 'auto' && status.requested !== status.active
       ? ` instead of the requested ${BACKEND_LABELS[status.requested]}`
@@ -112,6 +114,12 @@ export function describeBackendStatus(status: BackendStatus): string {
     .map((s) => `skipped ${BACKEND_LABELS[s.backend]}: ${s.reason}`);
   const line = reasons.length === 0 ? `${head}${asked}` : `${head}${asked} — ${reasons.join('; ')}`;
   return status.lost ? `${describeLoss(status.lost, status.active)}. ${line}` : line;
+}
+
+/** " (2 threads)" for a threaded wasm backend, else nothing. */
+export function threadsNote(status: BackendStatus): string {
+  const threads = status.active === 'wasm' ? (status.wasmThreads ?? 1) : 1;
+  return threads > 1 ? ` (${threads} threads)` : '';
 }
 
 /** "WebGL was lost: its context was lost …; now on WASM". */

@@ -1,12 +1,13 @@
 /**
  * Tells tfjs-backend-wasm where Vite put its .wasm binaries. Must run before the wasm backend
- * first initialises. Only the single-threaded builds matter: activateBackend turns threads off,
- * since the threaded build needs cross-origin isolation (COOP/COEP) and hangs here.
+ * first initialises. The threaded SIMD build runs where the page is cross-origin isolated
+ * (see activateBackend), the single-threaded SIMD build elsewhere.
  */
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs';
 import plainWasmUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import simdWasmUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
+import threadedSimdWasmUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 
 let configured = false;
 
@@ -16,8 +17,7 @@ export function configureWasmPaths(): void {
   setWasmPaths({
     'tfjs-backend-wasm.wasm': plainWasmUrl,
     'tfjs-backend-wasm-simd.wasm': simdWasmUrl,
-    // Never used (multithreading is off), mapped so a stray lookup cannot fetch a wrong path.
-    'tfjs-backend-wasm-threaded-simd.wasm': simdWasmUrl,
+    'tfjs-backend-wasm-threaded-simd.wasm': threadedSimdWasmUrl,
   });
 }
 

@@ -1,5 +1,5 @@
 import { BACKENDS, type BackendChoice } from '../../engine/backend-names.ts';
-import { describeLoss } from '../../engine/browser/select-backend.ts';
+import { describeLoss, threadsNote } from '../../engine/browser/select-backend.ts';
 import { setBackendChoice } from '../../store/actions.ts';
 import { backendLabel } from '../format.ts';
 import { useDispatch, useLab } from '../store-context.tsx';
@@ -76,6 +76,7 @@ export function BackendStatusLine() {
       ) : null}
       <p>
         Running on <strong>{backendLabel(status.active)}</strong>
+        {threadsNote(status)}
         {how}.
       </p>
       {skipped.length > 0 ? (
