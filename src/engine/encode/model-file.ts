@@ -5,8 +5,10 @@
  * it field by field; in short:
  *
  *   file    = "CLW3" u32:archBytes arch tensor*         (nothing may follow the last tensor)
- *   arch    = UTF-8 JSON: {output, nodes: [{name, className, config, inbound,
+ *   arch    = UTF-8 JSON: {output, nodes: [{name, className, config, inbound?,
  *             outputTransform?, weights: [[role, shape], ...]}]}; one tensor per weight, in order
+ *             (inbound absent: the node before; config without initializers, regularizers,
+ *             constraints, name, trainable, dtype and the executor's defaults)
  *   tensor  = u8:layout body
  *     0 dense float    f32*n
  *     1 sparse float   u8:k u32:entries bits(k*entries) f32*entries     (CLW2's relative indices)
@@ -111,20 +113,35 @@ export interface EncodedModel {
 const UNUSED_CONFIG = /(Initializer|Regularizer|Constraint)$/;
 const STRIPPED = new Set(['name', 'trainable', 'dtype']);
 
-export function compactConfig(config: Readonly<Record<string, unknown>>): Record<string, unknown> {
+/** Values the executor assumes when a key is absent (layers.ts), left out of the file. */
+const isDefault = (key: string, value: unknown, className: string) =>
+  (key === 'dataFormat' && value === 'channelsLast') ||
+  (key === 'dilationRate' && JSON.stringify(value) === '[1,1]') ||
+  // Only the input layer's shape is read; tfjs repeats it on the first layer.
+  (key === 'batchInputShape' && className !== 'InputLayer');
+
+export function compactConfig(
+  config: Readonly<Record<string, unknown>>,
+  className: string,
+): Record<string, unknown> {
   return Object.fromEntries(
-    Object.entries(config).filter(([k]) => !STRIPPED.has(k) && !UNUSED_CONFIG.test(k)),
+    Object.entries(config).filter(
+      ([k, v]) => !STRIPPED.has(k) && !UNUSED_CONFIG.test(k) && !isDefault(k, v, className),
+    ),
   );
 }
 
 function architecture(graph: LayerGraph) {
   return {
     output: graph.output,
-    nodes: graph.nodes.map((n) => ({
+    nodes: graph.nodes.map((n, i) => ({
       name: n.name,
       className: n.className,
-      config: compactConfig(n.config),
-      inbound: n.inbound,
+      config: compactConfig(n.config, n.className),
+      // Left out when the node reads the one before it, as in a sequential model.
+      ...(i > 0 && n.inbound.length === 1 && n.inbound[0] === graph.nodes[i - 1].name
+        ? {}
+        : { inbound: n.inbound }),
       ...(n.outputTransform
         ? {
             outputTransform: {
@@ -634,7 +651,7 @@ const archSchema = z.object({
         name: z.string(),
         className: z.string(),
         config: z.record(z.string(), z.unknown()),
-        inbound: z.array(z.string()),
+        inbound: z.array(z.string()).optional(),
         outputTransform: transformSchema.optional(),
         weights: z.array(
           z.tuple([
@@ -745,11 +762,11 @@ export function decodeModel(bytes: Uint8Array): LayerGraph {
     return out;
   };
 
-  const nodes: GraphNode[] = arch.nodes.map((node) => ({
+  const nodes: GraphNode[] = arch.nodes.map((node, i) => ({
     name: node.name,
     className: node.className,
     config: node.config,
-    inbound: node.inbound,
+    inbound: node.inbound ?? (i > 0 ? [arch.nodes[i - 1].name] : []),
     outputTransform: node.outputTransform && {
       id: node.outputTransform.id,
       params: node.outputTransform.params,
