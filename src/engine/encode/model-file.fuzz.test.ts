@@ -83,7 +83,8 @@ const mutation: fc.Arbitrary<Mutation> = fc.record({
 
 describe('the compact model file (CLW3) decoder', () => {
   it('reads back every sample it was given intact', () => {
-    for (let seed = 0; seed < 8; seed++) expect(decodeModel(sample(seed))).toBeInstanceOf(LayerGraph);
+    for (let seed = 0; seed < 8; seed++)
+      expect(decodeModel(sample(seed))).toBeInstanceOf(LayerGraph);
   });
 
   it('answers arbitrary bytes with a graph or a WeightsFormatError', () => {
@@ -121,7 +122,10 @@ describe('the compact model file (CLW3) decoder', () => {
       // A wider first layer: n inputs.
       graph.nodes[0].config = { batchInputShape: [null, n] };
       a.weights[0].shape = [n, 3];
-      a.weights[0].values = Float32Array.from({ length: 3 * n }, (_, i) => ((i * 7) % 11) / 11 - 0.5);
+      a.weights[0].values = Float32Array.from(
+        { length: 3 * n },
+        (_, i) => ((i * 7) % 11) / 11 - 0.5,
+      );
       pruneToDensity(a.weights[0], 0.3);
       shareWeights(a.weights[0], 3, 'linear', 1, 'a');
       a.weights[0].transform = { ...a.weights[0].transform!, params: { bits: 3, huffman: 1 } };

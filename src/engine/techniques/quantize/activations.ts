@@ -45,36 +45,39 @@ async function positiveOutputs(graph: LayerGraph, node: string, context: Techniq
   }
 }
 
-/** Log-scale parameters maximizing sum_i -level_i p_i ln p_i over the positive sample. */
+/**
+ * Log-scale parameters maximizing sum_i -level_i p_i ln p_i over the positive sample. As in
+ * WQ's code, values are binned at 1/16 of an octave (u = floor(16 log2 x)); e0 moves in those
+ * steps and d = h/8 (h = 1..16), so every bin edge falls on a whole u and each bin's share is
+ * a difference of cumulative counts.
+ */
 export function logLevels(sortedPositive: Float64Array, bits: number): { e0: number; d: number } {
   const n = sortedPositive.length;
   if (n === 0) return { e0: 0, d: 1 };
-  const logs = Float64Array.from(sortedPositive, (v) => Math.log2(v));
+  const u = Int32Array.from(sortedPositive, (v) => Math.floor(16 * Math.log2(v)));
+  const lowest = u[0];
+  const span = u[n - 1] - lowest + 1;
+  // below[t] = values with u < lowest + t, for t in [0, span].
+  const below = new Int32Array(span + 1);
+  for (const x of u) below[x - lowest + 1]++;
+  for (let t = 1; t <= span; t++) below[t] += below[t - 1];
+  const countBelow = (edge: number) => below[Math.max(0, Math.min(span, edge - lowest))];
   const count = 2 ** bits - 1; // nonzero levels
-  const below = (x: number) => {
-    let lo = 0;
-    let hi = n;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (logs[mid] < x) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  };
-  let best = { e0: Math.floor(logs[n - 1]), d: 1, score: -Infinity };
-  const top = logs[n - 1];
-  const bottom = logs[Math.floor(n * 0.001)];
+  const bottom = u[Math.floor(n * 0.001)];
+  const top = u[n - 1];
+  let best = { e0: top / 16, d: 1, score: -Infinity };
   for (let h = 1; h <= 16; h++) {
-    const d = h / 8; // WQ's bases 2^(1/8) .. 2^2
-    for (let e0 = Math.floor(bottom * 16) / 16 - d; e0 <= top; e0 += 1 / 16) {
+    // Level i covers u in [e0 + (2i - 1)h, e0 + (2i + 1)h); level 0 takes everything below.
+    for (let e = bottom - 2 * h; e <= top; e++) {
       let score = 0;
       for (let i = 0; i < count; i++) {
-        const from = i === 0 ? below(e0 - d / 2) : below(e0 + (i - 0.5) * d);
-        const to = i === count - 1 ? n : below(e0 + (i + 0.5) * d);
+        const from = i === 0 ? 0 : countBelow(e + (2 * i - 1) * h);
+        const to = i === count - 1 ? n : countBelow(e + (2 * i + 1) * h);
+        if (to === n && i < count - 1 && from === n) break;
         const p = (to - from) / n;
-        if (p > 0) score -= 2 ** (e0 + i * d) * p * Math.log(p);
+        if (p > 0) score -= 2 ** ((e + 2 * i * h) / 16) * p * Math.log(p);
       }
-      if (score > best.score) best = { e0, d, score };
+      if (score > best.score) best = { e0: e / 16, d: h / 8, score };
     }
   }
   return { e0: best.e0, d: best.d };

@@ -10,7 +10,7 @@ import { RecipeError } from '../../recipe/errors.ts';
 import type { WeightTensor } from '../../model/graph.ts';
 import { createRng } from '../../util/random.ts';
 import { techniqueSpec } from '../catalog.ts';
-import { choiceParam, perLayerParam, type Technique } from '../technique.ts';
+import { booleanParam, choiceParam, perLayerParam, type Technique } from '../technique.ts';
 import { perLayerValues } from '../prune/masks.ts';
 import './transforms.ts';
 
@@ -153,12 +153,19 @@ export const kmeansQuantize: Technique = {
   apply(graph, params, context) {
     const bits = perLayerValues(graph, perLayerParam(params, 'bits'), 'kmeans bits');
     const init = choiceParam<CentroidInit>(params, 'init');
+    const biases = booleanParam(params, 'biases');
     const layers: Record<string, ReturnType<typeof shareWeights>> = {};
     for (const node of graph.weightedLayers()) {
       const b = bits.get(node.name);
       if (b === undefined) continue;
       const w = node.weights.find((x) => x.prunable)!;
       layers[node.name] = shareWeights(w, b, init, context.seed, node.name);
+      const bias = node.weights.find((x) => x.role === 'bias');
+      // A layer's few biases get at most as many clusters as they have values (a power of 2).
+      if (biases && bias && bias.values.length >= 2) {
+        const biasBits = Math.min(b, Math.floor(Math.log2(bias.values.length)));
+        shareWeights(bias, biasBits, init, context.seed, `${node.name} (biases)`);
+      }
     }
     return { quantization: { method: 'kmeans', init, layers } };
   },

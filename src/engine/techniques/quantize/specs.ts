@@ -88,6 +88,14 @@ export const QUANTIZE_SPECS: readonly TechniqueSpec[] = [
         default: 'linear',
         description: 'where the centroids start: linear over [min, max] is the paper’s best',
       },
+      {
+        type: 'boolean',
+        name: 'biases',
+        label: 'Share biases too',
+        default: false,
+        description:
+          'also cluster each layer’s biases (at most as many clusters as biases); the paper leaves them float',
+      },
     ],
   },
   {

@@ -119,8 +119,13 @@ const fixedPoint: TensorTransform = {
 const codebook: TensorTransform = {
   id: 'codebook',
   apply(x, _params, tensors) {
+    // tfjs-wasm records Gather's output as 4-D, and its fused MatMul then refuses it as a bias
+    // even after a reshape: adding 0 makes a tensor of the right rank (the gradient passes).
     return tf.tidy(() =>
-      tf.reshape(tf.gather(tensors.codebook, tf.cast(tensors.indices, 'int32')), x.shape),
+      tf.add(
+        tf.reshape(tf.gather(tensors.codebook, tf.cast(tensors.indices, 'int32')), x.shape),
+        0,
+      ),
     );
   },
   coding(_values, _shape, params, tensors) {
@@ -159,7 +164,7 @@ const wqLevels: TensorTransform = {
           tf.reshape(bounds, [...new Array<number>(v.rank).fill(1), -1]),
         );
         const j = tf.cast(tf.sub(tf.sum(tf.cast(above, 'int32'), -1), 1), 'int32');
-        const r = tf.gather(tensors.levels, j);
+        const r = tf.add(tf.gather(tensors.levels, j), 0); // a bias-safe rank (see codebook)
         return tf.where(tf.less(v, 0), tf.neg(r), r);
       }),
     )(x);
