@@ -375,6 +375,8 @@ function writeSymbols(out: ByteWriter, plan: SymbolsPlan): void {
   writeField(out, plan.values);
 }
 
+const LITTLE_ENDIAN = new Uint8Array(Float32Array.of(1).buffer)[3] === 0x3f;
+
 class ByteWriter {
   private chunks: Uint8Array[] = [];
   length = 0;
@@ -396,6 +398,10 @@ class ByteWriter {
     this.bytes(b);
   }
   f32s(values: ArrayLike<number>): void {
+    if (values instanceof Float32Array && LITTLE_ENDIAN) {
+      this.bytes(new Uint8Array(values.buffer, values.byteOffset, values.byteLength).slice());
+      return;
+    }
     const b = new Uint8Array(4 * values.length);
     const view = new DataView(b.buffer);
     for (let i = 0; i < values.length; i++) view.setFloat32(4 * i, values[i], true);
@@ -465,6 +471,23 @@ function encodeTensor(out: ByteWriter, w: WeightTensor): EncodedTensor {
   const n = w.values.length;
   const name = w.name;
   const mask = w.mask;
+  let storedCount = 0;
+  if (!coding) for (let i = 0; i < n; i++) if (isStored(values[i])) storedCount++;
+  // Sparse floats cost at least 4 bytes a stored value and 5 of header: not smaller when few
+  // values are zero.
+  if (!coding && 4 * storedCount + 5 >= 4 * n) {
+    out.u8(0);
+    out.f32s(values);
+    return {
+      name,
+      layout: 'dense',
+      bytes: out.length - start,
+      parts: { ...NO_PARTS, values: 4 * n, header: 1 },
+      kept: n,
+      valueBitsPerWeight: 32,
+      indexBitsPerWeight: 0,
+    };
+  }
   if (!coding) {
     const stored = Array.from(values, isStored);
     const gaps = gapsOf(stored);

@@ -57,7 +57,7 @@ const isConv = (model: PresetModel) => model.layers.some((l) => l.className === 
  * tolerates it (README, "The quantization family, reproduced"): fc1 holds most of the weights.
  */
 export const DEEP_COMPRESSION_BITS: Readonly<Record<string, Readonly<Record<string, number>>>> = {
-  lenet300: { fc1: 3, fc2: 4, fc3: 4 },
+  lenet300: { fc1: 2, fc2: 4, fc3: 4 },
   lenet5: { conv1: 6, conv2: 5, fc1: 3, fc2: 4 },
 };
 
@@ -98,34 +98,6 @@ export const PRESETS: readonly Preset[] = [
         normalizeStep('index-bits', { conv: 8, dense: 5 }),
       ];
     },
-  },
-  {
-    id: 'deep-compression',
-    label: 'Deep Compression: prune, share, Huffman',
-    paper: 'Han, Mao, Dally, ICLR 2016',
-    description:
-      "The pruning preset's steps, then k-means weight sharing per layer (linear centroid init), centroid fine-tuning with the indices and pruned zeros held, and Huffman coding of the indices and relative indices.",
-    expand: (model) => [
-      ...getPreset('deep-compression-pruning').expand(model),
-      normalizeStep('kmeans', { bits: deepCompressionBits(model), init: 'linear' }),
-      normalizeStep('finetune', { epochs: 2, lr: 0.0003, augment: false }),
-      normalizeStep('huffman', {}),
-    ],
-  },
-  {
-    id: 'wq',
-    label: 'Weighted-entropy quantization WQ(8, 8)',
-    paper: 'Park, Ahn, Yoo, CVPR 2017',
-    description:
-      'Weights to 8-bit weighted-entropy levels and ReLU activations to 8-bit log-scale levels, then one epoch of fine-tuning through the quantizers (straight-through estimator).',
-    expand: () => [
-      normalizeStep('weighted-entropy', {
-        weightBits: { '*': 8 },
-        activationBits: 8,
-        activations: 'log',
-      }),
-      normalizeStep('finetune', { epochs: 1, lr: 0.0001, augment: false }),
-    ],
   },
   {
     id: 'ssl',
@@ -174,6 +146,34 @@ export const PRESETS: readonly Preset[] = [
         normalizeStep('finetune', { epochs: 4, lr: 0.0001, dropout: 0.3 }),
       ];
     },
+  },
+  {
+    id: 'deep-compression',
+    label: 'Deep Compression: prune, share, Huffman',
+    paper: 'Han, Mao, Dally, ICLR 2016',
+    description:
+      "The pruning preset's steps, then k-means weight sharing per layer (linear centroid init), centroid fine-tuning with the indices and pruned zeros held, and Huffman coding of the indices and relative indices.",
+    expand: (model) => [
+      ...getPreset('deep-compression-pruning').expand(model),
+      normalizeStep('kmeans', { bits: deepCompressionBits(model), init: 'linear', biases: true }),
+      normalizeStep('finetune', { epochs: 2, lr: 0.0003, augment: false }),
+      normalizeStep('huffman', {}),
+    ],
+  },
+  {
+    id: 'wq',
+    label: 'Weighted-entropy quantization WQ(8, 8)',
+    paper: 'Park, Ahn, Yoo, CVPR 2017',
+    description:
+      'Weights to 8-bit weighted-entropy levels and ReLU activations to 8-bit log-scale levels, then one epoch of fine-tuning through the quantizers (straight-through estimator).',
+    expand: () => [
+      normalizeStep('weighted-entropy', {
+        weightBits: { '*': 8 },
+        activationBits: 8,
+        activations: 'log',
+      }),
+      normalizeStep('finetune', { epochs: 1, lr: 0.0001, augment: false }),
+    ],
   },
 ];
 

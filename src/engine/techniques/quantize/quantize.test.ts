@@ -109,6 +109,29 @@ describe('weighted-entropy levels', () => {
     expect(Array.from(bounds)).toEqual([0]);
   });
 
+  it('with two bits, puts the one boundary where a brute-force search of S puts it', () => {
+    const weights = Float32Array.from({ length: 30 }, (_, i) => ((i * 37) % 29) / 29 - 0.5);
+    const s = Array.from(weights, (w) => w * w).sort((a, b) => a - b);
+    const n = s.length;
+    // S = -sum_k wp_k ln(P_k / 2) over the two clusters [0, b) and [b, n).
+    const entropy = (b: number) =>
+      [
+        [0, b],
+        [b, n],
+      ].reduce((sum, [from, to]) => {
+        const wp = s.slice(from, to).reduce((a, v) => a + v, 0) / n;
+        return sum - wp * Math.log((to - from) / n / 2);
+      }, 0);
+    let best = 1;
+    for (let b = 1; b < n; b++) if (entropy(b) > entropy(best)) best = b;
+    const { levels, bounds } = weightedEntropyLevels(weights, 2);
+    expect(bounds[1]).toBeCloseTo(Math.sqrt(s[best]), 6);
+    const mean = (from: number, to: number) =>
+      s.slice(from, to).reduce((a, v) => a + v, 0) / (to - from);
+    expect(levels[0]).toBeCloseTo(Math.sqrt(mean(0, best)), 6);
+    expect(levels[1]).toBeCloseTo(Math.sqrt(mean(best, n)), 6);
+  });
+
   it('gives 2^(bits-1) increasing magnitudes whose transform matches its stored codebook', async () => {
     const values = Float32Array.from(
       { length: 500 },
