@@ -156,7 +156,13 @@ export const PRESETS: readonly Preset[] = [
     expand: (model) => [
       ...getPreset('deep-compression-pruning').expand(model),
       normalizeStep('kmeans', { bits: deepCompressionBits(model), init: 'linear', biases: true }),
-      normalizeStep('finetune', { epochs: 2, lr: 0.0003, augment: false }),
+      // Centroid fine-tuning: the conv net recovers from its lower bits at a higher rate.
+      normalizeStep(
+        'finetune',
+        isConv(model)
+          ? { epochs: 2, lr: 0.001, decay: 0.5, augment: false }
+          : { epochs: 2, lr: 0.0003, augment: false },
+      ),
       normalizeStep('huffman', {}),
     ],
   },
