@@ -102,6 +102,24 @@ describe('linear fixed point', () => {
   });
 });
 
+describe('activation quantizers', () => {
+  it('linear: clip(round(x / s), 0, 2^bits - 1) s, by hand', async () => {
+    // bits 2, max 3: s = 1; 1.5 and 2.5 round half to even.
+    const x = Float32Array.from([-1, 0.4, 1.5, 2.5, 7]);
+    expect(Array.from(await applied('act-linear', x, [5], { bits: 2, max: 3 }))).toEqual([
+      0, 0, 2, 2, 3,
+    ]);
+  });
+
+  it('log: 0 or 2^(e0 + i d), i = round((log2 x - e0) / d) capped at 2^bits - 2, by hand', async () => {
+    // bits 2, e0 0, d 1: levels 0, 1, 2, 4. 0.5 gives i = -1 (zero); 0.8 gives round(-0.32) = 0.
+    const x = Float32Array.from([-1, 0.5, 0.8, 1, 1.5, 3, 10]);
+    expect(Array.from(await applied('act-log', x, [7], { bits: 2, e0: 0, d: 1 }))).toEqual([
+      0, 0, 1, 1, 2, 4, 4,
+    ]);
+  });
+});
+
 describe('weighted-entropy levels', () => {
   it('with one bit, every weight becomes +-its root mean square (by hand)', () => {
     const { levels, bounds } = weightedEntropyLevels(Float32Array.from([1, -2, 3]), 1);
