@@ -19,14 +19,22 @@ export class BitWriter {
   /** Writes the low `width` bits of `value`, least significant first (width <= 32). */
   write(value: number, width: number): void {
     this.ensure(width);
+    const bytes = this.bytes;
     for (let b = 0; b < width; b++, this.length++) {
-      if (Math.floor(value / 2 ** b) % 2) this.bytes[this.length >> 3] |= 1 << (this.length & 7);
+      if ((value >>> b) & 1) bytes[this.length >> 3] |= 1 << (this.length & 7);
     }
   }
 
   /** Writes a Huffman code of `length` bits, its most significant bit first. */
   writeCode(code: number, length: number): void {
     this.ensure(length);
+    if (length <= 31) {
+      const bytes = this.bytes;
+      for (let b = length - 1; b >= 0; b--, this.length++) {
+        if ((code >>> b) & 1) bytes[this.length >> 3] |= 1 << (this.length & 7);
+      }
+      return;
+    }
     for (let b = length - 1; b >= 0; b--, this.length++) {
       if (Math.floor(code / 2 ** b) % 2) this.bytes[this.length >> 3] |= 1 << (this.length & 7);
     }

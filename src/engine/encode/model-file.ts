@@ -489,13 +489,19 @@ function encodeTensor(out: ByteWriter, w: WeightTensor): EncodedTensor {
     };
   }
   if (!coding) {
-    const stored = Array.from(values, isStored);
+    const stored = new Uint8Array(n);
+    for (let i = 0; i < n; i++) stored[i] = isStored(values[i]) ? 1 : 0;
     const gaps = gapsOf(stored);
     const candidates = w.indexBits ? [w.indexBits] : Array.from({ length: 16 }, (_, i) => i + 1);
     // CLW2's fillers advance 2^k positions and store a zero value.
+    const entriesOf = new Map<number, number>();
     const clw2Entries = (bits: number) => {
-      let e = 0;
-      for (const g of gaps) e += Math.floor(g / 2 ** bits) + 1;
+      let e = entriesOf.get(bits);
+      if (e === undefined) {
+        e = 0;
+        for (const g of gaps) e += Math.floor(g / 2 ** bits) + 1;
+        entriesOf.set(bits, e);
+      }
       return e;
     };
     const sparseSize = (bits: number) =>
@@ -508,7 +514,8 @@ function encodeTensor(out: ByteWriter, w: WeightTensor): EncodedTensor {
       const entries = clw2Entries(k);
       out.u32(entries);
       const bits = new BitWriter();
-      const floats: number[] = [];
+      const floats = new Float32Array(entries);
+      let f = 0;
       const span = 2 ** k;
       let g = 0;
       for (let i = 0; i < n; i++) {
@@ -516,11 +523,11 @@ function encodeTensor(out: ByteWriter, w: WeightTensor): EncodedTensor {
         let gap = gaps[g++];
         while (gap > span - 1) {
           bits.write(span - 1, k);
-          floats.push(0);
+          floats[f++] = 0;
           gap -= span;
         }
         bits.write(gap, k);
-        floats.push(values[i]);
+        floats[f++] = values[i];
       }
       out.bytes(bits.finish());
       out.f32s(floats);
