@@ -190,6 +190,8 @@ describe('complab eval', () => {
       'svd',
       'tucker2',
       'force-tucker2',
+      'deep-compression',
+      'wq',
     ]);
     // The paper's LeNet-5 densities (Deep Compression, Table 3; fc1 at 7.5% so the total stays
     // within the paper's 8%) and the DSD rule (conv1 dense).

@@ -4,11 +4,20 @@
  * prints per-layer accuracy-vs-density curves; `reproduce` runs a paper's preset and prints
  * its figures beside ours; `presets` lists what the presets expand to.
  */
-import { existsSync, statSync } from 'node:fs';
+import {
+  existsSync,
+  openSync,
+  readSync,
+  closeSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { AssetError } from '../engine/assets.ts';
 import { WeightsFormatError } from '../engine/encode/weights-blob.ts';
+import { encodeModel, isCompactModel } from '../engine/encode/model-file.ts';
 import { Lab, type ModelSource, type RunResult } from '../engine/lab.ts';
 import { isShippedModel, SHIPPED_MODELS } from '../engine/model/catalog.ts';
 import { ModelLoadError } from '../engine/model/errors.ts';
@@ -27,6 +36,7 @@ import {
 } from '../engine/recipe/share.ts';
 import { TECHNIQUE_SPECS } from '../engine/techniques/catalog.ts';
 import { PRESETS } from '../engine/techniques/presets.ts';
+import { stageRatios } from '../engine/techniques/quantize/stages.ts';
 import { directoryPrefixStore } from './cache.ts';
 import { progressPrinter } from './progress.ts';
 
@@ -43,15 +53,17 @@ export const USAGE = `Usage: complab <command> [options]   (complab help <comman
   eval          evaluate a model and a compression recipe on the 2,000 shipped test digits
   sensitivity   accuracy of each layer pruned alone to a range of densities
   reproduce     run a paper's preset and print the paper's figures beside ours
+  export        write the compact model file a recipe leaves (its length is the reported size)
   presets       list the presets and the recipes they expand to`;
 
-const EVAL_USAGE = `Usage: complab eval [--model <id | path/to/model.json>] [--recipe <recipe | share URL>]
+const EVAL_USAGE = `Usage: complab eval [--model <id | path/to/model.json | compact file>] [--recipe <recipe | share URL>]
                     [--prune <fraction>] [--preset <name>] [--seed <n>] [--backend cpu|wasm]
                     [--cache <dir>] [--quiet] [--json]
 
 Evaluates a model and a compression recipe on the 2,000 shipped MNIST test digits.
-  --model     a shipped model (${SHIPPED_MODELS.join(', ')}) or a tfjs LayersModel's model.json
-              (or its folder); may be left out when the recipe names the model
+  --model     a shipped model (${SHIPPED_MODELS.join(', ')}), a tfjs LayersModel's model.json
+              (or its folder), or a compact model file written by complab export; may be left
+              out when the recipe names the model
   --recipe    recipe text such as 'v=1&model=lenet5&seed=1&steps=prune(fraction=0.9)',
               or a whole share link copied from the lab
   --prune     shorthand for a recipe of one global magnitude-pruning step, e.g. --prune 0.9
@@ -80,6 +92,17 @@ what the lab measures (accuracy, density, size, latency, per-layer figures, the 
 share link).
 ${COMMON}`;
 
+const EXPORT_USAGE = `Usage: complab export --out FILE [--model <id | path>] [--recipe <recipe | share URL>]
+                     [--preset <name>] [--seed <n>] [--backend cpu|wasm] [--cache <dir>]
+                     [--quiet] [--json]
+
+Runs the recipe (as complab eval does) and writes the compact model file it leaves: the
+architecture and every weight in its stored form (dense or sparse floats, codebook + indices,
+Huffman-coded streams, fixed point, ternary, binary). Its length is the size complab eval
+reports; complab eval --model FILE decodes it and gives the same accuracy. The format is in the
+README ("The compact model file").
+${COMMON}`;
+
 const PRESETS_USAGE = `Usage: complab presets [--model <id>] [--json]
 
 Lists the presets and, for a model, the recipe each expands to.`;
@@ -87,11 +110,28 @@ Lists the presets and, for a model, the recipe each expands to.`;
 /** A mistake in how the command was called: printed as one line, exit code 2. */
 class UsageError extends Error {}
 
-const looksLikePath = (model: string) => model.includes('/') || model.endsWith('.json');
+const looksLikePath = (model: string) =>
+  model.includes('/') || model.endsWith('.json') || existsSync(model);
+
+/** Whether a path is a file that starts with the compact model file's magic. */
+function isCompactFile(path: string): boolean {
+  if (!existsSync(path) || !statSync(path).isFile()) return false;
+  const fd = openSync(path, 'r');
+  try {
+    const head = new Uint8Array(4);
+    readSync(fd, head, 0, 4, 0);
+    return isCompactModel(head);
+  } finally {
+    closeSync(fd);
+  }
+}
 
 function modelSourceForPath(model: string): ModelSource | undefined {
   if (isShippedModel(model)) return undefined;
   let path = resolve(model);
+  if (isCompactFile(path)) {
+    return { read: fileAssetReader(''), modelJsonPath: path, compactFile: readFileSync(path) };
+  }
   if (existsSync(path) && statSync(path).isDirectory()) path = join(path, 'model.json');
   // Rooted at '' so the absolute path itself is what error messages name.
   return { read: fileAssetReader(''), modelJsonPath: path };
@@ -304,6 +344,59 @@ async function evalCommand(args: string[]): Promise<number> {
   }
 }
 
+async function exportCommand(args: string[]): Promise<number> {
+  const at = args.findIndex((a) => a === '--out' || a.startsWith('--out='));
+  let out: string | undefined;
+  const rest = [...args];
+  if (at >= 0) {
+    if (rest[at].startsWith('--out=')) {
+      out = rest[at].slice('--out='.length);
+      rest.splice(at, 1);
+    } else {
+      out = rest[at + 1];
+      rest.splice(at, 2);
+    }
+  }
+  if (!out) throw new UsageError('name the file to write with --out FILE');
+  const options = parseEvalArgs(rest);
+  const lab = await openLab(options.backend, options.cache);
+  try {
+    let recipe = options.recipe;
+    if (options.preset) {
+      recipe = normalizeRecipe({
+        ...recipe,
+        steps: await lab.expandPreset(recipe.model, options.preset),
+      });
+    }
+    const progress = progressPrinter(process.stderr, options.quiet);
+    const result = await lab.run(recipe, { onProgress: progress.onProgress });
+    progress.done();
+    const encoded = encodeModel(await lab.graphOf(recipe));
+    if (encoded.bytes.length !== result.sizeBytes) {
+      throw new Error(
+        `the file (${encoded.bytes.length} B) differs from the reported size (${result.sizeBytes} B)`,
+      );
+    }
+    writeFileSync(resolve(out), encoded.bytes);
+    const summary = {
+      out: resolve(out),
+      sizeBytes: encoded.bytes.length,
+      architectureBytes: encoded.archBytes,
+      compressionRatio: result.compressionRatio,
+      accuracy: result.accuracy,
+      recipe: result.recipeText,
+    };
+    process.stdout.write(
+      options.json
+        ? `${JSON.stringify(summary)}\n`
+        : `wrote ${summary.out}: ${summary.sizeBytes} bytes (${summary.architectureBytes} of them the architecture), ${summary.compressionRatio.toFixed(1)}x smaller than the baseline; test accuracy ${percent(summary.accuracy)}\n`,
+    );
+    return 0;
+  } finally {
+    await lab.dispose();
+  }
+}
+
 function parseDensities(text: string | undefined): number[] | undefined {
   if (text === undefined) return undefined;
   const values = text.split(',').map((t) => Number(t.trim()));
@@ -378,7 +471,19 @@ async function sensitivityCommand(args: string[]): Promise<number> {
 function kernelDensity(result: RunResult) {
   const layers: Record<
     string,
-    { density: number; weights: number; kept: number; indexBits?: number; sizeBytes: number }
+    {
+      density: number;
+      weights: number;
+      kept: number;
+      indexBits?: number;
+      sizeBytes: number;
+      /** Quantized kernels: bits of a shared-weight index or level, before and after Huffman. */
+      weightBits?: number;
+      weightBitsHuffman?: number;
+      /** Stored position bits per kept weight (after Huffman when coded). */
+      indexBitsHuffman?: number;
+      huffman?: boolean;
+    }
   > = {};
   let weights = 0;
   let kept = 0;
@@ -393,6 +498,14 @@ function kernelDensity(result: RunResult) {
       kept: nonzero,
       indexBits: l.indexBits,
       sizeBytes: l.sizeBytes,
+      ...(l.storage?.symbolBits
+        ? {
+            weightBits: l.storage.symbolBits,
+            weightBitsHuffman: Number(l.storage.valueBits.toFixed(2)),
+            indexBitsHuffman: Number(l.storage.indexBits.toFixed(2)),
+            huffman: l.storage.huffman,
+          }
+        : {}),
     };
     weights += n;
     kept += nonzero;
@@ -456,6 +569,7 @@ async function reproduceCommand(args: string[]): Promise<number> {
       recipe: result.recipeText,
       shareUrl: linkFor(result.recipe),
       layers,
+      stages: stageRatios(result.steps, result.baselineSizeBytes),
       channels: channels ?? undefined,
       ranks: decomposition?.ranks,
       decomposition,
@@ -470,17 +584,26 @@ async function reproduceCommand(args: string[]): Promise<number> {
     if (values.json) {
       process.stdout.write(`${JSON.stringify({ paper, ours })}\n`);
     } else {
-      const paperLayers = (paper.layers ?? {}) as Record<string, number>;
+      const paperLayers = (paper.layers ?? {}) as Record<string, unknown>;
       const lines = [
         `${preset} on ${model} — paper: ${paper.paper} (${paper.source})`,
         `accuracy ${percent(ours.accuracy)} vs baseline ${percent(ours.baselineAccuracy)} (drop ${(100 * ours.accuracyDrop).toFixed(2)} points)`,
         `weights kept ${percent(density)}${typeof paper.density === 'number' ? ` (paper ${percent(paper.density)})` : ''}; stored ${kib(ours.sizeBytes)}, ${ours.compressionRatio.toFixed(1)}x smaller than ${kib(ours.baselineSizeBytes)}`,
         `params ${ours.params} (baseline ${ours.baselineParams}); latency ${ours.latencyMs.toFixed(2)} ms vs ${ours.baselineLatencyMs.toFixed(2)} ms per batch of ${result.latencyBatch}; ${(ours.elapsedMs / 1000).toFixed(0)} s`,
-        'layer          weights   kept (ours)  kept (paper)  index bits  stored bytes',
-        ...Object.entries(layers).map(
-          ([name, l]) =>
-            `${name.padEnd(12)} ${String(l.weights).padStart(9)}   ${percent(l.density).padStart(9)}   ${(name in paperLayers ? percent(paperLayers[name]) : '-').padStart(11)}  ${String(l.indexBits ?? '-').padStart(10)}  ${String(l.sizeBytes).padStart(12)}`,
-        ),
+        ...(ours.stages.length
+          ? [
+              `ratio after ${ours.stages.map((st) => `${st.stage} ${st.ratio.toFixed(1)}x`).join(', after ')}`,
+            ]
+          : []),
+        'layer          weights   kept (ours)  kept (paper)  index bits  weight bits (Huffman)  index bits (Huffman)  stored bytes',
+        ...Object.entries(layers).map(([name, l]) => {
+          const paperLayer = paperLayers[name] as unknown;
+          const paperKept =
+            typeof paperLayer === 'number'
+              ? paperLayer
+              : (paperLayer as { kept?: number } | undefined)?.kept;
+          return `${name.padEnd(12)} ${String(l.weights).padStart(9)}   ${percent(l.density).padStart(9)}   ${(paperKept !== undefined ? percent(paperKept) : '-').padStart(11)}  ${String(l.indexBits ?? '-').padStart(10)}  ${(l.weightBits ? `${l.weightBits} (${l.weightBitsHuffman})` : '-').padStart(21)}  ${(l.weightBits ? String(l.indexBitsHuffman) : '-').padStart(20)}  ${String(l.sizeBytes).padStart(12)}`;
+        }),
         ...(decomposition
           ? [
               `decomposed layers: ${decomposition.macsBefore} -> ${decomposition.macsAfter} MACs (${decomposition.macsReduction.toFixed(2)}x fewer), ${decomposition.paramsBefore} -> ${decomposition.paramsAfter} weights; ranks ${JSON.stringify(decomposition.ranks)}`,
@@ -536,6 +659,7 @@ const COMMANDS: Record<string, { usage: string; run: (args: string[]) => Promise
   eval: { usage: EVAL_USAGE, run: evalCommand },
   sensitivity: { usage: SENSITIVITY_USAGE, run: sensitivityCommand },
   reproduce: { usage: REPRODUCE_USAGE, run: reproduceCommand },
+  export: { usage: EXPORT_USAGE, run: exportCommand },
   presets: { usage: PRESETS_USAGE, run: presetsCommand },
 };
 

@@ -16,7 +16,13 @@ import type { AssetReader } from './assets.ts';
 import { BACKENDS, isBackendName, type BackendName } from './backend-names.ts';
 import { RunCancelledError, throwIfCancelled } from './cancel.ts';
 import { loadDigitSplit, PIXELS, type DigitSplit } from './data/digits.ts';
-import { encodeWeights, type WeightLayout } from './encode/weights-blob.ts';
+import {
+  decodeModel,
+  encodeModel,
+  storedForm,
+  type ByteParts,
+  type ModelLayout,
+} from './encode/model-file.ts';
 import { evaluateAccuracy } from './measure/accuracy.ts';
 import { LATENCY_BATCH, measureLatency, median } from './measure/latency.ts';
 import {
@@ -71,9 +77,23 @@ export interface LayerStats {
   readonly macs: number;
   /** Bytes of this layer's weights in the stored blob. */
   readonly sizeBytes: number;
-  readonly layout: WeightLayout | 'none';
+  readonly layout: ModelLayout | 'none';
   /** Relative-index width of a sparse kernel. */
   readonly indexBits?: number;
+  /** How the kernel is stored, when quantized: bits of a symbol, Huffman, where bytes go. */
+  readonly storage?: {
+    readonly symbolBits?: number;
+    readonly huffman?: boolean;
+    /** Kernel positions stored (kept weights). */
+    readonly kept: number;
+    /** Stored bits per kept weight: values and positions (after Huffman where coded). */
+    readonly valueBits: number;
+    readonly indexBits: number;
+    /** The layer's bytes by kind (kernel and bias together). */
+    readonly parts: ByteParts;
+    /** Shared values or levels of a codebook (up to 256), or the fixed-point scales' levels. */
+    readonly codebook?: readonly number[];
+  };
   /** The kernel this layer ran on when latency was measured (conv and dense layers). */
   readonly kernel?: KernelChoice;
   /** Kernel weights counted in equal bins over the base model's range, before and after. */
@@ -157,6 +177,8 @@ export interface RunOptions {
 export interface ModelSource {
   readonly read: AssetReader;
   readonly modelJsonPath: string;
+  /** A compact model file (CLW3, encode/model-file.ts) to decode instead of a model.json. */
+  readonly compactFile?: Uint8Array;
 }
 
 /** A persistent home for prefix results (IndexedDB in the page, a folder for the CLI). */
@@ -426,6 +448,17 @@ export class Lab {
 
   private async loadBase(model: string): Promise<BaseModel> {
     const source = this.source(model);
+    if (source.compactFile) {
+      const graph = decodeModel(source.compactFile);
+      const inputs = graph.inputShape.reduce((a, b) => a * b, 1);
+      const outputs = graph.outputShapeOf(graph.output).join('x');
+      if (inputs !== PIXELS || outputs !== '10') {
+        throw new ModelLoadError(
+          `the compact model file's network maps [${graph.inputShape.join(', ')}] to [${outputs}], not a digit to 10 classes`,
+        );
+      }
+      return { graph, fingerprint: bytesToHex(sha256(source.compactFile)).slice(0, 16) };
+    }
     const artifacts = await readModelArtifacts(source.read, source.modelJsonPath);
     const built = await modelFromArtifacts(artifacts, source.modelJsonPath);
     try {
@@ -462,7 +495,7 @@ export class Lab {
     const { latencyMs: measured, choices } = await this.fastLatency(graph, test, signal, unchanged);
     const latencyMs = unchanged ? baseline.latencyMs : measured;
     {
-      const encoded = encodeWeights(graph.weights);
+      const encoded = encodeModel(graph);
       const info = graph.info();
       const baseKernels = new Map(base.graph.prunableWeights().map((w) => [w.name, w]));
       let t = 0;
@@ -472,7 +505,20 @@ export class Lab {
         const baseKernel = kernel ? baseKernels.get(kernel.name) : undefined;
         let nonzero = 0;
         for (const w of node.weights) for (const v of w.values) if (v !== 0) nonzero++;
-        const sparse = tensors.find((x) => x.layout === 'sparse');
+        const sparse = tensors.find((x) => x.indexBits !== undefined);
+        const kernelIndex = kernel ? node.weights.indexOf(kernel) : -1;
+        const stored = kernelIndex >= 0 ? tensors[kernelIndex] : tensors[0];
+        const coding = kernel && stored?.symbolBits ? storedForm(kernel).coding : undefined;
+        const parts = tensors.reduce<ByteParts>(
+          (sum, x) => ({
+            values: sum.values + x.parts.values,
+            indices: sum.indices + x.parts.indices,
+            codebooks: sum.codebooks + x.parts.codebooks,
+            tables: sum.tables + x.parts.tables,
+            header: sum.header + x.parts.header,
+          }),
+          { values: 0, indices: 0, codebooks: 0, tables: 0, header: 0 },
+        );
         return {
           name: node.name,
           className: node.className,
@@ -482,8 +528,22 @@ export class Lab {
           nonzeroParams: nonzero,
           macs: info.get(node.name)!.macs,
           sizeBytes: tensors.reduce((sum, x) => sum + x.bytes, 0),
-          layout: sparse ? 'sparse' : tensors.length ? 'dense' : 'none',
+          layout: stored ? stored.layout : 'none',
           indexBits: sparse?.indexBits,
+          storage: stored
+            ? {
+                symbolBits: stored.symbolBits,
+                huffman: stored.huffman,
+                kept: stored.kept,
+                valueBits: stored.valueBitsPerWeight,
+                indexBits: stored.indexBitsPerWeight,
+                parts,
+                codebook:
+                  coding?.kind === 'codebook' && coding.codebook.length <= 256
+                    ? Array.from(coding.codebook)
+                    : undefined,
+              }
+            : undefined,
           histogram: kernel ? histogram(baseKernel ?? kernel, kernel) : undefined,
           kernel: choices.get(node.name),
         };
@@ -498,9 +558,9 @@ export class Lab {
         correct: last ? last.correct : baseline.correct,
         total: test.count,
         baselineAccuracy: baseline.accuracy,
-        sizeBytes: encoded.blob.length,
+        sizeBytes: encoded.bytes.length,
         baselineSizeBytes: baseline.sizeBytes,
-        compressionRatio: baseline.sizeBytes / encoded.blob.length,
+        compressionRatio: baseline.sizeBytes / encoded.bytes.length,
         params: graph.params,
         baselineParams: base.graph.params,
         nonzeroParams: graph.nonzeroParams,
@@ -601,7 +661,7 @@ export class Lab {
             recipeText: formatRecipe(prefix),
             params: working.params,
             nonzeroParams: working.nonzeroParams,
-            sizeBytes: encodeWeights(working.weights).blob.length,
+            sizeBytes: encodeModel(working).bytes.length,
             elapsedMs: now() - stepStarted,
             trainedOn: stepTrainedOn !== trainedOn ? (stepTrainedOn ?? undefined) : undefined,
             report: stepReport ? (JSON.parse(JSON.stringify(stepReport)) as StepReport) : undefined,
@@ -803,7 +863,7 @@ export class Lab {
       const baseline = {
         accuracy: accuracy.accuracy,
         correct: accuracy.correct,
-        sizeBytes: encodeWeights(graph.weights).blob.length,
+        sizeBytes: encodeModel(graph).bytes.length,
         latencyMs,
       };
       this.baselines.set(key, baseline);

@@ -10,6 +10,7 @@ import { LayerPictures } from './results/LayerPictures.tsx';
 import { LayerTable } from './results/LayerTable.tsx';
 import { ResultSummary } from './results/ResultSummary.tsx';
 import { RunProgressPanel } from './results/RunProgressPanel.tsx';
+import { QuantizationPanel } from './results/QuantizationPanel.tsx';
 import { StepReports } from './results/StepReports.tsx';
 import { StepsTable } from './results/StepsTable.tsx';
 import { useDispatch, useLab } from './store-context.tsx';
@@ -60,6 +61,7 @@ export function App() {
           <AccuracySizePlot />
           <StepsTable />
           <StepReports />
+          <QuantizationPanel />
           <LayerPictures />
           <LayerTable />
           {showHistory ? <HistoryTable /> : null}

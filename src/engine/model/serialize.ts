@@ -370,7 +370,7 @@ function codingProblem(coding: WeightCoding): string | undefined {
 }
 
 /** What the executor relies on and the header's schema cannot say; throws Error naming it. */
-function checkGraph(graph: LayerGraph): void {
+export function checkGraph(graph: LayerGraph): void {
   graph.nodes.forEach((node, i) => {
     if (!(SUPPORTED_LAYERS as readonly string[]).includes(node.className)) {
       throw new Error(

@@ -6,6 +6,7 @@
  */
 import { trainingParams } from './train/training-params.ts';
 import type { TechniqueSpec } from './technique.ts';
+import { QUANTIZE_SPECS } from './quantize/specs.ts';
 
 export const TECHNIQUE_SPECS: readonly TechniqueSpec[] = [
   {
@@ -326,6 +327,7 @@ export const TECHNIQUE_SPECS: readonly TechniqueSpec[] = [
       },
     ],
   },
+  ...QUANTIZE_SPECS,
 ];
 
 const byId = new Map(TECHNIQUE_SPECS.map((t) => [t.id, t]));

@@ -51,6 +51,24 @@ function deepCompressionDensity(model: PresetModel): Record<string, number> {
 
 const isConv = (model: PresetModel) => model.layers.some((l) => l.className === 'Conv2D');
 
+/**
+ * Bits of the shared-weight indices per layer. The paper used 6 bits for LeNet-300-100 and
+ * 8 (conv) / 5 (dense) for LeNet-5; these go lower where our sensitivity runs showed the layer
+ * tolerates it (README, "The quantization family, reproduced"): fc1 holds most of the weights.
+ */
+export const DEEP_COMPRESSION_BITS: Readonly<Record<string, Readonly<Record<string, number>>>> = {
+  lenet300: { fc1: 2, fc2: 4, fc3: 4 },
+  lenet5: { conv1: 6, conv2: 5, fc1: 3, fc2: 4 },
+};
+
+function deepCompressionBits(model: PresetModel): Record<string, number> {
+  const known = DEEP_COMPRESSION_BITS[model.id];
+  if (known && model.layers.every((l) => l.name in known)) return { ...known };
+  const bits: Record<string, number> = { '*': 5 };
+  for (const l of model.layers) if (l.className !== 'Dense') bits[l.name] = 8;
+  return bits;
+}
+
 export const PRESETS: readonly Preset[] = [
   {
     id: 'deep-compression-pruning',
@@ -163,6 +181,39 @@ export const PRESETS: readonly Preset[] = [
     description:
       'Fine-tuning with the force that gathers each layer’s filters (Wen et al. 2017), then the tucker2 preset’s decomposition and fine-tuning, at lower ranks.',
     expand: (model) => tuckerSteps(model, true),
+  },
+  {
+    id: 'deep-compression',
+    label: 'Deep Compression: prune, share, Huffman',
+    paper: 'Han, Mao, Dally, ICLR 2016',
+    description:
+      "The pruning preset's steps, then k-means weight sharing per layer (linear centroid init), centroid fine-tuning with the indices and pruned zeros held, and Huffman coding of the indices and relative indices.",
+    expand: (model) => [
+      ...getPreset('deep-compression-pruning').expand(model),
+      normalizeStep('kmeans', { bits: deepCompressionBits(model), init: 'linear', biases: true }),
+      // Centroid fine-tuning: the conv net recovers from its lower bits at a higher rate.
+      normalizeStep(
+        'finetune',
+        isConv(model)
+          ? { epochs: 2, lr: 0.001, decay: 0.5, augment: false }
+          : { epochs: 2, lr: 0.0003, augment: false },
+      ),
+      normalizeStep('huffman', {}),
+    ],
+  },
+  {
+    id: 'wq',
+    label: 'Weighted-entropy quantization WQ(8, 8)',
+    paper: 'Park, Ahn, Yoo, CVPR 2017',
+    description:
+      'Weights to 8-bit weighted-entropy levels and ReLU activations to 8-bit log-scale levels. No fine-tuning: at 8 bits it loses nothing here, and one epoch through the quantizers cost 0.3 points (add a finetune step to train through them).',
+    expand: () => [
+      normalizeStep('weighted-entropy', {
+        weightBits: { '*': 8 },
+        activationBits: 8,
+        activations: 'log',
+      }),
+    ],
   },
 ];
 

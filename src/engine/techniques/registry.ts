@@ -17,6 +17,8 @@ import { pruneAuto } from './prune/sensitivity.ts';
 import { ssl } from './prune/ssl.ts';
 import type { Technique } from './technique.ts';
 import { fineTune } from './train/finetune.ts';
+import { kmeansQuantize } from './quantize/kmeans.ts';
+import { huffmanCoding, linearQuantize, weightedEntropy } from './quantize/quantize.ts';
 
 /** Every technique the lab runs, by recipe name, in catalog order. */
 export const TECHNIQUES: readonly Technique[] = [
@@ -32,6 +34,10 @@ export const TECHNIQUES: readonly Technique[] = [
   tucker2,
   force,
   indexBits,
+  linearQuantize,
+  kmeansQuantize,
+  weightedEntropy,
+  huffmanCoding,
 ];
 
 const byId = new Map(TECHNIQUES.map((t) => [t.id, t]));

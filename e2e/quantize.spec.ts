@@ -1,0 +1,56 @@
+import { expect, test } from './fixtures.ts';
+import { openLab, pasteLink, waitForResult, waitForRunError } from './lab-page.ts';
+
+const steps = (bits: string) =>
+  `v=1&model=lenet300&seed=1&steps=prune-density(density=fc1:0.08|fc2:0.09|fc3:0.26);kmeans(bits=${bits},init=linear,biases=false);finetune(epochs=1,lr=0.0001,decay=1,optimizer=adam,batch=64,batches=20,dropout=0,l2=0,layers=all,augment=false);huffman()`;
+
+test('the quantization panel: codebook on the histogram, bytes per layer, ratio per stage', async ({
+  page,
+}, testInfo) => {
+  test.setTimeout(240_000);
+  const recipe = steps('*:4');
+  await openLab(page, `${recipe}&backend=wasm`);
+  await waitForResult(page, recipe, 120_000);
+
+  const panel = page.getByTestId('quantization-panel');
+  await panel.scrollIntoViewIfNeeded();
+  const fc1 = await page.evaluate(() =>
+    window
+      .__complab!.getState()
+      .runs.at(-1)!
+      .result.layers.find((l) => l.name === 'fc1')!,
+  );
+  // fc1 shares at most 2^4 values; each is drawn as a line on its histogram.
+  const levels = fc1.storage!.codebook!.length;
+  expect(levels).toBeGreaterThan(1);
+  expect(levels).toBeLessThanOrEqual(16);
+  await expect(page.getByTestId('quant-histogram')).toHaveAttribute('data-levels', String(levels));
+  await expect(page.getByTestId('quant-histogram').locator('.recharts-reference-line')).toHaveCount(
+    levels,
+  );
+  await expect(page.getByTestId('quant-summary')).toContainText(
+    '4-bit indices into a shared codebook, Huffman-coded',
+  );
+  await page.getByTestId('codebook').locator('summary').click();
+  await expect(page.getByTestId('codebook').locator('li')).toHaveCount(levels);
+  // One stacked bar per layer, five kinds of bytes.
+  await expect(page.getByTestId('quant-bytes').locator('.recharts-bar')).toHaveCount(5);
+  // Figure 1: the ratio grows at each stage, and the last is the result's.
+  const ratios = await page.getByTestId('quant-stages').locator('li strong').allTextContents();
+  expect(ratios).toHaveLength(3);
+  const [pruning, quantization, huffman] = ratios.map((r) => Number(r.replace('x', '')));
+  expect(quantization).toBeGreaterThan(pruning);
+  expect(huffman).toBeGreaterThan(quantization);
+  const result = await page.evaluate(() => window.__complab!.getState().runs.at(-1)!.result);
+  expect(huffman).toBeCloseTo(result.compressionRatio, 1);
+  await page.getByTestId('quant-layer').selectOption('fc3');
+  await expect(page.getByTestId('quant-summary')).toContainText('fc3:');
+  await page.screenshot({ path: testInfo.outputPath('quantize.png'), fullPage: true });
+
+  // More clusters than a layer has weights: one clear message, the last result kept.
+  await pasteLink(page, steps('fc3:11'));
+  const message = await waitForRunError(page);
+  expect(message).toMatch(/fc3 keeps 260 weights, fewer than the 2048 clusters of 11 bits/);
+  await expect(page.getByTestId('result')).toHaveAttribute('data-recipe', recipe);
+  await expect(panel).toBeVisible();
+});

@@ -1,0 +1,54 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const root = join(import.meta.dirname, '..', '..');
+
+async function complab(...args: string[]) {
+  try {
+    const { stdout, stderr } = await promisify(execFile)('node', ['bin/complab.mjs', ...args], {
+      cwd: root,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe('complab export', () => {
+  it('writes a file of the reported size that complab eval --model decodes to the same accuracy', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'complab-export-'));
+    const out = join(dir, 'lenet300.clw');
+    const recipe =
+      'v=1&model=lenet300&seed=1&steps=prune-density(density=fc1:0.1|*:0.3);kmeans(bits=*:4);huffman()';
+    const written = await complab('export', '--recipe', recipe, '--out', out, '--quiet', '--json');
+    expect(written.code).toBe(0);
+    const summary = JSON.parse(written.stdout) as { sizeBytes: number; accuracy: number };
+    expect(statSync(out).size).toBe(summary.sizeBytes);
+
+    const evaluated = await complab('eval', '--recipe', recipe, '--quiet', '--json');
+    const expected = JSON.parse(evaluated.stdout) as { sizeBytes: number; accuracy: number };
+    expect(expected.sizeBytes).toBe(summary.sizeBytes);
+
+    const back = await complab('eval', '--model', out, '--quiet', '--json');
+    expect(back.code).toBe(0);
+    const fromFile = JSON.parse(back.stdout) as { sizeBytes: number; accuracy: number };
+    expect(fromFile.accuracy).toBe(expected.accuracy);
+    expect(fromFile.sizeBytes).toBe(summary.sizeBytes);
+
+    // A truncated file and a foreign one: one line, non-zero exit.
+    const truncated = join(dir, 'truncated.clw');
+    writeFileSync(truncated, readFileSync(out).subarray(0, statSync(out).size - 3));
+    const broken = await complab('eval', '--model', truncated, '--quiet');
+    expect(broken.code).toBe(1);
+    expect(broken.stderr.trim().split('\n')).toHaveLength(1);
+    expect(broken.stderr).toMatch(/^complab: .*(truncated|does not decode)/);
+    const missing = await complab('export', '--recipe', recipe, '--quiet');
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/--out FILE/);
+  }, 120_000);
+});

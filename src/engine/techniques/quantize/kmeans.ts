@@ -1,0 +1,172 @@
+/**
+ * Trained quantization by weight sharing (Han, Mao, Dally, ICLR 2016, section 3): each conv
+ * and dense kernel's kept weights are clustered by 1-D k-means into at most 2^bits shared
+ * values; the layer then computes with codebook[index] through the `codebook` transform, so a
+ * later fine-tuning step trains the centroids (gradients summed per cluster) with the indices
+ * and the pruned zeros held. Centroids start linearly over [min, max] (the paper's choice),
+ * at equally spaced quantiles of the weights (density-based), or at random weights (Forgy).
+ */
+import { RecipeError } from '../../recipe/errors.ts';
+import type { WeightTensor } from '../../model/graph.ts';
+import { createRng } from '../../util/random.ts';
+import { techniqueSpec } from '../catalog.ts';
+import { booleanParam, choiceParam, perLayerParam, type Technique } from '../technique.ts';
+import { perLayerValues } from '../prune/masks.ts';
+import './transforms.ts';
+
+export type CentroidInit = 'linear' | 'density' | 'random';
+
+export interface Clustering {
+  /** Shared values, ascending, only those some weight uses. */
+  readonly centroids: Float32Array;
+  /** Cluster of each input value. */
+  readonly assignment: Uint16Array;
+  readonly iterations: number;
+}
+
+/** Initial centroids for `sorted` (ascending) values. */
+export function initialCentroids(
+  sorted: Float64Array,
+  k: number,
+  init: CentroidInit,
+  seed: number,
+): Float64Array {
+  const n = sorted.length;
+  const c = new Float64Array(k);
+  const [min, max] = [sorted[0], sorted[n - 1]];
+  if (init === 'linear') {
+    for (let j = 0; j < k; j++)
+      c[j] = k === 1 ? (min + max) / 2 : min + (j * (max - min)) / (k - 1);
+  } else if (init === 'density') {
+    // Equal steps of the CDF, read back on the weight axis.
+    for (let j = 0; j < k; j++) c[j] = sorted[Math.min(n - 1, Math.floor(((j + 0.5) * n) / k))];
+  } else {
+    const rng = createRng(seed);
+    const picked = new Set<number>();
+    while (picked.size < k) picked.add(Math.floor(rng() * n));
+    [...picked].forEach((i, j) => (c[j] = sorted[i]));
+  }
+  return c.sort();
+}
+
+/**
+ * Lloyd's algorithm in one dimension: with sorted values and sorted centroids, each cluster is
+ * a contiguous run, split at the midpoints between neighbouring centroids.
+ */
+export function kmeans1d(
+  values: Float32Array,
+  k: number,
+  init: CentroidInit,
+  seed = 1,
+  maxIterations = 50,
+): Clustering {
+  const n = values.length;
+  const order = Array.from(values.keys()).sort((a, b) => values[a] - values[b]);
+  const sorted = Float64Array.from(order, (i) => values[i]);
+  const prefix = new Float64Array(n + 1);
+  for (let i = 0; i < n; i++) prefix[i + 1] = prefix[i] + sorted[i];
+  let centroids = initialCentroids(sorted, k, init, seed);
+  let starts = new Int32Array(k + 1);
+  let iterations = 0;
+  for (; iterations < maxIterations; iterations++) {
+    // starts[j] = first sorted value nearer to centroid j than to j - 1.
+    const next = new Int32Array(k + 1);
+    next[k] = n;
+    let i = 0;
+    for (let j = 1; j < k; j++) {
+      const mid = (centroids[j - 1] + centroids[j]) / 2;
+      while (i < n && sorted[i] < mid) i++;
+      next[j] = i;
+    }
+    const moved = new Float64Array(centroids);
+    for (let j = 0; j < k; j++) {
+      const count = next[j + 1] - next[j];
+      if (count > 0) moved[j] = (prefix[next[j + 1]] - prefix[next[j]]) / count;
+    }
+    const same = next.every((s, j) => s === starts[j]);
+    starts = next;
+    centroids = moved.sort();
+    if (same) break;
+  }
+  // Drop clusters no weight uses; store the centroids as float32.
+  const used: number[] = [];
+  for (let j = 0; j < k; j++) if (starts[j + 1] > starts[j]) used.push(j);
+  const compact = Float32Array.from(used, (j) => centroids[j]);
+  const assignment = new Uint16Array(n);
+  used.forEach((j, u) => {
+    for (let s = starts[j]; s < starts[j + 1]; s++) assignment[order[s]] = u;
+  });
+  return { centroids: compact, assignment, iterations };
+}
+
+/** Puts a codebook transform on `w` from a clustering of its kept weights. */
+export function shareWeights(
+  w: WeightTensor,
+  bits: number,
+  init: CentroidInit,
+  seed: number,
+  layer: string,
+) {
+  const kept: number[] = [];
+  for (let i = 0; i < w.values.length; i++) if (!w.mask || w.mask[i]) kept.push(i);
+  if (2 ** bits > kept.length) {
+    throw new RecipeError(
+      `kmeans: layer ${layer} keeps ${kept.length} weights, fewer than the ${2 ** bits} clusters of ${bits} bits`,
+    );
+  }
+  const clustering = kmeans1d(
+    Float32Array.from(kept, (i) => w.values[i]),
+    2 ** bits,
+    init,
+    seed,
+  );
+  const indices = new Float32Array(w.values.length);
+  kept.forEach((i, s) => (indices[i] = clustering.assignment[s]));
+  w.coding = undefined;
+  w.transform = {
+    id: 'codebook',
+    params: { bits, huffman: 0 },
+    tensors: {
+      codebook: {
+        shape: [clustering.centroids.length],
+        values: clustering.centroids.slice(),
+        trainable: true,
+      },
+      indices: { shape: [...w.shape], values: indices, trainable: false },
+    },
+  };
+  let error = 0;
+  kept.forEach(
+    (i, s) => (error += (w.values[i] - clustering.centroids[clustering.assignment[s]]) ** 2),
+  );
+  return {
+    bits,
+    clusters: clustering.centroids.length,
+    iterations: clustering.iterations,
+    rmsError: Math.sqrt(error / kept.length),
+    codebook: Array.from(clustering.centroids),
+  };
+}
+
+export const kmeansQuantize: Technique = {
+  ...techniqueSpec('kmeans'),
+  apply(graph, params, context) {
+    const bits = perLayerValues(graph, perLayerParam(params, 'bits'), 'kmeans bits');
+    const init = choiceParam<CentroidInit>(params, 'init');
+    const biases = booleanParam(params, 'biases');
+    const layers: Record<string, ReturnType<typeof shareWeights>> = {};
+    for (const node of graph.weightedLayers()) {
+      const b = bits.get(node.name);
+      if (b === undefined) continue;
+      const w = node.weights.find((x) => x.prunable)!;
+      layers[node.name] = shareWeights(w, b, init, context.seed, node.name);
+      const bias = node.weights.find((x) => x.role === 'bias');
+      // A layer's few biases get at most as many clusters as they have values (a power of 2).
+      if (biases && bias && bias.values.length >= 2) {
+        const biasBits = Math.min(b, Math.floor(Math.log2(bias.values.length)));
+        shareWeights(bias, biasBits, init, context.seed, `${node.name} (biases)`);
+      }
+    }
+    return { quantization: { method: 'kmeans', init, layers } };
+  },
+};
