@@ -26,6 +26,7 @@ import {
 } from '../engine/recipe/share.ts';
 import { TECHNIQUE_SPECS } from '../engine/techniques/catalog.ts';
 import { PRESETS } from '../engine/techniques/presets.ts';
+import { codingSummary } from '../engine/techniques/quantize/binary-common.ts';
 import { directoryPrefixStore } from './cache.ts';
 import { progressPrinter } from './progress.ts';
 
@@ -430,6 +431,11 @@ async function reproduceCommand(args: string[]): Promise<number> {
     // Latency of both networks measured in alternation, so the speedup compares like with like.
     const latency = await lab.compareLatency(recipe);
     const { density, layers } = kernelDensity(result);
+    // Bits per weight and the size the storage codings imply, counted apart from the encoder.
+    const coding = codingSummary(await lab.graphOf(recipe), await lab.baseGraph(model));
+    for (const [name, l] of Object.entries(coding.layers)) {
+      if (layers[name]) Object.assign(layers[name], { bits: l.bits, codedBytes: l.bytes });
+    }
     const channels = result.steps.map((s) => s.report?.channelsAfter).find(Boolean);
     const ours = {
       model,
@@ -442,6 +448,8 @@ async function reproduceCommand(args: string[]): Promise<number> {
       compressionRatio: result.compressionRatio,
       sizeBytes: result.sizeBytes,
       baselineSizeBytes: result.baselineSizeBytes,
+      codedSizeBytes: coding.bytes,
+      codedCompressionRatio: coding.ratio,
       params: result.params,
       baselineParams: result.baselineParams,
       nonzeroParams: result.nonzeroParams,

@@ -12,6 +12,9 @@ import { pruneDensity, pruneStd } from './prune/layerwise.ts';
 import { globalMagnitudePrune } from './prune/magnitude.ts';
 import { pruneAuto } from './prune/sensitivity.ts';
 import { ssl } from './prune/ssl.ts';
+import { binaryConnect } from './quantize/binary.ts';
+import { ttq } from './quantize/ttq.ts';
+import { xnor } from './quantize/xnor.ts';
 import type { Technique } from './technique.ts';
 import { fineTune } from './train/finetune.ts';
 
@@ -26,6 +29,9 @@ export const TECHNIQUES: readonly Technique[] = [
   redense,
   fineTune,
   indexBits,
+  ttq,
+  binaryConnect,
+  xnor,
 ];
 
 const byId = new Map(TECHNIQUES.map((t) => [t.id, t]));
