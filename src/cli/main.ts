@@ -16,7 +16,7 @@ import { fileAssetReader } from '../engine/node/assets.ts';
 import { NODE_BACKENDS, useNodeBackend, type NodeBackendName } from '../engine/node/backend.ts';
 import { paperFigures } from '../engine/papers.ts';
 import { RecipeError } from '../engine/recipe/errors.ts';
-import { normalizeRecipe, type Recipe } from '../engine/recipe/recipe.ts';
+import { normalizeRecipe, normalizeStep, type Recipe } from '../engine/recipe/recipe.ts';
 import {
   DEFAULT_UI,
   extractStateText,
@@ -73,11 +73,12 @@ prints the accuracy: {model, digits, baseAccuracy, layers: [{name, points: [{den
   --densities the fractions of weights kept to try (default: 0.9 down to 0.01)`;
 
 const REPRODUCE_USAGE = `Usage: complab reproduce <${PRESETS.map((p) => p.id).join(' | ')}> --model <id>
-                         [--backend cpu|wasm] [--cache <dir>] [--quiet] [--json]
+                         [--backend cpu|wasm] [--cache <dir>] [--batches <n>] [--quiet] [--json]
 
 Runs a paper's preset on a shipped model and prints {paper, ours}: what the paper reports and
 what the lab measures (accuracy, density, size, latency, per-layer figures, the recipe and its
 share link).
+  --batches   a smoke run: every training epoch stops after n batches (not the reproduction)
 ${COMMON}`;
 
 const PRESETS_USAGE = `Usage: complab presets [--model <id>] [--json]
@@ -403,10 +404,16 @@ function kernelDensity(result: RunResult) {
 async function reproduceCommand(args: string[]): Promise<number> {
   const { values, positionals } = parse(
     args,
-    { ...commonOptions, model: { type: 'string' } },
+    { ...commonOptions, model: { type: 'string' }, batches: { type: 'string' } },
     true,
   );
   const backend = backendOf(values.backend);
+  const batches = values.batches === undefined ? undefined : Number(values.batches);
+  if (batches !== undefined && !(Number.isInteger(batches) && batches >= 1 && batches <= 1000)) {
+    throw new UsageError(
+      `--batches must be a whole number from 1 to 1000 (got "${values.batches}")`,
+    );
+  }
   const [preset, ...extra] = positionals;
   if (!preset || extra.length)
     throw new UsageError(`name one preset: ${PRESETS.map((p) => p.id).join(', ')}`);
@@ -421,7 +428,12 @@ async function reproduceCommand(args: string[]): Promise<number> {
   }
   const lab = await openLab(backend, values.cache as string | undefined);
   try {
-    const steps = await lab.expandPreset(model, preset);
+    // --batches: a smoke run (every training epoch cut short), not the reproduction.
+    const steps = (await lab.expandPreset(model, preset)).map((s) =>
+      batches !== undefined && 'batches' in s.params
+        ? normalizeStep(s.technique, { ...s.params, batches })
+        : s,
+    );
     const recipe = normalizeRecipe({ model, seed: 1, steps });
     const quiet = values.quiet as boolean;
     if (!quiet) process.stderr.write(`complab: preset ${preset} is ${formatRecipe(recipe)}\n`);
@@ -480,6 +492,11 @@ async function reproduceCommand(args: string[]): Promise<number> {
         `accuracy ${percent(ours.accuracy)} vs baseline ${percent(ours.baselineAccuracy)} (drop ${(100 * ours.accuracyDrop).toFixed(2)} points)`,
         `weights kept ${percent(density)}${typeof paper.density === 'number' ? ` (paper ${percent(paper.density)})` : ''}; stored ${kib(ours.sizeBytes)}, ${ours.compressionRatio.toFixed(1)}x smaller than ${kib(ours.baselineSizeBytes)}`,
         `params ${ours.params} (baseline ${ours.baselineParams}); latency ${ours.latencyMs.toFixed(2)} ms vs ${ours.baselineLatencyMs.toFixed(2)} ms per batch of ${result.latencyBatch}; ${(ours.elapsedMs / 1000).toFixed(0)} s`,
+        `storage codings imply ${kib(coding.bytes)}, ${coding.ratio.toFixed(1)}x smaller (bits per weight: ${Object.entries(
+          coding.layers,
+        )
+          .map(([name, l]) => `${name} ${l.bits}`)
+          .join(', ')})`,
         'layer          weights   kept (ours)  kept (paper)  index bits  stored bytes',
         ...Object.entries(layers).map(
           ([name, l]) =>
