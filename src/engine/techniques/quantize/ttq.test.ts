@@ -29,9 +29,7 @@ function applyTtq(w: tf.Tensor, p: tf.Tensor, n: tf.Tensor): tf.Tensor {
 
 describe('trained ternary quantization (Zhu et al. 2017)', () => {
   it('ternarizes a small tensor as by hand, on the device and on the host alike', async () => {
-    const y = tf.tidy(() =>
-      applyTtq(tf.tensor1d(latent), tf.tensor1d([wp]), tf.tensor1d([wn])),
-    );
+    const y = tf.tidy(() => applyTtq(tf.tensor1d(latent), tf.tensor1d([wp]), tf.tensor1d([wn])));
     const computed = Array.from(await y.data());
     y.dispose();
     expect(computed).toEqual(byHand);
