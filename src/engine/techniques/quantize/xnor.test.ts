@@ -13,7 +13,7 @@ import { useNodeBackend } from '../../node/backend.ts';
 import { normalizeStep } from '../../recipe/recipe.ts';
 import { parseRecipe } from '../../recipe/share.ts';
 import { publicAssets } from '../../test/fixtures.ts';
-import { userCnn } from '../../test/models.ts';
+import { branchyModel, userCnn } from '../../test/models.ts';
 import type { TechniqueContext } from '../technique.ts';
 import { bipolarRegularizer, clipLatent } from './tang.ts';
 import { xnor } from './xnor.ts';
@@ -430,6 +430,39 @@ describe('the xnor step on lenet5', () => {
     expect(graph.node('fc1').weights[0].shape).toEqual([784, 498]);
     expect(graph.node('fc1').config.units).toBe(498);
     expect(graph.node('fc1_prelu').weights[0].shape).toEqual([498]);
+  });
+
+  it('puts a shared input’s batch norm on the binary layer’s edge only, and the scale on the logits', async () => {
+    const model = branchyModel();
+    const graph = await LayerGraph.fromModel(model);
+    model.dispose();
+    const train = await loadDigitSplit(publicAssets, 'train');
+    const context: TechniqueContext = {
+      seed: 1,
+      trainDigits: () => Promise.resolve(train),
+      validationAccuracy: () => Promise.reject(new Error('not asked for')),
+      train: () => Promise.reject(new Error('epochs=0 trains nothing')),
+      progress: () => {},
+    };
+    const step = normalizeStep('xnor', {
+      targets: { res_a: 1, branch_1x1: 1, '*': 0 },
+      scale: true,
+      epochs: 0,
+    });
+    await xnor.apply(graph, step.params, context);
+    // stem feeds res_a and the shortcut: only res_a reads the new batch norm.
+    // (res_a_bn is taken by the model's own batch norm after res_a.)
+    expect(graph.node('res_a_bn_2').inbound).toEqual(['stem']);
+    expect(graph.node('res_a').inbound).toEqual(['res_a_bn_2']);
+    expect(graph.node('res_add').inbound).toContain('stem');
+    expect(graph.node('branch_1x1').inbound).toEqual(['branch_1x1_bn']);
+    expect(graph.node('pad').inbound).toEqual(['pool']);
+    // fc2 gives logits to a Softmax layer: the scale goes between them.
+    expect(graph.node('fc2_scale').inbound).toEqual(['fc2']);
+    expect(graph.node('probabilities').inbound).toEqual(['fc2_scale']);
+    expect(graph.output).toBe('probabilities');
+    expect(graph.node('res_a').className).toBe('BinaryConv2D');
+    expect(graph.node('res_b').className).toBe('Conv2D');
   });
 
   it('refuses a layer it cannot binarize, naming it', async () => {

@@ -20,6 +20,7 @@ import { digitsToTensor } from '../../data/batches.ts';
 import { insertAfter, replaceNode } from '../../model/edit.ts';
 import { LayerGraph, makeWeight, type GraphNode } from '../../model/graph.ts';
 import { createPredictor } from '../../model/program.ts';
+import { RecipeError } from '../../recipe/errors.ts';
 import { techniqueSpec } from '../catalog.ts';
 import { booleanParam, numberParam, type Technique, type TechniqueContext } from '../technique.ts';
 import { trainRequest } from '../train/training-params.ts';
@@ -73,6 +74,13 @@ async function outputStatistics(
   }
 }
 
+/** `base`, or `base_2`, `base_3`, ... when the model already has a layer of that name. */
+function freeName(graph: LayerGraph, base: string): string {
+  let name = base;
+  for (let k = 2; graph.hasNode(name); k++) name = `${base}_${k}`;
+  return name;
+}
+
 function channelNode(name: string, className: string, values: Float32Array): GraphNode {
   return {
     name,
@@ -94,13 +102,18 @@ export const xnor: Technique = {
       const node = graph.node(name);
       // Before a Flatten the batch norm is per image channel (50 entries, not 800 features).
       const reader = graph.node(node.inbound[0]);
-      const source = reader.className === 'Flatten' ? reader.inbound[0] : reader.name;
+      const throughFlatten =
+        reader.className === 'Flatten' && graph.consumers(reader.name).length === 1;
+      const source = throughFlatten ? reader.inbound[0] : reader.name;
+      // An input other layers read too (a residual shortcut) gets its batch norm on this
+      // layer's edge only: the others keep reading it as it was.
+      const shared = !throughFlatten && graph.consumers(source).length > 1;
+      let edgeNorm: GraphNode | undefined;
       if (booleanParam(params, 'batchNorm')) {
         const { mean, variance } = await outputStatistics(graph, source, context);
-        const bn = `${name}_bn`;
-        if (graph.hasNode(bn)) throw new Error(`a layer named "${bn}" already exists`);
+        const bn = freeName(graph, `${name}_bn`);
         const n = mean.length;
-        insertAfter(graph, source, {
+        const norm: GraphNode = {
           name: bn,
           className: 'BatchNormalization',
           config: { name: bn, axis: -1, epsilon: 0.001, momentum: 0.99, center: true, scale: true },
@@ -111,7 +124,9 @@ export const xnor: Technique = {
             makeWeight(bn, 'moving_mean', [n], mean),
             makeWeight(bn, 'moving_variance', [n], variance),
           ],
-        });
+        };
+        if (shared) edgeNorm = norm;
+        else insertAfter(graph, source, norm);
       }
       const current = graph.node(name);
       const relu = current.config.activation === 'relu';
@@ -125,25 +140,40 @@ export const xnor: Technique = {
         },
       };
       const channels = graph.outputShapeOf(name).at(-1)!;
-      const chain =
+      const chain: GraphNode[] =
         withPrelu && relu
           ? [
               binary,
-              channelNode(`${name}_prelu`, 'PReLU', new Float32Array(channels).fill(PRELU_SLOPE)),
+              channelNode(
+                freeName(graph, `${name}_prelu`),
+                'PReLU',
+                new Float32Array(channels).fill(PRELU_SLOPE),
+              ),
             ]
           : [binary];
-      replaceNode(graph, name, chain);
+      replaceNode(graph, name, edgeNorm ? [edgeNorm, ...chain] : chain);
     }
     if (booleanParam(params, 'scale')) {
-      const last = graph.node(graph.output);
+      // The scale goes on the classifier's logits: after the last conv or dense layer, before
+      // its softmax.
+      const last = graph.weightedLayers().at(-1)!;
       const classes = graph.outputShapeOf(last.name).at(-1)!;
       const softmax = last.config.activation === 'softmax';
+      if (!softmax && (last.config.activation ?? 'linear') !== 'linear') {
+        throw new RecipeError(
+          `the scale layer goes on the logits, but layer "${last.name}" ends in ${String(last.config.activation)}`,
+        );
+      }
       const chain: GraphNode[] = [
         softmax ? { ...last, config: { ...last.config, activation: 'linear' } } : last,
-        channelNode(`${last.name}_scale`, 'Scale', new Float32Array(classes).fill(1)),
+        channelNode(
+          freeName(graph, `${last.name}_scale`),
+          'Scale',
+          new Float32Array(classes).fill(1),
+        ),
       ];
       if (softmax) {
-        const name = `${last.name}_softmax`;
+        const name = freeName(graph, `${last.name}_softmax`);
         chain.push({
           name,
           className: 'Activation',
