@@ -183,7 +183,14 @@ describe('complab eval', () => {
     const run = await complab('presets', '--model', 'lenet5', '--json');
     expect(run.code).toBe(0);
     const rows = JSON.parse(run.stdout) as { id: string; recipe: string }[];
-    expect(rows.map((r) => r.id)).toEqual(['deep-compression-pruning', 'ssl', 'dsd']);
+    expect(rows.map((r) => r.id)).toEqual([
+      'deep-compression-pruning',
+      'ssl',
+      'dsd',
+      'ttq',
+      'xnor',
+      'binaryconnect',
+    ]);
     // The paper's LeNet-5 densities (Deep Compression, Table 3; fc1 at 7.5% so the total stays
     // within the paper's 8%) and the DSD rule (conv1 dense).
     expect(rows[0].recipe).toContain('density=conv1:0.66|conv2:0.12|fc1:0.075|fc2:0.19');
