@@ -6,7 +6,7 @@
  * (PReLU, the scale before the softmax and multiple binarizations are graph changes: xnor.ts.)
  */
 import * as tf from '@tensorflow/tfjs';
-import type { LayerGraph, WeightTensor } from '../../model/graph.ts';
+import type { WeightTensor } from '../../model/graph.ts';
 import type { Regularizer } from '../../train/finetune.ts';
 import {
   booleanParam,
@@ -45,7 +45,6 @@ export function bipolarRegularizer(names: readonly string[], lambda: number): Re
 
 /** Tang's training toggles as a piece of a training request. */
 export function tangTraining(
-  _graph: LayerGraph,
   params: TechniqueParams,
   kernels: readonly WeightTensor[],
 ): Partial<TrainRequest> {

@@ -189,7 +189,7 @@ export const xnor: Technique = {
       numberParam(params, 'epochs') > 0
         ? await context.train(graph, {
             ...trainRequest(params),
-            ...tangTraining(graph, params, kernels),
+            ...tangTraining(params, kernels),
             afterUpdate: clipLatent(kernels.map((w) => w.name)),
           })
         : null;
