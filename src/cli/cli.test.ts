@@ -192,6 +192,9 @@ describe('complab eval', () => {
       'force-tucker2',
       'deep-compression',
       'wq',
+      'ttq',
+      'xnor',
+      'binaryconnect',
     ]);
     // The paper's LeNet-5 densities (Deep Compression, Table 3; fc1 at 7.5% so the total stays
     // within the paper's 8%) and the DSD rule (conv1 dense).

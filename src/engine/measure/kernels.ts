@@ -23,10 +23,17 @@ function pairOf(value: unknown): [number, number] {
   return typeof value === 'number' ? [value, value] : (value as [number, number]);
 }
 
+/** Layer classes the fast kernels can run; the binary ones run XNOR-Net's product. */
+const KERNEL_CLASSES = ['Conv2D', 'Dense', 'BinaryConv2D', 'BinaryDense'];
+
 function specOf(node: GraphNode, inputShape: readonly number[], batch: number) {
   const kernel = node.weights.find((w) => w.role === 'kernel')!;
-  const bias = node.weights.find((w) => w.role === 'bias');
-  if (node.className === 'Dense') {
+  // Binary layers add their bias after summing their residual binarizations (layers.ts).
+  const binary = node.className.startsWith('Binary')
+    ? { binary: { weights: true, inputs: true } }
+    : {};
+  const bias = binary.binary ? undefined : node.weights.find((w) => w.role === 'bias');
+  if (node.className === 'Dense' || node.className === 'BinaryDense') {
     if (inputShape.length !== 1) return undefined; // dense over images: tfjs's own path
     return {
       op: 'dense' as const,
@@ -35,6 +42,7 @@ function specOf(node: GraphNode, inputShape: readonly number[], batch: number) {
       bias: bias?.values,
       inputShape: [...inputShape],
       batch,
+      ...binary,
     };
   }
   return {
@@ -47,6 +55,7 @@ function specOf(node: GraphNode, inputShape: readonly number[], batch: number) {
     dilation: pairOf(node.config.dilationRate ?? 1),
     inputShape: [...inputShape],
     batch,
+    ...binary,
   };
 }
 
@@ -60,7 +69,7 @@ export async function prepareGraphKernels(
   const kernels = new Map<string, PreparedLayerKernel>();
   try {
     for (const node of graph.nodes) {
-      if (node.className !== 'Conv2D' && node.className !== 'Dense') continue;
+      if (!KERNEL_CLASSES.includes(node.className)) continue;
       if (node.weights.some((w) => w.transform)) continue; // transformed weights: the float path
       throwIfCancelled(signal);
       const spec = specOf(node, info.get(node.name)!.inputShapes[0], batch);

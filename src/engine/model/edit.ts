@@ -188,7 +188,7 @@ export function removeChannels(graph: LayerGraph, removals: readonly ChannelRemo
       const kernel = weights.find((w) => w.role === 'kernel')!;
       const outCount = kernel.shape[kernel.shape.length - 1];
       const config: LayerConfig =
-        node.className === 'Dense'
+        kernel.shape.length === 2 // Dense, BinaryDense
           ? { ...node.config, units: outCount }
           : { ...node.config, filters: outCount };
       return { ...node, config, weights };

@@ -352,6 +352,10 @@ const ROLES_OF: Readonly<Record<string, readonly WeightRole[]>> = {
   DepthwiseConv2D: ['depthwise_kernel', 'bias'],
   Dense: ['kernel', 'bias'],
   BatchNormalization: ['gamma', 'beta', 'moving_mean', 'moving_variance'],
+  BinaryConv2D: ['kernel', 'bias'],
+  BinaryDense: ['kernel', 'bias'],
+  PReLU: ['gamma'],
+  Scale: ['gamma'],
 };
 
 const isDimension = (d: number | undefined) => d !== undefined && Number.isInteger(d) && d > 0;
@@ -402,7 +406,7 @@ export function checkGraph(graph: LayerGraph): void {
       const inputChannels = inputShapes[0]?.[inputShapes[0].length - 1];
       let expected: readonly number[];
       if (w.role === 'kernel' || w.role === 'depthwise_kernel') {
-        const rank = node.className === 'Dense' ? 2 : 4;
+        const rank = node.className === 'Dense' || node.className === 'BinaryDense' ? 2 : 4;
         if (w.shape.length !== rank || !w.shape.every(isDimension)) {
           throw new Error(
             `layer "${node.name.slice(0, 60)}" has a kernel of shape [${w.shape.join(', ')}]`,

@@ -4,6 +4,7 @@
  * page's controls and the CLI's help read this catalog; the engine's registry
  * (registry.ts) pairs each entry with the code that applies it.
  */
+import { layerChoiceParams } from './quantize/binary-common.ts';
 import { trainingParams } from './train/training-params.ts';
 import type { TechniqueSpec } from './technique.ts';
 import { QUANTIZE_SPECS } from './quantize/specs.ts';
@@ -328,6 +329,101 @@ export const TECHNIQUE_SPECS: readonly TechniqueSpec[] = [
     ],
   },
   ...QUANTIZE_SPECS,
+  {
+    id: 'ttq',
+    family: 'quantize',
+    label: 'Trained ternary quantization (TTQ)',
+    description:
+      'Each chosen kernel computes with +Wp, 0 or -Wn (threshold t x max|w|), two scales per layer learned with the weights through straight-through gradients; stored as 2 bits a weight plus the scales (Zhu et al. 2017).',
+    params: [
+      {
+        type: 'number',
+        name: 'threshold',
+        label: 'Threshold t',
+        min: 0.01,
+        max: 0.5,
+        step: 0.01,
+        default: 0.05,
+        description: 'weights within t x max|w| of zero become 0 (the paper: 0.05)',
+      },
+      ...layerChoiceParams('ternarizes', false),
+      ...trainingParams({ epochs: 2, lr: 0.0003 }),
+    ],
+    trains: true,
+  },
+  {
+    id: 'binaryconnect',
+    family: 'quantize',
+    label: 'BinaryConnect',
+    description:
+      'Each chosen kernel computes with sign(w) times one scale (mean |w|), trained through the straight-through estimator with the latent weights clipped to [-1, 1]; inputs stay float; 1 bit a weight (Courbariaux et al. 2015).',
+    params: [
+      ...layerChoiceParams('binarizes', false),
+      ...trainingParams({ epochs: 2, lr: 0.0003 }),
+    ],
+    trains: true,
+  },
+  {
+    id: 'xnor',
+    family: 'quantize',
+    label: 'XNOR-Net (binary weights and inputs)',
+    description:
+      'Chosen conv and dense layers become binary layers: inputs sign(x) with the scale K, weights sign(W) times alpha = mean |W| per filter, run on the XNOR/popcount kernels; a batch norm before each; Tang et al.’s PReLU, scale layer, multiple binarizations, bipolar regularizer and low learning rate as toggles (Rastegari et al. 2016; Tang et al. 2017).',
+    params: [
+      ...layerChoiceParams('binarizes', true),
+      {
+        type: 'boolean',
+        name: 'batchNorm',
+        label: 'Batch norm before',
+        default: true,
+        description:
+          'a batch norm before each binary layer, started at its input statistics (XNOR-Net’s BN -> BinActiv -> BinConv)',
+      },
+      {
+        type: 'integer',
+        name: 'activations',
+        label: 'Activation binarizations',
+        min: 1,
+        max: 3,
+        default: 1,
+        description: 'residual sign terms per input (Tang et al.: 2; XNOR-Net: 1)',
+      },
+      {
+        type: 'boolean',
+        name: 'prelu',
+        label: 'PReLU',
+        default: false,
+        description: 'PReLU instead of ReLU after the binary layers (Tang et al.)',
+      },
+      {
+        type: 'boolean',
+        name: 'scale',
+        label: 'Scale before softmax',
+        default: false,
+        description: 'a learned per-class scale before the softmax (Tang et al.)',
+      },
+      {
+        type: 'number',
+        name: 'bipolar',
+        label: 'Bipolar regularizer',
+        min: 0,
+        max: 0.001,
+        step: 0.000001,
+        default: 0,
+        description:
+          'lambda of lambda x sum(1 - w^2), pulling binary layers’ weights to +-1 (Tang et al.)',
+      },
+      {
+        type: 'boolean',
+        name: 'lowLr',
+        label: 'Low learning rate',
+        default: false,
+        description: 'train at 1e-4 whatever the learning rate says (Tang et al.)',
+      },
+      ...trainingParams({ epochs: 2, lr: 0.001 }),
+    ],
+    trains: true,
+  },
 ];
 
 const byId = new Map(TECHNIQUE_SPECS.map((t) => [t.id, t]));

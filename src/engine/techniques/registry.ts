@@ -15,6 +15,9 @@ import { pruneDensity, pruneStd } from './prune/layerwise.ts';
 import { globalMagnitudePrune } from './prune/magnitude.ts';
 import { pruneAuto } from './prune/sensitivity.ts';
 import { ssl } from './prune/ssl.ts';
+import { binaryConnect } from './quantize/binary.ts';
+import { ttq } from './quantize/ttq.ts';
+import { xnor } from './quantize/xnor.ts';
 import type { Technique } from './technique.ts';
 import { fineTune } from './train/finetune.ts';
 import { kmeansQuantize } from './quantize/kmeans.ts';
@@ -38,6 +41,9 @@ export const TECHNIQUES: readonly Technique[] = [
   kmeansQuantize,
   weightedEntropy,
   huffmanCoding,
+  ttq,
+  binaryConnect,
+  xnor,
 ];
 
 const byId = new Map(TECHNIQUES.map((t) => [t.id, t]));

@@ -53,7 +53,8 @@ export interface FineTuneOptions extends Omit<TrainOptions, 'validation'> {
   readonly validation?: DigitSplit;
 }
 
-const CONV_CLASSES = ['Conv2D', 'DepthwiseConv2D'];
+const CONV_CLASSES = ['Conv2D', 'DepthwiseConv2D', 'BinaryConv2D'];
+const DENSE_CLASSES = ['Dense', 'BinaryDense'];
 
 function keptFraction(w: WeightTensor | undefined): number {
   if (!w?.mask) return 1;
@@ -88,7 +89,7 @@ export async function fineTuneGraph(
   const trainable = options.trainable ?? 'all';
   const updates = (className: string) =>
     trainable === 'all' ||
-    (trainable === 'conv' ? CONV_CLASSES.includes(className) : className === 'Dense');
+    (trainable === 'conv' ? CONV_CLASSES : DENSE_CLASSES).includes(className);
 
   // Made one by one, so that a weight that cannot become a tensor leaves none of the others.
   const variables: tf.Variable[][] = [];
