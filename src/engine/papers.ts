@@ -57,8 +57,7 @@ const DSD: PaperFigures = {
 
 const KIM_TUCKER2: PaperFigures = {
   paper: 'Kim, Park, Yoo, Choi, Yang, Shin, ICLR 2016 (arXiv 1511.06530)',
-  source:
-    'PAPERS.md: whole-network speedups on a phone of about 2.7x (AlexNet) to 3.7x (VGG-S)',
+  source: 'PAPERS.md: whole-network speedups on a phone of about 2.7x (AlexNet) to 3.7x (VGG-S)',
   method: 'Tucker-2 on conv kernels (ranks by VBMF), SVD on fc layers, one-shot, then fine-tuning',
   speedupOnPhone: { AlexNet: 2.7, 'VGG-S': 3.7 },
   mnist: 'the paper has no MNIST experiment',
