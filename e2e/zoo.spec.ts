@@ -24,7 +24,9 @@ test('a compact design from the grouped picker, pruned, on the comparison plot',
 
   // Branches in the layer table: the concatenation names both expand convs as its inputs.
   const concat = page.locator('[data-testid="layer-row"][data-layer="fire2_concat"]');
-  await expect(concat.getByTestId('layer-inputs')).toHaveText('fire2_expand1x1, fire2_expand3x3');
+  await expect(concat.getByTestId('layer-inputs')).toHaveText(
+    'fire2_expand1x1_relu, fire2_expand3x3_relu',
+  );
 
   // Every shipped model's baseline, and the pruned squeezenet run, on one plot.
   const comparison = page.getByTestId('model-comparison');

@@ -87,11 +87,13 @@ describe('buildModel', () => {
     for (const fire of ['fire2', 'fire3', 'fire4']) {
       const concat = model.getLayer(`${fire}_concat`);
       const inputs = concat.inboundNodes[0].inboundLayers.map((l) => l.name);
-      expect(inputs).toEqual([`${fire}_expand1x1`, `${fire}_expand3x3`]);
+      expect(inputs).toEqual([`${fire}_expand1x1_relu`, `${fire}_expand3x3_relu`]);
       const squeeze = model.getLayer(`${fire}_squeeze1x1`);
       expect(squeeze.getConfig().kernelSize).toEqual([1, 1]);
-      for (const e of inputs) {
-        expect(model.getLayer(e).inboundNodes[0].inboundLayers[0].name).toBe(squeeze.name);
+      // conv -> batch norm -> ReLU, and both expands read the squeeze's ReLU.
+      for (const e of ['expand1x1', 'expand3x3']) {
+        const conv = model.getLayer(`${fire}_${e}`);
+        expect(conv.inboundNodes[0].inboundLayers[0].name).toBe(`${squeeze.name}_relu`);
       }
     }
     // Delayed downsampling: two Fire modules run at 13x13 before the second pooling.
@@ -103,12 +105,17 @@ describe('buildModel', () => {
     const model = buildModel('inception', 1);
     for (const m of ['inception3a', 'inception3b']) {
       const inputs = model.getLayer(`${m}_concat`).inboundNodes[0].inboundLayers.map((l) => l.name);
-      expect(inputs).toEqual([`${m}_1x1`, `${m}_3x3`, `${m}_5x5`, `${m}_pool_proj`]);
+      expect(inputs).toEqual(
+        [`${m}_1x1`, `${m}_3x3`, `${m}_5x5`, `${m}_pool_proj`].map((n) => `${n}_relu`),
+      );
       expect(model.getLayer(`${m}_3x3`).inboundNodes[0].inboundLayers[0].name).toBe(
-        `${m}_3x3_reduce`,
+        `${m}_3x3_reduce_relu`,
       );
       expect(model.getLayer(`${m}_5x5`).inboundNodes[0].inboundLayers[0].name).toBe(
-        `${m}_5x5_reduce`,
+        `${m}_5x5_reduce_relu`,
+      );
+      expect(model.getLayer(`${m}_pool_proj`).inboundNodes[0].inboundLayers[0].name).toBe(
+        `${m}_pool`,
       );
     }
     model.dispose();
@@ -121,10 +128,13 @@ describe('buildModel', () => {
         .getLayer(`${block}_concat`)
         .inboundNodes[0].inboundLayers.map((l) => l.name);
       expect(paths).toHaveLength(RESNEXT_CARDINALITY);
-      const widths = paths.map((p) => model.getLayer(p).getConfig().filters);
+      const widths = paths.map((p) => model.getLayer(p.replace(/_relu$/, '')).getConfig().filters);
       expect(new Set(widths).size).toBe(1);
       const added = model.getLayer(`${block}_add`).inboundNodes[0].inboundLayers.map((l) => l.name);
-      expect(added[0]).toBe(`${block}_expand`);
+      expect(added[0]).toBe(`${block}_expand_bn`);
+      expect(added[1]).toBe(
+        block === 'block1' ? 'pool1' : block === 'block2' ? `${block}_shortcut_bn` : 'block2_relu',
+      );
     }
     model.dispose();
   });
