@@ -206,6 +206,23 @@ describe('global magnitude pruning to 50 % without fine-tuning', () => {
   });
 });
 
+describe('per-layer pruning inside a branch', () => {
+  it('prunes one path of a ResNeXt block and nothing else', async () => {
+    await useNodeBackend('wasm');
+    const lab = new Lab({ read: publicAssets });
+    const result = await lab.run(
+      parseRecipe('model=resnext&steps=prune-density(density=block2_path3_3x3:0.25|*:1)'),
+    );
+    await lab.dispose();
+    for (const layer of result.layers.filter((l) => l.kernelShape)) {
+      const kernel = layer.kernelShape!.reduce((a, b) => a * b, 1);
+      const zeros = layer.params - layer.nonzeroParams;
+      // 3x3 x 8 x 8 = 576 weights keep 144; every other layer keeps all of its weights.
+      expect(zeros, layer.name).toBe(layer.name === 'block2_path3_3x3' ? kernel - 144 : 0);
+    }
+  });
+});
+
 describe('a user model with a branch the engine cannot read', () => {
   it('names the layer inside the branch', async () => {
     await useNodeBackend('cpu');
