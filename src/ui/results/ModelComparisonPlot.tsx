@@ -126,10 +126,8 @@ export function ModelComparisonPlot() {
           />
           {series.flatMap((s, k) => {
             const color = COLORS[k % COLORS.length];
-            const front = [s.baseline, ...s.runs]
-              .filter((p) => p.paretoBest)
-              .sort((a, b) => a.sizeBytes - b.sizeBytes)
-              .map((p) => plotPoint(s, p));
+            // The baseline is drawn once, as its star; the line joins the Pareto-best runs.
+            const front = s.runs.filter((p) => p.paretoBest).map((p) => plotPoint(s, p));
             return [
               <Scatter
                 key={`${s.id}-runs`}
