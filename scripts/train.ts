@@ -6,7 +6,14 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadDigitSplit } from '../src/engine/data/digits.ts';
+import * as tf from '@tensorflow/tfjs';
+import { readFile } from 'node:fs/promises';
+import { digitsToTensor } from '../src/engine/data/batches.ts';
+import { loadDigitSplit, type DigitSplit } from '../src/engine/data/digits.ts';
+import { modelJsonPath } from '../src/engine/model/catalog.ts';
+import { modelFromArtifacts, readModelArtifacts } from '../src/engine/model/load.ts';
+import { encodeWeights } from '../src/engine/encode/weights-blob.ts';
+import { MODEL_PAPERS } from '../src/engine/model/catalog.ts';
 import { LayerGraph } from '../src/engine/model/graph.ts';
 import {
   buildModel,
@@ -27,6 +34,16 @@ import {
 } from '../src/engine/train/train.ts';
 
 const BACKEND = 'wasm';
+
+const compactTraining = {
+  epochs: 6,
+  batchSize: 128,
+  learningRate: 0.003,
+  learningRateDecay: 0.7,
+  optimizer: 'adam',
+  augment: { maxShift: 2 },
+  seed: 1,
+} as const;
 
 /**
  * Chosen to pass the targets (LeNet-300-100 >= 96%, LeNet-5 >= 98% on the test digits) with a
@@ -52,14 +69,63 @@ const TRAINING: Record<ModelId, Omit<TrainOptions, 'onBatch' | 'onEpoch' | 'sign
     augment: { maxShift: 2 },
     seed: 1,
   },
+  // The compact designs: the same loop and augmentation; batch norm after their convs allows a
+  // higher rate, and batches of 128 halve the per-step overhead of their many small layers.
+  nin: compactTraining,
+  squeezenet: compactTraining,
+  inception: compactTraining,
+  resnext: compactTraining,
 };
+
+/** Training digits whose exact statistics replace the batch norms' moving averages. */
+const RECALIBRATION_DIGITS = 2000;
+
+/**
+ * Sets every batch norm's moving mean and variance to the exact statistics of its input over
+ * the first RECALIBRATION_DIGITS training digits (unshifted), layer by layer in order, each
+ * seen through the layers before it as they will run. The moving averages that training
+ * leaves lag behind weights that changed fast (momentum 0.99 over a few hundred steps): with
+ * them the compact designs scored 2-3 points below their training accuracy.
+ */
+async function recalibrateBatchNorm(model: tf.LayersModel, train: DigitSplit): Promise<number> {
+  const norms = model.layers.filter((l) => l.getClassName() === 'BatchNormalization');
+  const batch = 250;
+  for (const norm of norms) {
+    const probe = tf.model({ inputs: model.inputs, outputs: norm.input as tf.SymbolicTensor });
+    const channels = (norm.input as tf.SymbolicTensor).shape.at(-1)!;
+    const sum = new Float64Array(channels);
+    const sumOfSquares = new Float64Array(channels);
+    let count = 0;
+    for (let start = 0; start < RECALIBRATION_DIGITS; start += batch) {
+      const x = digitsToTensor(train, start, batch, inputShapeOf(model));
+      const y = probe.predict(x) as tf.Tensor;
+      const [s1, s2] = tf.tidy(() => {
+        const axes = [...Array(y.rank - 1).keys()];
+        return [tf.sum(y, axes), tf.sum(tf.square(y), axes)];
+      });
+      const [v1, v2] = [await s1.data(), await s2.data()];
+      for (let c = 0; c < channels; c++) {
+        sum[c] += v1[c];
+        sumOfSquares[c] += v2[c];
+      }
+      count += y.size / channels;
+      tf.dispose([x, y, s1, s2]);
+    }
+    const mean = Float32Array.from(sum, (v) => v / count);
+    const variance = Float32Array.from(sumOfSquares, (v, c) =>
+      Math.max(0, v / count - (sum[c] / count) ** 2),
+    );
+    const [gamma, beta] = norm.getWeights();
+    const moving = [tf.tensor1d(mean), tf.tensor1d(variance)];
+    norm.setWeights([gamma, beta, ...moving]);
+    tf.dispose(moving);
+  }
+  return norms.length;
+}
 
 async function trainOne(id: ModelId): Promise<void> {
   const read = fileAssetReader();
-  const [train, test] = await Promise.all([
-    loadDigitSplit(read, 'train'),
-    loadDigitSplit(read, 'test'),
-  ]);
+  const train = await loadDigitSplit(read, 'train');
   const config = TRAINING[id];
   const model = buildModel(id, config.seed);
   console.log(
@@ -73,6 +139,33 @@ async function trainOne(id: ModelId): Promise<void> {
           `train acc ${epoch.accuracy.toFixed(4)}  ${(epoch.elapsedMs / 1000).toFixed(1)} s`,
       ),
   });
+  await finish(id, model, train, result.elapsedMs);
+}
+
+/**
+ * `--recalibrate`: the last step of training alone, on the saved model (same weights, so the
+ * same result as training again); the card keeps its training time.
+ */
+async function recalibrateSaved(id: ModelId): Promise<void> {
+  const read = fileAssetReader();
+  const train = await loadDigitSplit(read, 'train');
+  const model = await modelFromArtifacts(await readModelArtifacts(read, modelJsonPath(id)), id);
+  const card = JSON.parse(await readFile(join(PUBLIC_DIR, 'models', id, 'card.json'), 'utf8')) as {
+    trainingTimeSeconds: number;
+  };
+  await finish(id, model, train, card.trainingTimeSeconds * 1000);
+}
+
+async function finish(
+  id: ModelId,
+  model: tf.LayersModel,
+  train: DigitSplit,
+  trainingMs: number,
+): Promise<void> {
+  const config = TRAINING[id];
+  const test = await loadDigitSplit(fileAssetReader(), 'test');
+  const norms = await recalibrateBatchNorm(model, train);
+  if (norms) console.log(`  ${norms} batch norms set to the statistics of 2,000 training digits`);
   const testAccuracy = (await evaluateAccuracy(predictorOf(model), test, inputShapeOf(model)))
     .accuracy;
   console.log(`  test accuracy ${(testAccuracy * 100).toFixed(2)}% on ${test.count} digits`);
@@ -86,8 +179,10 @@ async function trainOne(id: ModelId): Promise<void> {
     id,
     name: MODEL_INFO[id].name,
     description: MODEL_INFO[id].description,
+    paper: MODEL_PAPERS[id],
     params: graph.params,
     macs: graph.macs,
+    sizeBytes: encodeWeights(graph.weights).blob.length,
     testAccuracy: Number(testAccuracy.toFixed(4)),
     epochs: config.epochs,
     batchSize: config.batchSize,
@@ -98,8 +193,11 @@ async function trainOne(id: ModelId): Promise<void> {
       ? `random shifts of up to ±${augment.maxShift} px in x and y (seeded)`
       : 'none',
     seed: config.seed,
+    ...(norms
+      ? { batchNormStatistics: 'exact, over the first 2,000 training digits, after training' }
+      : {}),
     backend: BACKEND,
-    trainingTimeSeconds: Number((result.elapsedMs / 1000).toFixed(1)),
+    trainingTimeSeconds: Number((trainingMs / 1000).toFixed(1)),
     trainedOn: '8,000 MNIST digits (public/data)',
     createdWith: 'npm run train',
   };
@@ -109,13 +207,17 @@ async function trainOne(id: ModelId): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { model: { type: 'string' } } });
+  const { values } = parseArgs({
+    options: { model: { type: 'string' }, recalibrate: { type: 'boolean', default: false } },
+  });
   const requested = values.model;
   if (requested != null && !isModelId(requested)) {
     throw new Error(`unknown model "${requested}"; choose one of ${MODEL_IDS.join(', ')}`);
   }
   await useNodeBackend(BACKEND);
-  for (const id of requested ? [requested] : MODEL_IDS) await trainOne(id);
+  for (const id of requested ? [requested] : MODEL_IDS) {
+    await (values.recalibrate ? recalibrateSaved(id) : trainOne(id));
+  }
 }
 
 await main();

@@ -68,6 +68,8 @@ export const HISTOGRAM_BINS = 41;
 export interface LayerStats {
   readonly name: string;
   readonly className: string;
+  /** The layers it reads (two or more where branches meet in an Add or a Concatenate). */
+  readonly inputs: readonly string[];
   /** Output shape without the batch dimension. */
   readonly outputShape: readonly number[];
   /** Shape of the kernel, when the layer has one. */
@@ -522,6 +524,7 @@ export class Lab {
         return {
           name: node.name,
           className: node.className,
+          inputs: [...node.inbound],
           outputShape: info.get(node.name)!.outputShape,
           kernelShape: kernel?.shape,
           params: node.weights.reduce((sum, w) => sum + w.values.length, 0),

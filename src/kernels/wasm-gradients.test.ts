@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { digitsToTensor, labelsOf } from '../engine/data/batches.ts';
 import { loadDigitSplit, type DigitSplit } from '../engine/data/digits.ts';
-import { buildModel } from '../engine/model/zoo.ts';
+import { buildModel, type ModelId } from '../engine/model/zoo.ts';
 import { fileAssetReader } from '../engine/node/assets.ts';
 import { useNodeBackend } from '../engine/node/backend.ts';
 import { crossEntropyLoss } from '../engine/train/train.ts';
@@ -444,11 +444,18 @@ describe('property: conv gradients on random small shapes', () => {
   });
 });
 
-describe('LeNet-5 gradient on wasm matches cpu', () => {
+// LeNet-5, and the compact designs: their branches (Concatenate, Add), 'same' padding, 3x3
+// max-pooling at stride 1 and global average pooling all train on wasm through these gradients.
+describe('model gradients on wasm match cpu', () => {
   /** Gradients of the mean cross-entropy w.r.t. every trainable weight, in layer order. */
-  async function lenet5Gradients(backend: Backend, weights: tf.Tensor[] | null, batch = 16) {
+  async function modelGradients(
+    id: ModelId,
+    backend: Backend,
+    weights: tf.Tensor[] | null,
+    batch = 16,
+  ) {
     await tf.setBackend(backend);
-    const model = buildModel('lenet5', 5);
+    const model = buildModel(id, 5);
     if (weights) model.setWeights(weights);
     const x = digitsToTensor(digits, 100, batch, [28, 28, 1]);
     const y = tf.oneHot(tf.tensor1d(labelsOf(digits, 100, batch), 'int32'), 10);
@@ -470,18 +477,25 @@ describe('LeNet-5 gradient on wasm matches cpu', () => {
     return result;
   }
 
-  it('for all weights on a batch of 16 real digits', async () => {
-    const onWasm = await lenet5Gradients('wasm', null);
+  // nin is not in this list: with batch norm, its gradients for mlpconv1_* and
+  // mlpconv2_conv3x3 differ between wasm and cpu by up to 13 % of their largest value on this
+  // batch (from mlpconv2_cccp1 on they agree to 1e-6; the loss agrees exactly, and the same
+  // ops agree in the other models); the cause is not found yet. Without batch norm it passed.
+  const ids: ModelId[] = ['lenet5', 'squeezenet', 'inception', 'resnext'];
+  // 16 digits for LeNet-5; 4 for the compact designs, whose cpu reference is slower per digit.
+  it.each(ids)('%s: for all weights on a batch of real digits', async (id) => {
+    const batch = id === 'lenet5' ? 16 : 4;
+    const onWasm = await modelGradients(id, 'wasm', null, batch);
     // Same starting weights on cpu, copied rather than trusted to the seed.
     const hostWeights = onWasm.weights.map((w) => ({ values: w.dataSync(), shape: w.shape }));
     tf.dispose(onWasm.weights);
     await tf.setBackend('cpu');
     const cpuWeights = hostWeights.map((w) => tf.tensor(w.values, w.shape));
-    const onCpu = await lenet5Gradients('cpu', cpuWeights);
+    const onCpu = await modelGradients(id, 'cpu', cpuWeights, batch);
     tf.dispose([...cpuWeights, ...onCpu.weights]);
 
     expect(onWasm.loss).toBeCloseTo(onCpu.loss, 5);
-    expect(onWasm.grads).toHaveLength(8);
+    expect(onWasm.grads).toHaveLength(id === 'lenet5' ? 8 : onCpu.grads.length);
     for (let i = 0; i < onCpu.grads.length; i++) {
       // A zero gradient on either side would make the comparison meaningless.
       expect(onCpu.grads[i].values.some((v) => v !== 0)).toBe(true);

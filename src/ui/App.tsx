@@ -8,6 +8,7 @@ import { AccuracySizePlot } from './results/AccuracySizePlot.tsx';
 import { HistoryTable } from './results/HistoryTable.tsx';
 import { LayerPictures } from './results/LayerPictures.tsx';
 import { LayerTable } from './results/LayerTable.tsx';
+import { ModelComparisonPlot } from './results/ModelComparisonPlot.tsx';
 import { ResultSummary } from './results/ResultSummary.tsx';
 import { RunProgressPanel } from './results/RunProgressPanel.tsx';
 import { QuantizationPanel } from './results/QuantizationPanel.tsx';
@@ -59,6 +60,7 @@ export function App() {
           <RunProgressPanel />
           <ResultSummary />
           <AccuracySizePlot />
+          <ModelComparisonPlot />
           <StepsTable />
           <StepReports />
           <QuantizationPanel />

@@ -2,8 +2,34 @@ import { z } from 'zod';
 import { AssetError, type AssetReader } from '../assets.ts';
 
 /** The baselines shipped under public/models/<id>/, trained by `npm run train`. */
-export const SHIPPED_MODELS = ['lenet5', 'lenet300'] as const;
+export const SHIPPED_MODELS = [
+  'lenet5',
+  'lenet300',
+  'nin',
+  'squeezenet',
+  'inception',
+  'resnext',
+] as const;
 export type ShippedModelId = (typeof SHIPPED_MODELS)[number];
+
+/** How the page's model picker groups the shipped models: compress a big one, or design a small one. */
+export const MODEL_GROUPS: readonly {
+  readonly label: string;
+  readonly ids: readonly ShippedModelId[];
+}[] = [
+  { label: 'classic', ids: ['lenet300', 'lenet5'] },
+  { label: 'compact designs', ids: ['nin', 'squeezenet', 'inception', 'resnext'] },
+];
+
+/** The paper each shipped architecture comes from (for `complab zoo` and the comparison view). */
+export const MODEL_PAPERS: Readonly<Record<ShippedModelId, string>> = {
+  lenet300: 'LeCun et al. 1998; Han et al., Deep Compression (ICLR 2016)',
+  lenet5: 'LeCun et al. 1998 (Caffe variant); Han et al., Deep Compression (ICLR 2016)',
+  nin: 'Lin et al., Network in Network (ICLR 2014)',
+  squeezenet: 'Iandola et al., SqueezeNet (2016)',
+  inception: 'Szegedy et al., Going Deeper with Convolutions (CVPR 2015)',
+  resnext: 'Xie et al., Aggregated Residual Transformations (CVPR 2017)',
+};
 
 export function isShippedModel(id: string): id is ShippedModelId {
   return (SHIPPED_MODELS as readonly string[]).includes(id);
@@ -21,6 +47,8 @@ export const modelCardSchema = z.looseObject({
   epochs: z.number(),
   seed: z.number(),
   trainingTimeSeconds: z.number(),
+  /** Stored size of the baseline's weights in bytes, as the lab counts it (newer cards). */
+  sizeBytes: z.number().optional(),
 });
 export type ModelCard = z.infer<typeof modelCardSchema>;
 

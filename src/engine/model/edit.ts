@@ -151,8 +151,9 @@ export function removeChannels(graph: LayerGraph, removals: readonly ChannelRemo
       }
       case 'add':
         if (incoming.some((set) => !sameSet(set, first))) {
+          const producers = tiedProducers(graph, node.name);
           throw new GraphEditError(
-            `channels of ${node.inbound.map((n) => `"${n}"`).join(' and ')} meet in "${node.name}" (Add): remove the same channels from every side`,
+            `channels of ${node.inbound.map((n) => `"${n}"`).join(' and ')} meet in "${node.name}" (Add): remove the same channels from every side${producers.length ? ` (the tied layers: ${producers.map((p) => `"${p}"`).join(', ')})` : ''}`,
           );
         }
         out = first;
@@ -208,6 +209,20 @@ export function removeChannels(graph: LayerGraph, removals: readonly ChannelRemo
     return node;
   });
   commit(graph, nodes, graph.output);
+}
+
+/** The conv and dense layers whose channels are tied with those of the Add `addName`. */
+function tiedProducers(graph: LayerGraph, addName: string): string[] {
+  let source = graph.node(addName).inbound[0];
+  for (;;) {
+    const node = graph.node(source);
+    const flow = layerKind(node.className).channels;
+    if (flow === 'produce') break;
+    if ((flow !== 'elementwise' && flow !== 'batchnorm' && flow !== 'add') || !node.inbound.length)
+      return [];
+    source = node.inbound[0];
+  }
+  return channelTies(graph).find((g) => g.includes(source)) ?? [];
 }
 
 /** Validates the edited nodes' shapes; only then do they replace the graph's. */

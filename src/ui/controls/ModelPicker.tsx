@@ -1,4 +1,4 @@
-import { SHIPPED_MODELS } from '../../engine/model/catalog.ts';
+import { MODEL_GROUPS, SHIPPED_MODELS } from '../../engine/model/catalog.ts';
 import { setModel } from '../../store/actions.ts';
 import { formatCount, formatPercent } from '../format.ts';
 import { useDispatch, useLab } from '../store-context.tsx';
@@ -10,9 +10,12 @@ export function ModelPicker() {
   const dispatch = useDispatch();
   const card = cards.find((c) => c.id === model);
   // A link may name a model this build does not ship; keep it selectable so the error shows.
-  const ids: readonly string[] = SHIPPED_MODELS.includes(model as never)
-    ? SHIPPED_MODELS
-    : [...SHIPPED_MODELS, model];
+  const unshipped = SHIPPED_MODELS.includes(model as never) ? null : model;
+  const option = (id: string) => (
+    <option key={id} value={id}>
+      {cards.find((c) => c.id === id)?.name ?? id}
+    </option>
+  );
 
   return (
     <div className="field">
@@ -23,11 +26,12 @@ export function ModelPicker() {
         value={model}
         onChange={(e) => dispatch(setModel, e.target.value)}
       >
-        {ids.map((id) => (
-          <option key={id} value={id}>
-            {cards.find((c) => c.id === id)?.name ?? id}
-          </option>
+        {MODEL_GROUPS.map((group) => (
+          <optgroup key={group.label} label={group.label}>
+            {group.ids.map(option)}
+          </optgroup>
         ))}
+        {unshipped !== null ? option(unshipped) : null}
       </select>
       {card ? (
         <div className="hint" data-testid="model-description">

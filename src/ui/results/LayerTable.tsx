@@ -21,6 +21,9 @@ function LayerRow({ layer, base }: { layer: LayerStats; base?: ModelLayerInfo })
     <tr data-testid="layer-row" data-layer={layer.name}>
       <td className="mono">{layer.name}</td>
       <td>{layer.className}</td>
+      <td className="mono" data-testid="layer-inputs">
+        {layer.inputs.join(', ')}
+      </td>
       <td className="mono" data-testid="layer-output-shape">
         <ShapeCell before={base?.outputShape} after={layer.outputShape} />
       </td>
@@ -59,17 +62,23 @@ export function LayerTable() {
   const last = useLab((s) => s.runs.at(-1));
   const info = useLab((s) => (last ? s.models[last.result.model] : undefined));
   if (!last) return null;
-  const layers = last.result.layers.filter((l) => l.params > 0);
+  // Layers with weights, and the points where branches meet (so every row's inputs can be found).
+  const layers = last.result.layers.filter((l) => l.params > 0 || l.inputs.length > 1);
   const base = new Map(info?.layers.map((l) => [l.name, l]));
   return (
     <details className="layers" open>
-      <summary>Layers of the latest result ({layers.length} with weights)</summary>
+      <summary>
+        Layers of the latest result ({layers.filter((l) => l.params > 0).length} with weights)
+      </summary>
       <div className="table-scroll">
         <table data-testid="layer-table">
           <thead>
             <tr>
               <th scope="col">Layer</th>
               <th scope="col">Type</th>
+              <th scope="col" title="The layers each one reads">
+                Inputs
+              </th>
               <th scope="col">Output shape</th>
               <th scope="col">Kernel shape</th>
               <th scope="col" className="num">

@@ -1,0 +1,81 @@
+/**
+ * The data of the model comparison view: every shipped model's baseline (from its card) and the
+ * compressed runs of it in the history, with the Pareto-best ones marked. React-free.
+ */
+import { MODEL_GROUPS, type ModelCard } from '../../engine/model/catalog.ts';
+import type { RunRecord } from '../../store/state.ts';
+
+export interface ComparisonPoint {
+  readonly sizeBytes: number;
+  readonly accuracy: number;
+  /** The recipe's steps, or null for the uncompressed baseline. */
+  readonly recipeText: string | null;
+  readonly runId: number | null;
+  /** No other point of the same model is at least as small and at least as accurate. */
+  readonly paretoBest: boolean;
+}
+
+export interface ModelSeries {
+  readonly id: string;
+  readonly name: string;
+  readonly group: string;
+  readonly baseline: ComparisonPoint;
+  /** Compressed runs, one per recipe (the latest run of it), smallest first. */
+  readonly runs: readonly ComparisonPoint[];
+}
+
+/** The points no other point dominates (smaller or equal size and higher or equal accuracy). */
+export function paretoFlags(
+  points: readonly { readonly sizeBytes: number; readonly accuracy: number }[],
+): boolean[] {
+  return points.map(
+    (p, i) =>
+      !points.some(
+        (q, j) =>
+          j !== i &&
+          q.sizeBytes <= p.sizeBytes &&
+          q.accuracy >= p.accuracy &&
+          (q.sizeBytes < p.sizeBytes || q.accuracy > p.accuracy || j < i),
+      ),
+  );
+}
+
+/**
+ * One series per card: the baseline's size is the card's (the lab's count of the float32
+ * weights), else a run's measured baseline, else 4 bytes per parameter.
+ */
+export function comparisonSeries(
+  cards: readonly ModelCard[],
+  runs: readonly RunRecord[],
+): ModelSeries[] {
+  const groupOf = (id: string) => MODEL_GROUPS.find((g) => g.ids.some((m) => m === id))?.label;
+  return cards.map((card) => {
+    const ofModel = runs.filter((r) => r.result.model === card.id);
+    const latestByRecipe = new Map<string, RunRecord>();
+    for (const run of ofModel) {
+      if (run.result.steps.length > 0) latestByRecipe.set(run.result.recipeText, run);
+    }
+    const compressed = [...latestByRecipe.values()].sort(
+      (a, b) => a.result.sizeBytes - b.result.sizeBytes,
+    );
+    const baselineSize =
+      card.sizeBytes ?? ofModel.at(-1)?.result.baselineSizeBytes ?? card.params * 4;
+    const all = [
+      { sizeBytes: baselineSize, accuracy: card.testAccuracy },
+      ...compressed.map((r) => ({ sizeBytes: r.result.sizeBytes, accuracy: r.result.accuracy })),
+    ];
+    const flags = paretoFlags(all);
+    return {
+      id: card.id,
+      name: card.name,
+      group: groupOf(card.id) ?? 'other',
+      baseline: { ...all[0], recipeText: null, runId: null, paretoBest: flags[0] },
+      runs: compressed.map((r, k) => ({
+        ...all[k + 1],
+        recipeText: r.result.recipeText,
+        runId: r.runId,
+        paretoBest: flags[k + 1],
+      })),
+    };
+  });
+}
