@@ -12,7 +12,7 @@ import { digitsToTensor } from '../src/engine/data/batches.ts';
 import { loadDigitSplit, type DigitSplit } from '../src/engine/data/digits.ts';
 import { modelJsonPath } from '../src/engine/model/catalog.ts';
 import { modelFromArtifacts, readModelArtifacts } from '../src/engine/model/load.ts';
-import { encodeWeights } from '../src/engine/encode/weights-blob.ts';
+import { encodeModel } from '../src/engine/encode/model-file.ts';
 import { MODEL_PAPERS } from '../src/engine/model/catalog.ts';
 import { LayerGraph } from '../src/engine/model/graph.ts';
 import {
@@ -182,7 +182,8 @@ async function finish(
     paper: MODEL_PAPERS[id],
     params: graph.params,
     macs: graph.macs,
-    sizeBytes: encodeWeights(graph.weights).blob.length,
+    // The lab's size: the length of the compact model file (architecture included).
+    sizeBytes: encodeModel(graph).bytes.length,
     testAccuracy: Number(testAccuracy.toFixed(4)),
     epochs: config.epochs,
     batchSize: config.batchSize,

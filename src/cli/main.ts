@@ -328,16 +328,21 @@ export function toJson(result: RunResult, link: string | null) {
   return { ...rest, recipe: recipeText, shareUrl: link };
 }
 
+/** The recipe `eval` and `export` run: the given one, or the preset expanded for its model. */
+async function recipeOf(lab: Lab, options: ReturnType<typeof parseEvalArgs>): Promise<Recipe> {
+  if (!options.preset) return options.recipe;
+  return normalizeRecipe({
+    ...options.recipe,
+    steps: await lab.expandPreset(options.recipe.model, options.preset),
+  });
+}
+
 async function evalCommand(args: string[]): Promise<number> {
   const options = parseEvalArgs(args);
   const lab = await openLab(options.backend, options.cache);
   try {
-    let recipe = options.recipe;
+    const recipe = await recipeOf(lab, options);
     if (options.preset) {
-      recipe = normalizeRecipe({
-        ...recipe,
-        steps: await lab.expandPreset(recipe.model, options.preset),
-      });
       process.stderr.write(`complab: preset ${options.preset} is ${formatRecipe(recipe)}\n`);
     }
     const progress = progressPrinter(process.stderr, options.quiet);
@@ -370,13 +375,7 @@ async function exportCommand(args: string[]): Promise<number> {
   const options = parseEvalArgs(rest);
   const lab = await openLab(options.backend, options.cache);
   try {
-    let recipe = options.recipe;
-    if (options.preset) {
-      recipe = normalizeRecipe({
-        ...recipe,
-        steps: await lab.expandPreset(recipe.model, options.preset),
-      });
-    }
+    const recipe = await recipeOf(lab, options);
     const progress = progressPrinter(process.stderr, options.quiet);
     const result = await lab.run(recipe, { onProgress: progress.onProgress });
     progress.done();

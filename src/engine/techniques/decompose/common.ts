@@ -52,6 +52,28 @@ export function checkNamedLayers(graph: LayerGraph, value: PerLayerValue, what: 
   }
 }
 
+/**
+ * Checks the layers a step's per-layer values name: each must exist and be of `className`
+ * (naming another kind of layer is a mistake the user should hear about, with `hint`).
+ */
+export function checkTargetLayers(
+  graph: LayerGraph,
+  step: string,
+  values: Readonly<Record<string, PerLayerValue>>,
+  className: string,
+  hint: string,
+): void {
+  for (const [name, value] of Object.entries(values))
+    checkNamedLayers(graph, value, `${step} ${name}`);
+  for (const layer of new Set(Object.values(values).flatMap((v) => Object.keys(v)))) {
+    if (layer === '*') continue;
+    const node = graph.node(layer);
+    if (node.className !== className) {
+      throw new RecipeError(`${step}: ${layer} is a ${node.className} layer; ${hint}`);
+    }
+  }
+}
+
 /** A layer's own entry in a per-layer value, if it has one (own keys only). */
 export function ownValue(value: PerLayerValue, layer: string): number | undefined {
   return Object.hasOwn(value, layer) ? value[layer] : undefined;

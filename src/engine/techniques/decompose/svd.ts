@@ -16,7 +16,7 @@ import { techniqueSpec } from '../catalog.ts';
 import { perLayerParam, type Technique } from '../technique.ts';
 import {
   biasOf,
-  checkNamedLayers,
+  checkTargetLayers,
   checkRank,
   cost,
   energyOf,
@@ -38,18 +38,13 @@ export const svdDecompose: Technique = {
   apply(graph, params): DecompositionReport {
     const energy = perLayerParam(params, 'energy');
     const rank = perLayerParam(params, 'rank');
-    checkNamedLayers(graph, energy, `${STEP} energy`);
-    checkNamedLayers(graph, rank, `${STEP} rank`);
-    // A named layer that is not dense is a mistake the user should hear about.
-    for (const layer of new Set([...Object.keys(energy), ...Object.keys(rank)])) {
-      if (layer === '*') continue;
-      const node = graph.node(layer);
-      if (node.className !== 'Dense') {
-        throw new RecipeError(
-          `${STEP}: ${layer} is a ${node.className} layer; SVD applies to Dense layers (use tucker2 for conv layers)`,
-        );
-      }
-    }
+    checkTargetLayers(
+      graph,
+      STEP,
+      { energy, rank },
+      'Dense',
+      'SVD applies to Dense layers (use tucker2 for conv layers)',
+    );
     const targets: { node: GraphNode; rank: number; energy: number }[] = [];
     for (const node of graph.weightedLayers()) {
       if (node.className !== 'Dense') continue;

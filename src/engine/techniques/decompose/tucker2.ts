@@ -18,7 +18,7 @@ import { techniqueSpec } from '../catalog.ts';
 import { perLayerParam, type Technique } from '../technique.ts';
 import {
   biasOf,
-  checkNamedLayers,
+  checkTargetLayers,
   checkRank,
   cost,
   energyOf,
@@ -44,17 +44,13 @@ export const tucker2: Technique = {
   apply(graph, params): DecompositionReport {
     const rankIn = perLayerParam(params, 'rankIn');
     const rankOut = perLayerParam(params, 'rankOut');
-    checkNamedLayers(graph, rankIn, `${STEP} rankIn`);
-    checkNamedLayers(graph, rankOut, `${STEP} rankOut`);
-    for (const layer of new Set([...Object.keys(rankIn), ...Object.keys(rankOut)])) {
-      if (layer === '*') continue;
-      const node = graph.node(layer);
-      if (node.className !== 'Conv2D') {
-        throw new RecipeError(
-          `${STEP}: ${layer} is a ${node.className} layer; Tucker-2 applies to Conv2D layers (use svd for dense layers)`,
-        );
-      }
-    }
+    checkTargetLayers(
+      graph,
+      STEP,
+      { rankIn, rankOut },
+      'Conv2D',
+      'Tucker-2 applies to Conv2D layers (use svd for dense layers)',
+    );
     const targets: { node: GraphNode; rankIn: number; rankOut: number }[] = [];
     for (const node of graph.weightedLayers()) {
       if (node.className !== 'Conv2D') continue;
