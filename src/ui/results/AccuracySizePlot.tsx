@@ -10,6 +10,7 @@ import {
 import type { RunRecord } from '../../store/state.ts';
 import { formatBytes, formatBytesShort, formatPercent, stepsOf } from '../format.ts';
 import { useLab } from '../store-context.tsx';
+import { PointTooltip } from './PointTooltip.tsx';
 
 interface PlotPoint {
   readonly sizeBytes: number;
@@ -59,22 +60,6 @@ function pointOf(record: RunRecord): PlotPoint {
     label: `Run ${record.runId}: ${stepsOf(record.recipeText)}`,
     detail: `${formatPercent(r.accuracy)} · ${formatBytes(r.sizeBytes)} · seed ${r.recipe.seed} · ${r.backend}`,
   };
-}
-
-interface PointTooltipProps {
-  readonly active?: boolean;
-  readonly payload?: ReadonlyArray<{ readonly payload?: unknown }>;
-}
-
-function PointTooltip({ active, payload }: PointTooltipProps) {
-  const point = active ? (payload?.[0]?.payload as PlotPoint | undefined) : undefined;
-  if (!point) return null;
-  return (
-    <div className="plot-tooltip">
-      <strong>{point.label}</strong>
-      <div>{point.detail}</div>
-    </div>
-  );
 }
 
 /** Accuracy against stored size for the current model: the trade-off every technique moves. */

@@ -11,6 +11,7 @@ import { formatBytes, formatBytesShort, formatPercent, stepsOf } from '../format
 import { useLab } from '../store-context.tsx';
 import { logTicks } from './AccuracySizePlot.tsx';
 import { comparisonSeries, type ComparisonPoint, type ModelSeries } from './model-comparison.ts';
+import { PointTooltip } from './PointTooltip.tsx';
 
 const COLORS = ['#3b6ea8', '#7a4ea3', '#1f8a4c', '#e07a1f', '#c23b54', '#2b9aa0', '#8a7a1f'];
 
@@ -31,22 +32,6 @@ function plotPoint(series: ModelSeries, point: ComparisonPoint): PlotPoint {
         : `${series.name}, run ${point.runId}: ${stepsOf(point.recipeText)}`,
     detail: `${formatPercent(point.accuracy)} · ${formatBytes(point.sizeBytes)}${point.paretoBest ? ' · Pareto-best for this model' : ''}`,
   };
-}
-
-interface PointTooltipProps {
-  readonly active?: boolean;
-  readonly payload?: ReadonlyArray<{ readonly payload?: unknown }>;
-}
-
-function PointTooltip({ active, payload }: PointTooltipProps) {
-  const point = active ? (payload?.[0]?.payload as PlotPoint | undefined) : undefined;
-  if (!point) return null;
-  return (
-    <div className="plot-tooltip">
-      <strong>{point.label}</strong>
-      <div>{point.detail}</div>
-    </div>
-  );
 }
 
 /**
