@@ -18,10 +18,12 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { AssetError } from '../engine/assets.ts';
 import { WeightsFormatError } from '../engine/encode/weights-blob.ts';
 import { encodeModel, isCompactModel } from '../engine/encode/model-file.ts';
+import { LayersExportError } from '../engine/encode/layers-model-export.ts';
 import { Lab, type ModelSource, type RunResult } from '../engine/lab.ts';
 import { isShippedModel, MODEL_PAPERS, SHIPPED_MODELS } from '../engine/model/catalog.ts';
 import { ModelLoadError } from '../engine/model/errors.ts';
 import { fileAssetReader } from '../engine/node/assets.ts';
+import { writeModelExport } from '../engine/node/export-model.ts';
 import { NODE_BACKENDS, useNodeBackend, type NodeBackendName } from '../engine/node/backend.ts';
 import { paperFigures } from '../engine/papers.ts';
 import { decompositionSummary } from '../engine/techniques/decompose/summary.ts';
@@ -60,7 +62,7 @@ export const USAGE = `Usage: complab <command> [options]   (complab help <comman
 
 const EVAL_USAGE = `Usage: complab eval [--model <id | path/to/model.json | compact file>] [--recipe <recipe | share URL>]
                     [--prune <fraction>] [--preset <name>] [--seed <n>] [--backend cpu|wasm]
-                    [--cache <dir>] [--quiet] [--json]
+                    [--cache <dir>] [--export-model <dir>] [--quiet] [--json]
 
 Evaluates a model and a compression recipe on the 2,000 shipped MNIST test digits.
   --model     a shipped model (${SHIPPED_MODELS.join(', ')}), a tfjs LayersModel's model.json
@@ -72,6 +74,9 @@ Evaluates a model and a compression recipe on the 2,000 shipped MNIST test digit
   --preset    a paper's recipe: ${PRESETS.map((p) => p.id).join(', ')} (printed as the recipe
               it expands to)
   --seed      the recipe's seed (default 1)
+  --export-model  a folder to write the compressed model to: model.json + weights.bin (a plain
+              tfjs LayersModel, masks and quantization baked into float weights) and model.clw
+              (the compact file); a layer plain tfjs cannot compute is refused by name
 ${COMMON}
 
 Techniques (steps=name(param=value,...);...):
@@ -337,8 +342,25 @@ async function recipeOf(lab: Lab, options: ReturnType<typeof parseEvalArgs>): Pr
   });
 }
 
+/** Takes `--name VALUE` or `--name=VALUE` out of args (options eval's parser does not know). */
+function takeOption(args: string[], name: string): { value?: string; rest: string[] } {
+  const rest = [...args];
+  const at = rest.findIndex((a) => a === name || a.startsWith(`${name}=`));
+  if (at < 0) return { rest };
+  if (rest[at].startsWith(`${name}=`)) {
+    const value = rest[at].slice(name.length + 1);
+    rest.splice(at, 1);
+    return { value, rest };
+  }
+  const value = rest[at + 1];
+  rest.splice(at, 2);
+  if (value === undefined || value.startsWith('--')) throw new UsageError(`${name} needs a value`);
+  return { value, rest };
+}
+
 async function evalCommand(args: string[]): Promise<number> {
-  const options = parseEvalArgs(args);
+  const { value: exportDir, rest } = takeOption(args, '--export-model');
+  const options = parseEvalArgs(rest);
   const lab = await openLab(options.backend, options.cache);
   try {
     const recipe = await recipeOf(lab, options);
@@ -348,6 +370,10 @@ async function evalCommand(args: string[]): Promise<number> {
     const progress = progressPrinter(process.stderr, options.quiet);
     const result = await lab.run(recipe, { onProgress: progress.onProgress });
     progress.done();
+    if (exportDir !== undefined) {
+      const written = await writeModelExport(await lab.graphOf(recipe), resolve(exportDir));
+      if (!options.quiet) process.stderr.write(`complab: wrote ${written.join(', ')}\n`);
+    }
     const link = linkFor(result.recipe);
     process.stdout.write(
       options.json ? `${JSON.stringify(toJson(result, link))}\n` : `${formatTable(result, link)}\n`,
@@ -748,7 +774,13 @@ const COMMANDS: Record<string, { usage: string; run: (args: string[]) => Promise
 /** A command by name; only the table's own entries (not "constructor" and the like). */
 const commandNamed = (name: string) => (Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined);
 
-const USER_ERRORS = [RecipeError, ModelLoadError, AssetError, WeightsFormatError];
+const USER_ERRORS = [
+  RecipeError,
+  ModelLoadError,
+  AssetError,
+  WeightsFormatError,
+  LayersExportError,
+];
 
 /** Runs the CLI and returns its exit code; every failure is one line on stderr. */
 export async function main(args: string[]): Promise<number> {
