@@ -8,11 +8,16 @@
 import './engine/browser/no-eval.ts';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
+import { startHistoryPersistence } from './store/history-persistence.ts';
+import { restoredState } from './store/io-actions.ts';
 import { createLabStore } from './store/lab-store.ts';
+import { openPageDb } from './store/page-db.ts';
+import { createPageIo, userModelInfo } from './store/page-io.ts';
 import { startLabSession } from './store/session.ts';
 import type { LabState } from './store/state.ts';
 import { initialStateFromHash, startUrlSync } from './store/url-sync.ts';
 import { App } from './ui/App.tsx';
+import { IoContext } from './ui/io/io-context.tsx';
 import { LabContext } from './ui/store-context.tsx';
 import { createLabClient, type LabTestHooks } from './worker/client.ts';
 import './ui/lab.css';
@@ -27,12 +32,30 @@ declare global {
 }
 
 const testHooks = new URLSearchParams(window.location.search).has('test');
-const store = createLabStore(initialStateFromHash(window.location.hash));
+// History and imported models come back from IndexedDB before anything runs, so a link to a
+// run on an imported model finds it and new runs number on from the restored ones.
+const db = await openPageDb();
+const [savedRuns, savedModels] = await Promise.all([
+  db.loadRuns().catch(() => []),
+  db.loadModels().catch(() => []),
+]);
+const store = createLabStore(
+  restoredState(
+    initialStateFromHash(window.location.hash),
+    savedRuns,
+    savedModels.map((m) => userModelInfo(m, true)),
+    db.note,
+  ),
+);
 startUrlSync(store);
+startHistoryPersistence(store, db);
+// The worker is asked for only after the session has started it.
+const io = createPageIo(store, db, savedModels, () => session.client());
 const session = startLabSession(
   store,
   () => createLabClient({ testHooks }),
   new URL(import.meta.env.BASE_URL, window.location.href).href,
+  (client) => io.registerWith(client),
 );
 window.__complab = Object.freeze({
   getState: () => store.getState(),
@@ -44,7 +67,9 @@ if (!root) throw new Error('index.html has no #root element');
 createRoot(root).render(
   <StrictMode>
     <LabContext value={{ store, session }}>
-      <App />
+      <IoContext value={io}>
+        <App />
+      </IoContext>
     </LabContext>
   </StrictMode>,
 );

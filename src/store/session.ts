@@ -49,6 +49,8 @@ export interface LabSession {
   maskPicture(recipe: Recipe, layer: string): Promise<MaskOutcome>;
   /** The current worker's test-only controls (null unless the page was opened for tests). */
   testHooks(): LabTestHooks | null;
+  /** The current worker (a new one after a crash), for imports and exports. */
+  client(): LabClient;
   stop(): void;
 }
 
@@ -60,10 +62,13 @@ export function startLabSession(
   store: LabStore,
   createClient: () => LabClient,
   assetBaseUrl: string,
+  /** Awaited on every new worker before its backend starts (the page registers imported models). */
+  beforeStart?: (client: LabClient) => Promise<void>,
 ): LabSession {
   let client: LabClient;
   const crashTimes: number[] = [];
-  let runCounter = 0;
+  // Runs restored from an earlier visit keep their numbers; new ones count on from them.
+  let runCounter = Math.max(0, ...store.getState().runs.map((r) => r.runId));
   /** The only run whose answer may reach the store; null while the backend is switching. */
   let currentRunId: number | null = null;
   let latestBackendRequest = 0;
@@ -185,6 +190,7 @@ export function startLabSession(
       if (!stopped && client === connected) restart(error);
     });
     void (async () => {
+      await beforeStart?.(connected);
       await startBackend(true);
       if (store.getState().cards.length === 0) await loadCards();
     })();
@@ -236,6 +242,7 @@ export function startLabSession(
     expandPreset: (model, preset) => client.expandPreset(model, preset),
     maskPicture: (recipe, layer) => client.maskPicture(recipe, layer),
     testHooks: () => client.testHooks,
+    client: () => client,
     stop: () => {
       stopped = true;
       unsubscribe();

@@ -10,6 +10,7 @@ import {
 } from '../engine/recipe/recipe.ts';
 import { DEFAULT_SHARE_STATE, formatRecipe, type UiState } from '../engine/recipe/share.ts';
 import type { LabErrorKind, ModelInfo } from '../worker/protocol.ts';
+import type { UserModelInfo } from './page-io-state.ts';
 
 /** One finished evaluation, as shown in the plot and the history table. */
 export interface RunRecord {
@@ -71,6 +72,12 @@ export interface LabState {
   readonly cardsError: string | null;
   /** Layers of the models loaded so far, by model id (for per-layer controls and shapes). */
   readonly models: Readonly<Record<string, ModelInfo>>;
+  /** Models the user imported into this browser (page-io-state.ts), for the picker. */
+  readonly userModels: readonly UserModelInfo[];
+  /** Why history and imported models are kept in memory only (no IndexedDB, storage full). */
+  readonly storageNote: string | null;
+  /** The outcome of the last model import (a validation message, or what was imported). */
+  readonly importNotice: { readonly kind: 'error' | 'info'; readonly text: string } | null;
 }
 
 /** Runs kept in history; older ones drop off so a long session stays light. */
@@ -115,4 +122,7 @@ export const INITIAL_STATE: LabState = {
   cards: [],
   cardsError: null,
   models: {},
+  userModels: [],
+  storageNote: null,
+  importNotice: null,
 };

@@ -15,6 +15,9 @@ import { QuantizationPanel } from './results/QuantizationPanel.tsx';
 import { StepReports } from './results/StepReports.tsx';
 import { StepsTable } from './results/StepsTable.tsx';
 import { useDispatch, useLab } from './store-context.tsx';
+import { ExportPanel } from './io/ExportPanel.tsx';
+import { ModelImport } from './io/ModelImport.tsx';
+import { StorageNote } from './io/StorageNote.tsx';
 
 /** A share link that could not be read. Its text is shown as text only, never as HTML. */
 function LinkErrorBanner() {
@@ -47,9 +50,11 @@ export function App() {
         </p>
       </header>
       <LinkErrorBanner />
+      <StorageNote />
       <div className="layout">
         <aside className="controls" aria-label="Experiment settings">
           {showModel ? <ModelPicker /> : null}
+          {showModel ? <ModelImport /> : null}
           <RecipeEditor />
           {showSeed ? <SeedField /> : null}
           {showBackend ? <BackendPicker /> : null}
@@ -66,6 +71,7 @@ export function App() {
           <QuantizationPanel />
           <LayerPictures />
           <LayerTable />
+          <ExportPanel />
           {showHistory ? <HistoryTable /> : null}
         </main>
       </div>

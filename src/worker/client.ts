@@ -13,10 +13,13 @@ import type {
   BackendOutcome,
   BackendStatus,
   CardsOutcome,
+  ImportOutcome,
   LabErrorData,
   LabWorkerApi,
   MaskOutcome,
   MemoryReport,
+  ModelExportOutcome,
+  ModelFileData,
   ModelInfoOutcome,
   PresetOutcome,
   RunOutcome,
@@ -49,6 +52,11 @@ export interface LabClient {
   maskPicture(recipe: Recipe, layer: string): Promise<MaskOutcome>;
   run(recipe: Recipe, runId: number, onProgress?: (p: RunProgress) => void): Promise<RunOutcome>;
   cancel(runId: number): void;
+  /** Imported models (see LabWorkerApi): check dropped files, re-register kept ones, forget. */
+  importModel(files: readonly ModelFileData[]): Promise<ImportOutcome>;
+  registerModels(models: readonly { id: string; files: readonly ModelFileData[] }[]): Promise<void>;
+  forgetModel(id: string): Promise<void>;
+  exportModel(recipe: Recipe): Promise<ModelExportOutcome>;
   /** Backend changes the worker made on its own (a lost GPU backend replaced). */
   onBackendChange(callback: (status: BackendStatus) => void): void;
   /** Settles once, when the worker has died; every call then answers with this error. */
@@ -148,6 +156,18 @@ export function createLabClient(options: LabClientOptions = {}): LabClient {
     cancel: (runId) => {
       if (!crash) void api.cancel(runId);
     },
+    importModel: (files) => guard<ImportOutcome>(() => api.importModel(files), failed),
+    registerModels: (models) =>
+      guard<void>(
+        () => api.registerModels(models),
+        () => undefined,
+      ),
+    forgetModel: (id) =>
+      guard<void>(
+        () => api.forgetModel(id),
+        () => undefined,
+      ),
+    exportModel: (recipe) => guard<ModelExportOutcome>(() => api.exportModel(recipe), failed),
     onBackendChange: (callback) => {
       void api.onBackendChange(Comlink.proxy(callback));
     },

@@ -7,6 +7,8 @@ import type { LabErrorData, LabErrorKind } from './protocol.ts';
 const KIND_BY_ERROR_NAME: Record<string, LabErrorKind> = {
   RecipeError: 'recipe',
   ModelLoadError: 'model',
+  // A compact model file that does not decode (a dropped file): the model's fault.
+  WeightsFormatError: 'model',
   AssetError: 'asset',
   NoBackendError: 'backend',
 };

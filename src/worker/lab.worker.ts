@@ -25,7 +25,15 @@ import {
   type BackendStatus,
 } from '../engine/browser/select-backend.ts';
 import { allowSoftwareWebGl, configureWasmPaths } from '../engine/browser/wasm-paths.ts';
-import { Lab } from '../engine/lab.ts';
+import { exportLayersModel, LayersExportError } from '../engine/encode/layers-model-export.ts';
+import { encodeModel } from '../engine/encode/model-file.ts';
+import { Lab, type ModelSource } from '../engine/lab.ts';
+import { droppedModel } from '../engine/model/dropped-files.ts';
+import {
+  AbsentUserModelError,
+  absentUserModelMessage,
+  isUserModelId,
+} from '../engine/model/user-models.ts';
 import type { Recipe } from '../engine/recipe/recipe.ts';
 import { isCancellation, toErrorData } from './errors.ts';
 import { heldPrefixStore } from './held-store.ts';
@@ -35,6 +43,9 @@ import type {
   LabWorkerApi,
   MaskOutcome,
   MemoryReport,
+  ImportOutcome,
+  ModelExportOutcome,
+  ModelFileData,
   ModelInfoOutcome,
   PresetOutcome,
   RunOutcome,
@@ -86,6 +97,8 @@ class LabWorker implements LabWorkerApi {
   /** Backends lost in this worker, with the reason later selections give for skipping them. */
   private readonly lost = new Map<BackendName, string>();
   private notifyBackendChange: ((status: BackendStatus) => void) | null = null;
+  /** Models the user dropped on the page, by id (user/<name>/<hash>). */
+  private readonly userModels = new Map<string, ModelSource>();
 
   private enqueue<T>(task: () => Promise<T>): Promise<T> {
     const next = this.queue.then(task, task);
@@ -114,6 +127,78 @@ class LabWorker implements LabWorkerApi {
       trainingBackend: TRAINING_BACKEND,
       activateBackend: async (name) => !retired && !this.lost.has(name) && activate(name),
       prefixStore: this.store,
+      resolveModel: (model) => this.resolveUserModel(model),
+    });
+  }
+
+  private resolveUserModel(model: string): ModelSource | undefined {
+    const source = this.userModels.get(model);
+    if (!source && isUserModelId(model)) {
+      throw new AbsentUserModelError(absentUserModelMessage(model));
+    }
+    return source;
+  }
+
+  importModel(files: readonly ModelFileData[]): Promise<ImportOutcome> {
+    return this.enqueue(async () => {
+      let id: string | undefined;
+      try {
+        const dropped = droppedModel(files);
+        id = dropped.id;
+        const known = this.userModels.has(id);
+        this.userModels.set(id, dropped.source);
+        try {
+          // The lab's own loader: the CLI's checks and messages, the graph cached for runs.
+          const graph = await this.requireLab().baseGraph(id);
+          const { name, kind } = dropped;
+          return { ok: true, model: { id, name, kind, params: graph.params } } as const;
+        } catch (err) {
+          if (!known) this.userModels.delete(id);
+          throw err;
+        }
+      } catch (err) {
+        return { ok: false, error: toErrorData(err) } as const;
+      }
+    });
+  }
+
+  async registerModels(
+    models: readonly { id: string; files: readonly ModelFileData[] }[],
+  ): Promise<void> {
+    for (const { id, files } of models) {
+      try {
+        this.userModels.set(id, droppedModel(files).source);
+      } catch {
+        // A stored model that no longer reads: its runs say so when it is picked.
+      }
+    }
+  }
+
+  async forgetModel(id: string): Promise<void> {
+    this.userModels.delete(id);
+  }
+
+  exportModel(recipe: Recipe): Promise<ModelExportOutcome> {
+    return this.enqueue(async () => {
+      try {
+        const graph = await this.requireLab().graphOf(recipe);
+        const compact = encodeModel(graph).bytes;
+        let layers: Awaited<ModelExportOutcome & { ok: true }>['files']['layers'];
+        try {
+          const exported = await exportLayersModel(graph);
+          layers = {
+            ok: true,
+            modelJson: JSON.stringify(exported.modelJson),
+            weights: exported.weights,
+          };
+        } catch (err) {
+          if (!(err instanceof LayersExportError)) throw err;
+          layers = { ok: false, message: err.message };
+        }
+        return { ok: true, files: { compact, layers } } as const;
+      } catch (err) {
+        return { ok: false, error: toErrorData(err) } as const;
+      }
     });
   }
 

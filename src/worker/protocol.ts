@@ -50,6 +50,35 @@ export type ModelInfoOutcome = Outcome<'info', ModelInfo>;
 export type PresetOutcome = Outcome<'steps', readonly RecipeStep[]>;
 export type MaskOutcome = Outcome<'picture', MaskPicture>;
 
+/** A model dropped on the page, once the lab's loader accepted it. */
+export interface ImportedModel {
+  readonly id: string;
+  readonly name: string;
+  readonly kind: 'layers' | 'compact';
+  readonly params: number;
+}
+export type ImportOutcome = Outcome<'model', ImportedModel>;
+
+/** Files dropped on the page (name and bytes), as the worker reads them. */
+export interface ModelFileData {
+  readonly name: string;
+  readonly bytes: Uint8Array;
+}
+
+/**
+ * The network a recipe leaves, as files: the compact model file, and the tfjs LayersModel
+ * (model.json text + weights.bin) or the reason it cannot be one (a layer plain tfjs lacks).
+ */
+export type ModelExportOutcome = Outcome<
+  'files',
+  {
+    readonly compact: Uint8Array;
+    readonly layers:
+      | { readonly ok: true; readonly modelJson: string; readonly weights: Uint8Array }
+      | { readonly ok: false; readonly message: string };
+  }
+>;
+
 export interface WorkerOptions {
   /** Turns on the *ForTest methods (the page was opened with ?test). */
   readonly testHooks?: boolean;
@@ -99,6 +128,17 @@ export interface LabWorkerApi {
     runId: number,
     onProgress?: (progress: RunProgress) => void,
   ): Promise<RunOutcome>;
+  /**
+   * Checks dropped files with the lab's model loader (the CLI's messages) and, when they are a
+   * digit model, keeps them under the returned id for runs.
+   */
+  importModel(files: readonly ModelFileData[]): Promise<ImportOutcome>;
+  /** Makes models imported earlier (kept by the page) usable again, e.g. after a reload. */
+  registerModels(models: readonly { id: string; files: readonly ModelFileData[] }[]): Promise<void>;
+  /** Forgets an imported model. */
+  forgetModel(id: string): Promise<void>;
+  /** The network a recipe leaves, as the files the page offers for download. */
+  exportModel(recipe: Recipe): Promise<ModelExportOutcome>;
   /** Stops the run in flight within a batch; it answers "cancelled". */
   cancel(runId: number): void;
   /** Tests only: loses the active GPU backend's device or context; which one, or null. */

@@ -8,9 +8,11 @@ export function ModelPicker() {
   const cards = useLab((s) => s.cards);
   const cardsError = useLab((s) => s.cardsError);
   const dispatch = useDispatch();
+  const userModels = useLab((s) => s.userModels);
   const card = cards.find((c) => c.id === model);
+  const userModel = userModels.find((m) => m.id === model);
   // A link may name a model this build does not ship; keep it selectable so the error shows.
-  const unshipped = SHIPPED_MODELS.includes(model as never) ? null : model;
+  const unshipped = SHIPPED_MODELS.includes(model as never) || userModel ? null : model;
   const option = (id: string) => (
     <option key={id} value={id}>
       {cards.find((c) => c.id === id)?.name ?? id}
@@ -31,6 +33,15 @@ export function ModelPicker() {
             {group.ids.map(option)}
           </optgroup>
         ))}
+        {userModels.length ? (
+          <optgroup label="your models">
+            {userModels.map((m) => (
+              <option key={m.id} value={m.id}>
+                {m.name} (imported)
+              </option>
+            ))}
+          </optgroup>
+        ) : null}
         {unshipped !== null ? option(unshipped) : null}
       </select>
       {card ? (
@@ -40,6 +51,16 @@ export function ModelPicker() {
             {formatPercent(card.testAccuracy)} test accuracy after {card.epochs} epochs ·{' '}
             {formatCount(card.params)} parameters · {formatCount(card.macs)} MACs per digit
           </p>
+        </div>
+      ) : userModel ? (
+        <div className="hint" data-testid="model-description">
+          <p>
+            Your {userModel.kind === 'compact' ? 'compact model file' : 'tfjs model'} "
+            {userModel.name}", imported into this browser
+            {userModel.persisted ? '' : ' (kept for this tab only)'}. A link to a run on it opens
+            only where this model is imported.
+          </p>
+          <p className="facts">{formatCount(userModel.params)} parameters</p>
         </div>
       ) : cardsError ? (
         <p className="hint error-text">{cardsError}</p>

@@ -1,4 +1,5 @@
-import { clearHistory, restoreRecipe } from '../../store/actions.ts';
+import { restoreRecipe } from '../../store/actions.ts';
+import { HistoryTools } from '../io/HistoryTools.tsx';
 import {
   backendLabel,
   formatBytes,
@@ -18,11 +19,7 @@ export function HistoryTable() {
     <section className="history" aria-labelledby="history-title">
       <div className="section-head">
         <h2 id="history-title">History</h2>
-        {runs.length > 0 ? (
-          <button type="button" className="quiet" onClick={() => dispatch(clearHistory)}>
-            Clear
-          </button>
-        ) : null}
+        <HistoryTools />
       </div>
       <div className="table-scroll">
         <table data-testid="history">
