@@ -159,8 +159,11 @@ test('drop a tfjs model, compress it, export it and drop the export back in; it 
   expect(await waitForNewRun(page, pruned, before.runs.length + 1)).toBe(prunedCorrect);
   await page.screenshot({ path: testInfo.outputPath('after-reload.png'), fullPage: true });
 
-  // A link to this run, opened in another browser: it says which model it needs and opens the
-  // defaults.
+  // A link to this run says plainly that it needs the model; opened in another browser, it
+  // says which model it needs and opens the defaults.
+  await expect(page.getByTestId('share-needs-model')).toContainText(
+    'This link opens only in a browser where your model "my-mlp" is imported',
+  );
   const link = page.url();
   const other = await freshContext.newPage();
   await other.goto(link);

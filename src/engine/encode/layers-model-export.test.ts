@@ -6,6 +6,7 @@ import { useNodeBackend } from '../node/backend.ts';
 import { parseRecipe } from '../recipe/share.ts';
 import { publicAssets } from '../test/fixtures.ts';
 import { exportLayersModel, LayersExportError } from './layers-model-export.ts';
+import { decodeModel, encodeModel } from './model-file.ts';
 
 const lab = new Lab({ read: publicAssets });
 
@@ -60,6 +61,8 @@ describe('exportLayersModel: a plain tfjs LayersModel of the compressed network'
     'v=1&model=lenet5&seed=1&steps=prune-density(density=*:0.2);kmeans(bits=*:3);huffman()',
     // A changed structure: SVD splits fc1 into two dense layers.
     'v=1&model=lenet300&seed=1&steps=svd(energy=*:1,rank=fc1:32)',
+    // Tucker-2: conv2 becomes three convs made by the technique.
+    'v=1&model=lenet5&seed=1&steps=tucker2(rankIn=conv2:8|*:-1,rankOut=conv2:12|*:-1)',
     // Linear fixed-point weights (a weight transform), activations left as floats.
     'v=1&model=lenet5&seed=1&steps=quantize-linear(weightBits=*:4,activationBits=0)',
   ];
@@ -76,6 +79,14 @@ describe('exportLayersModel: a plain tfjs LayersModel of the compressed network'
       expect(files.weights.length).toBe(4 * result.params);
     }, 120_000);
   }
+
+  it('exports a network read from a compact file (configs as the file keeps them)', async () => {
+    const recipe = parseRecipe('v=1&model=lenet5&seed=1&steps=prune(fraction=0.8)');
+    const result = await lab.run(recipe);
+    const decoded = decodeModel(encodeModel(await lab.graphOf(recipe)).bytes);
+    const plain = await plainTfjsCorrect(await exportLayersModel(decoded));
+    expect(plain.correct).toBe(result.correct);
+  }, 120_000);
 
   it('refuses XNOR-Net binary layers, naming the layer, instead of approximating them', async () => {
     const recipe = parseRecipe(

@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { isUserModelId, userModelName } from '../../engine/model/user-models.ts';
 import { shareUrl } from '../../engine/recipe/share.ts';
 import { useLab } from '../store-context.tsx';
 
@@ -49,6 +50,12 @@ export function ShareLink() {
         value={link}
         onFocus={(e) => e.target.select()}
       />
+      {isUserModelId(recipe.model) ? (
+        <p className="hint" data-testid="share-needs-model">
+          This link opens only in a browser where your model "{userModelName(recipe.model)}" is
+          imported; elsewhere it says so and opens the defaults.
+        </p>
+      ) : null}
     </div>
   );
 }
