@@ -74,6 +74,12 @@ async function importedId(page: Page, name: string): Promise<string> {
   return model;
 }
 
+/** Reloads the page, as a person pressing F5, and waits until the lab has started again. */
+async function reload(page: Page): Promise<void> {
+  await page.reload();
+  await page.waitForFunction(() => window.__complab !== undefined);
+}
+
 const saved = async (download: Download, path: string) => {
   await download.saveAs(path);
   return readFileSync(path);
@@ -150,7 +156,7 @@ test('drop a tfjs model, compress it, export it and drop the export back in; it 
 
   // A reload keeps the models and the history.
   const before = await state(page);
-  await page.reload();
+  await reload(page);
   await expect(page.getByTestId('user-model')).toHaveCount(3);
   await expect(historyRows(page)).toHaveCount(before.runs.length + 1); // + the reload's own run
   expect((await state(page)).runs.slice(0, before.runs.length)).toEqual(before.runs);
@@ -177,7 +183,7 @@ test('drop a tfjs model, compress it, export it and drop the export back in; it 
   await page.getByRole('button', { name: 'Remove pruned from this browser' }).click();
   await expect(page.getByTestId('user-model')).toHaveCount(2);
   await expect(page.locator(`option[value="${prunedId}"]`)).toHaveCount(0);
-  await page.reload();
+  await reload(page);
   await expect(page.getByTestId('user-model')).toHaveCount(2);
   expect((await state(page)).userModels).toEqual([id, compactId]);
 });
@@ -262,7 +268,7 @@ test('history survives a reload, exports as JSON and CSV, and Clear asks first',
   await waitForNewRun(page, 'v=1&model=lenet300&seed=1&steps=prune(fraction=0.8)', 1);
   const before = await state(page);
 
-  await page.reload();
+  await reload(page);
   await expect(historyRows(page)).toHaveCount(3); // two kept, one run by the reload
   expect((await state(page)).runs.slice(0, 2)).toEqual(before.runs);
   await expect(page.getByTestId('storage-note')).toHaveCount(0);
@@ -299,7 +305,7 @@ test('history survives a reload, exports as JSON and CSV, and Clear asks first',
   await page.getByRole('button', { name: 'Clear', exact: true }).click();
   await page.getByRole('button', { name: 'Clear history' }).click();
   await expect(historyRows(page)).toHaveCount(0);
-  await page.reload();
+  await reload(page);
   // Only the reload's own run: the cleared ones do not come back.
   await expect(historyRows(page)).toHaveCount(1);
 });
@@ -338,7 +344,7 @@ test('a full disk and a window without IndexedDB: memory only, with a note, noth
   await expect(page.getByTestId('user-model')).toContainText('this tab only');
   await page.screenshot({ path: testInfo.outputPath('storage-full.png'), fullPage: true });
   // What was saved before the disk filled up is still there after a reload.
-  await page.reload();
+  await reload(page);
   const restored = await state(page);
   expect(restored.runs[0].recipeText).toBe('v=1&model=lenet300&seed=1&steps=prune(fraction=0.5)');
 
