@@ -86,10 +86,11 @@ describe('BinaryConnect (Courbariaux et al. 2015)', () => {
     expect(kernels.map((k) => k.coding?.kind)).toEqual([undefined, 'binary', undefined]);
     const fc2 = kernels[1];
     if (fc2.coding?.kind !== 'binary') throw new Error('fc2 is not binary');
+    const { scales } = fc2.coding;
     const filters = fc2.shape[1];
-    expect(fc2.coding.scales.length).toBe(filters);
+    expect(scales.length).toBe(filters);
     // Each stored weight is +-alpha of its own filter (the last axis).
-    expect(fc2.values.every((v, i) => Math.abs(v) === fc2.coding!.scales[i % filters])).toBe(true);
+    expect(fc2.values.every((v, i) => Math.abs(v) === scales[i % filters])).toBe(true);
     expect(result.accuracy).toBeGreaterThan(0.8);
   });
 });
