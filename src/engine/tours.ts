@@ -9,6 +9,7 @@
 import { paperFigures } from './papers.ts';
 import { RecipeError } from './recipe/errors.ts';
 import { DEFAULT_SEED, parseSteps, validateModel, type Recipe } from './recipe/recipe.ts';
+import type { Stage } from './techniques/quantize/stages.ts';
 
 /** The live numbers a step can point at; the panel highlights them. */
 export type TourMetric = 'accuracy' | 'size' | 'ratio' | 'latency' | 'stages';
@@ -36,6 +37,8 @@ export interface Tour {
   readonly summary: string;
   readonly paper: string;
   readonly steps: readonly TourStep[];
+  /** The paper's ratio after each stage (Deep Compression's Figure 1), where the tour has one. */
+  readonly paperStages?: Readonly<Partial<Record<Stage, number>>>;
 }
 
 const percent = (fraction: number) => `${(fraction * 100).toFixed(2)}%`;
@@ -60,6 +63,11 @@ const DEEP_COMPRESSION_TOUR: Tour = {
   summary:
     'Han, Mao and Dally shrink LeNet-300-100 about 40 times without losing accuracy: prune and retrain, share weights, Huffman-code. Each step adds one stage and shows the ratio it reaches, as the paper’s Figure 1.',
   paper: String(DC.paper),
+  paperStages: {
+    pruning: num(DC.ratioAfterPruning),
+    quantization: num(DC.ratioAfterQuantization),
+    huffman: num(DC.compressionRatio),
+  },
   steps: [
     {
       title: 'Prune and retrain',
