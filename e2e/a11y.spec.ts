@@ -37,6 +37,20 @@ test('axe: a tour step has no serious violations', async ({ page }, testInfo) =>
   await page.screenshot({ path: testInfo.outputPath('a11y-tour.png'), fullPage: true });
 });
 
+test('axe: a quantized result (quantization panel, Figure 1 stages) has no serious violations', async ({
+  page,
+}, testInfo) => {
+  // Deep Compression on lenet300 at a reduced training budget: every panel a quantized model has.
+  const recipe =
+    'v=1&model=lenet300&seed=1&steps=prune-density(density=fc1:0.08|fc2:0.09|fc3:0.26);' +
+    'kmeans(bits=fc1:2|fc2:4|fc3:4,init=linear,biases=true);huffman()';
+  await openLab(page, recipe);
+  await waitForResult(page, recipe);
+  await expect(page.getByTestId('quantization-panel')).toBeVisible();
+  expect(await seriousViolations(page)).toEqual([]);
+  await page.screenshot({ path: testInfo.outputPath('a11y-quantized.png'), fullPage: true });
+});
+
 test('the pruning slider works from the keyboard, with a visible focus', async ({ page }) => {
   await openLab(page);
   await waitForResult(page, DEFAULT_RECIPE_TEXT);

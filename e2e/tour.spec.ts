@@ -31,8 +31,9 @@ test('walking the XNOR-Net tour by its links, step by step', async ({ page }, te
   await expect(numbers.getByTestId('tour-ratio')).toContainText('1.00×');
   await expect(numbers.getByTestId('tour-latency')).toHaveAttribute('data-highlight', 'true');
   await expect(panel.getByTestId('tour-paper')).toContainText('Bits per weight');
-  await expectHashHas(page, 'model=lenet5&seed=1&steps=&tour=xnor-net&step=1');
+  await expectHashHas(page, 'tour=xnor-net&step=1');
   await page.screenshot({ path: testInfo.outputPath('tour-xnor-step1.png'), fullPage: true });
+  await panel.screenshot({ path: testInfo.outputPath('tour-xnor-step1-panel.png') });
 
   // Next is a real link to step 2: the recipe changes to BinaryConnect and starts running.
   const next = panel.getByTestId('tour-next');
