@@ -164,7 +164,7 @@ const XNOR_TOUR: Tour = {
       steps: `binaryconnect(scale=filter,keepFirst=true,keepLast=true,${XNOR_TRAINING})`,
       explanation: [
         'XNOR-Net’s binary-weight networks give each filter its own scale, alpha = mean |W| of that filter, which approximates the float filter better than one scale for the whole layer. As in the paper, the first and the last layer stay float: they are small and the most sensitive.',
-        'Compare with step 2: accuracy should be closer to the float network, and the model a little larger (two float layers, and one alpha per filter). Inputs are still float.',
+        'Compare with step 2: accuracy should be closer to the float network, and the model larger (two float layers, and one alpha per filter). Inputs are still float.',
       ],
       highlight: ['accuracy', 'size'],
       paper: [
