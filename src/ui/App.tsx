@@ -18,6 +18,7 @@ import { useDispatch, useLab } from './store-context.tsx';
 import { ExportPanel } from './io/ExportPanel.tsx';
 import { ModelImport } from './io/ModelImport.tsx';
 import { StorageNote } from './io/StorageNote.tsx';
+import { TourMenu, TourPanel } from './tours/TourPanel.tsx';
 
 /** A share link that could not be read. Its text is shown as text only, never as HTML. */
 function LinkErrorBanner() {
@@ -48,6 +49,7 @@ export function App() {
           Compress a trained digit classifier step by step (prune, fine-tune, remove filters) and
           watch accuracy trade against size, computed live in your browser.
         </p>
+        <TourMenu />
       </header>
       <LinkErrorBanner />
       <StorageNote />
@@ -62,6 +64,7 @@ export function App() {
           <ShareLink />
         </aside>
         <main className="results">
+          <TourPanel />
           <RunProgressPanel />
           <ResultSummary />
           <AccuracySizePlot />

@@ -21,7 +21,7 @@ export function HistoryTable() {
         <h2 id="history-title">History</h2>
         <HistoryTools />
       </div>
-      <div className="table-scroll">
+      <div className="table-scroll" tabIndex={0} role="region" aria-label="History table">
         <table data-testid="history">
           <thead>
             <tr>
