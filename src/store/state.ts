@@ -10,6 +10,7 @@ import {
 } from '../engine/recipe/recipe.ts';
 import { DEFAULT_SHARE_STATE, formatRecipe, type UiState } from '../engine/recipe/share.ts';
 import type { LabErrorKind, ModelInfo } from '../worker/protocol.ts';
+import type { ImportReport, RunOrigin, SweepState } from './sweep.ts';
 
 /** One finished evaluation, as shown in the plot and the history table. */
 export interface RunRecord {
@@ -21,6 +22,8 @@ export interface RunRecord {
   /** performance.now() when the recipe changed and when the result landed in the store. */
   readonly requestedAt: number;
   readonly deliveredAt: number;
+  /** A sweep's point or a line of an imported JSONL file (absent: the editor's recipe). */
+  readonly origin?: RunOrigin;
 }
 
 export type RunStatus =
@@ -71,6 +74,12 @@ export interface LabState {
   readonly cardsError: string | null;
   /** Layers of the models loaded so far, by model id (for per-layer controls and shapes). */
   readonly models: Readonly<Record<string, ModelInfo>>;
+  /** The sweep the sweep curve shows (running, finished, or imported), if any. */
+  readonly sweep: SweepState | null;
+  /** Why the last sweep asked for could not start (a bad range). */
+  readonly sweepError: string | null;
+  /** What the last JSONL import loaded and which lines it could not read. */
+  readonly importReport: ImportReport | null;
 }
 
 /** Runs kept in history; older ones drop off so a long session stays light. */
@@ -115,4 +124,7 @@ export const INITIAL_STATE: LabState = {
   cards: [],
   cardsError: null,
   models: {},
+  sweep: null,
+  sweepError: null,
+  importReport: null,
 };

@@ -15,6 +15,8 @@ import { QuantizationPanel } from './results/QuantizationPanel.tsx';
 import { StepReports } from './results/StepReports.tsx';
 import { StepsTable } from './results/StepsTable.tsx';
 import { useDispatch, useLab } from './store-context.tsx';
+import { SweepControls } from './sweep/SweepControls.tsx';
+import { SweepResults } from './sweep/SweepResults.tsx';
 
 /** A share link that could not be read. Its text is shown as text only, never as HTML. */
 function LinkErrorBanner() {
@@ -51,6 +53,7 @@ export function App() {
         <aside className="controls" aria-label="Experiment settings">
           {showModel ? <ModelPicker /> : null}
           <RecipeEditor />
+          <SweepControls />
           {showSeed ? <SeedField /> : null}
           {showBackend ? <BackendPicker /> : null}
           <BackendStatusLine />
@@ -60,6 +63,7 @@ export function App() {
           <RunProgressPanel />
           <ResultSummary />
           <AccuracySizePlot />
+          <SweepResults />
           <ModelComparisonPlot />
           <StepsTable />
           <StepReports />

@@ -56,6 +56,9 @@ function decimalsOf(value: number): number {
 
 /** How many values `from..to:step` holds; validates the range's own shape. */
 function rangeUnits(from: number, to: number, step: number, what: string) {
+  if (![from, to, step].every(Number.isFinite)) {
+    throw new RecipeError(`${what}: from, to and step must all be numbers`);
+  }
   if (!(step > 0)) throw new RecipeError(`${what}: the step must be above 0 (got ${step})`);
   if (from > to) throw new RecipeError(`${what}: from (${from}) is above to (${to})`);
   const decimals = Math.max(decimalsOf(from), decimalsOf(to), decimalsOf(step));
