@@ -46,7 +46,8 @@ describe('planSweep', () => {
     expect(plan(0.8, 0.5, 0.1)).toThrow(/from \(0.8\) is above to/);
     expect(plan(0.5, 1.2, 0.1)).toThrow(/must be between 0 and 0.99/);
     expect(plan(Number.NaN, 0.5, 0.1)).toThrow(/from, to and step must all be numbers/);
-    expect(plan(0, 0.99, 0.01)).toThrow(/100 values, more than the 100/);
+    expect(plan(0, 0.99, 0.01)).not.toThrow(); // 100 values, the most
+    expect(plan(0, 1000, 5, 'batches', 0)).toThrow(/201 values, more than the 100/);
     expect(plan(1, 2, 1, 'optimizer', 0)).toThrow(/a range needs a number parameter/);
   });
 });
