@@ -112,7 +112,7 @@ function readLine(file: string, lineNumber: number, text: string, now: number): 
   try {
     json = JSON.parse(text);
   } catch (err) {
-    return { ok: false, reason: `not JSON (${(err as Error).message.slice(0, 80)})` };
+    return { ok: false, reason: `not JSON (${(err as Error).message.slice(0, 120)})` };
   }
   const parsed = evalLineSchema.safeParse(json);
   if (!parsed.success) return { ok: false, reason: reasonOf(parsed.error) };

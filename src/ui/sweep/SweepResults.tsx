@@ -27,6 +27,11 @@ function SweepCurve() {
   const accuracies = data.map((d) => d.accuracyPercent);
   const low = accuracies.length ? Math.min(...accuracies) : 90;
   const yMin = Math.max(0, Math.floor((low - 1) / 5) * 5);
+  const tickStep = 100 - yMin > 50 ? 10 : 100 - yMin > 10 ? 5 : 1;
+  const yTicks = Array.from(
+    { length: Math.floor((100 - yMin) / tickStep) + 1 },
+    (_, i) => yMin + i * tickStep,
+  );
   return (
     <figure
       className="plot sweep-curve"
@@ -52,6 +57,7 @@ function SweepCurve() {
             type="number"
             dataKey="accuracyPercent"
             domain={[yMin, 100]}
+            ticks={yTicks}
             tickFormatter={(v: number) => `${v} %`}
             width={64}
           />
