@@ -134,7 +134,7 @@ test('a JSONL file with broken lines: the good ones load, the bad ones are count
 
 test('a sweep can be cancelled mid-way (the runs done stay), and a bad range gets a message', async ({
   page,
-}) => {
+}, testInfo) => {
   const start = 'v=1&model=lenet300&seed=1&steps=prune(fraction=0.5);finetune(epochs=1,batches=10)';
   await openLab(page, `${start}&backend=wasm`);
   await page.waitForFunction(() => window.__complab?.getState().runs.length === 1, undefined, {
@@ -178,4 +178,6 @@ test('a sweep can be cancelled mid-way (the runs done stay), and a bad range get
   await expect(page.getByTestId('sweep-curve')).toHaveAttribute('data-points', String(done));
   await expect(page.getByTestId('run-cancelled')).toBeVisible();
   await expect(page.getByTestId('sweep-run')).toBeEnabled();
+  await page.getByTestId('sweep-controls').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: testInfo.outputPath('sweep-cancelled.png') });
 });

@@ -85,6 +85,12 @@ describe('complab sweep', () => {
         ),
       ),
     );
+    // The fine-tuned prefix was trained once (first point) and reused by both workers.
+    expect(lines.map((l) => (l.steps as { cached: boolean }[])[0].cached)).toEqual([
+      false,
+      true,
+      true,
+    ]);
     // Pruning more keeps fewer weights.
     expect(Number(lines[0].nonzeroParams)).toBeGreaterThan(Number(lines[2].nonzeroParams));
     for (const i of [0, 2]) {
