@@ -40,6 +40,10 @@ test("a sweep in the page draws accuracy against the pruned fraction; complab sw
 
   await expect(page.getByTestId('sweep-param')).toHaveValue('0:fraction');
   await setRange(page, '50', '90', '20');
+  // The page says how to run the same grid headless: the command this test runs.
+  await expect(page.getByTestId('sweep-command')).toHaveText(
+    `npx complab sweep --model lenet300 --seed 1 --grid '${GRID}' --out runs.jsonl`,
+  );
   await page.getByTestId('sweep-run').click();
   await expect(page.getByTestId('sweep-outcome')).toHaveAttribute('data-phase', 'done', {
     timeout: 60_000,

@@ -75,7 +75,7 @@ export function runSweep(store: LabStore, request: SweepRequest, deps: SweepDeps
             sweepEnded,
             id,
             'cancelled',
-            `Stopped after ${i} of ${plan.values.length}: the recipe changed`,
+            `Stopped after ${i} of ${plan.values.length}: the recipe or the backend changed`,
           );
           return;
         }

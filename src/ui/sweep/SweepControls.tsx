@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { formatStep, type Recipe } from '../../engine/recipe/recipe.ts';
 import { findTechniqueSpec } from '../../engine/techniques/catalog.ts';
 import type { NumberParamSpec, IntegerParamSpec } from '../../engine/techniques/technique.ts';
 import { isHidden } from '../../store/actions.ts';
@@ -27,13 +28,34 @@ function defaultsFor(spec: NumericSpec): { from: string; to: string; step: strin
   return { from: String(spec.min), to: String(spec.max), step: String(step) };
 }
 
+/** The `complab sweep` command that runs the same grid headless (null while a field is empty). */
+function headlessCommand(
+  recipe: Recipe,
+  stepIndex: number,
+  param: string,
+  range: readonly number[],
+): string | null {
+  if (!range.every(Number.isFinite)) return null;
+  const [from, to, step] = range.map((v) => Number(v.toPrecision(12)));
+  const steps = recipe.steps.map((s, i) =>
+    i === stepIndex
+      ? formatStep(s).replace(
+          new RegExp(`([(,])${param}=[^,)]*`),
+          `$1${param}=${from}..${to}:${step}`,
+        )
+      : formatStep(s),
+  );
+  return `npx complab sweep --model ${recipe.model} --seed ${recipe.seed} --grid '${steps.join(';')}' --out runs.jsonl`;
+}
+
 /**
  * "Sweep": runs the recipe once per value of one step's number parameter (from, to, step),
  * each run landing in the history and the plot, with "i of n" and Cancel; the curve is drawn
  * beside the results (SweepCurve).
  */
 export function SweepControls() {
-  const steps = useLab((s) => s.recipe.steps);
+  const recipe = useLab((s) => s.recipe);
+  const steps = recipe.steps;
   const sweep = useLab((s) => s.sweep);
   const error = useLab((s) => s.sweepError);
   const locked = useLab((s) => isHidden(s, 'steps'));
@@ -50,9 +72,15 @@ export function SweepControls() {
   const running = sweep?.phase === 'running';
   const unit = percent ? ' (%)' : '';
 
+  const scale = percent ? 100 : 1;
+  const read = (text: string) => (text.trim() === '' ? NaN : Number(text) / scale);
+  const command = headlessCommand(recipe, selected.stepIndex, selected.spec.name, [
+    read(values.from),
+    read(values.to),
+    read(values.step),
+  ]);
+
   const start = () => {
-    const scale = percent ? 100 : 1;
-    const read = (text: string) => (text.trim() === '' ? NaN : Number(text) / scale);
     dispatch(dismissSweepError);
     session?.sweep({
       stepIndex: selected.stepIndex,
@@ -141,6 +169,14 @@ export function SweepControls() {
         <p className="error-text" role="alert" data-testid="sweep-error">
           {asSentence(error)}
         </p>
+      ) : null}
+      {command ? (
+        <details className="sweep-headless">
+          <summary>The same sweep headless</summary>
+          <code className="recipe-text" data-testid="sweep-command">
+            {command}
+          </code>
+        </details>
       ) : null}
       {sweep && sweep.phase !== 'running' && sweep.phase !== 'imported' ? (
         <p className="hint" role="status" data-testid="sweep-outcome" data-phase={sweep.phase}>
