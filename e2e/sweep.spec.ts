@@ -178,7 +178,9 @@ test('a sweep can be cancelled mid-way (the runs done stay), and a bad range get
   const done = await page.evaluate(() => window.__complab!.getState().sweep!.points.length);
   expect(done).toBeGreaterThanOrEqual(1);
   expect(done).toBeLessThan(5);
-  await expect(outcome).toHaveText(`Cancelled after ${done} of 5; the ${done} runs done are kept.`);
+  await expect(outcome).toHaveText(
+    `Cancelled after ${done} of 5; ${done === 1 ? 'the run done is' : `the ${done} runs done are`} kept.`,
+  );
   await expect(page.getByTestId('sweep-curve')).toHaveAttribute('data-points', String(done));
   await expect(page.getByTestId('run-cancelled')).toBeVisible();
   await expect(page.getByTestId('sweep-run')).toBeEnabled();

@@ -182,7 +182,7 @@ export function SweepControls() {
         <p className="hint" role="status" data-testid="sweep-outcome" data-phase={sweep.phase}>
           {sweep.phase === 'done'
             ? `Sweep done: ${sweep.points.length} runs.`
-            : `${asSentence(sweep.message ?? 'Stopped')}; the ${sweep.points.length} runs done are kept.`}
+            : `${asSentence(sweep.message ?? 'Stopped')}; ${sweep.points.length === 1 ? 'the run done is' : `the ${sweep.points.length} runs done are`} kept.`}
         </p>
       ) : null}
     </section>
