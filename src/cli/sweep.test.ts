@@ -164,5 +164,16 @@ describe('complab sweep', () => {
       expect(run.stderr).toMatch(message);
     }
     expect(existsSync(out)).toBe(false);
+    const unwritable = await complab(
+      'sweep',
+      '--model',
+      'lenet300',
+      '--grid',
+      'prune(fraction=0.5..0.6:0.1)',
+      '--out',
+      join(dir, 'no-such-folder', 'runs.jsonl'),
+    );
+    expect(unwritable.code).toBe(2);
+    expect(unwritable.stderr).toMatch(/^complab: cannot write .*runs\.jsonl\.tmp: ENOENT\n$/);
   });
 });

@@ -246,7 +246,17 @@ export async function sweepCommand(args: string[]): Promise<number> {
     : mkdtempSync(join(tmpdir(), 'complab-sweep-'));
   const outPath = options.out ? resolve(options.out) : undefined;
   const tmpPath = outPath ? `${outPath}.tmp` : undefined;
-  let fd = tmpPath ? openSync(tmpPath, 'w') : undefined;
+  let fd: number | undefined;
+  if (tmpPath) {
+    try {
+      fd = openSync(tmpPath, 'w');
+    } catch (err) {
+      if (!options.cache) rmSync(cache, { recursive: true, force: true });
+      throw new UsageError(
+        `cannot write ${tmpPath}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      );
+    }
+  }
   const lines = new OrderedLines(indices, (text) => {
     if (fd !== undefined) writeSync(fd, text);
     else process.stdout.write(text);
