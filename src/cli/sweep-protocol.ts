@@ -6,6 +6,8 @@ export interface SweepWorkerData {
   readonly backend: NodeBackendName;
   /** The prefix cache folder every worker shares, so a fine-tuned prefix is trained once. */
   readonly cache: string;
+  /** The model every recipe uses: loaded, with its baseline measured, before the first run. */
+  readonly model: string;
 }
 
 export type ToSweepWorker =

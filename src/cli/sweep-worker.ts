@@ -6,15 +6,19 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { AssetError } from '../engine/assets.ts';
 import { ModelLoadError } from '../engine/model/errors.ts';
 import { RecipeError } from '../engine/recipe/errors.ts';
+import { normalizeRecipe } from '../engine/recipe/recipe.ts';
 import { linkFor, openLab, toJson } from './main.ts';
 import type { FromSweepWorker, SweepWorkerData, ToSweepWorker } from './sweep-protocol.ts';
 
 const port = parentPort;
 if (!port) throw new Error('sweep-worker.ts runs as a worker thread of complab sweep');
-const { backend, cache } = workerData as SweepWorkerData;
+const { backend, cache, model } = workerData as SweepWorkerData;
 const post = (message: FromSweepWorker) => port.postMessage(message);
 
 const lab = await openLab(backend, cache);
+// The model, the test digits and the baseline (accuracy, size, latency) before any point: every
+// worker pays this start-up while the first point runs, not after it.
+await lab.run(normalizeRecipe({ model, seed: 1, steps: [] }));
 port.on('message', (message: ToSweepWorker) => {
   if (message.kind === 'stop') {
     void lab.dispose().finally(() => port.close());

@@ -164,7 +164,7 @@ async function runPoints(
 ): Promise<PointFailure | null> {
   const jobs = Math.max(1, Math.min(options.jobs, indices.length));
   const queue = [...indices];
-  const workerData: SweepWorkerData = { backend: options.backend, cache };
+  const workerData: SweepWorkerData = { backend: options.backend, cache, model: options.model };
   const workers: Worker[] = [];
   let failure: PointFailure | null = null;
   let running = 0;
