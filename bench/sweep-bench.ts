@@ -9,6 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { median } from '../src/engine/measure/latency.ts';
 
 const root = join(import.meta.dirname, '..');
@@ -52,10 +53,33 @@ function sweep(jobs: number): { ms: number; sweepMs: number; numbers: string } {
   return { ms, sweepMs, numbers };
 }
 
+/**
+ * The control: the same plain CPU work in 1 thread, then in each of 2 threads at once. On two
+ * free cores both take the same time; 2x as long means the machine had no second core to give.
+ */
+async function busyLoops(threads: number): Promise<number> {
+  const started = performance.now();
+  await Promise.all(
+    Array.from(
+      { length: threads },
+      () =>
+        new Promise((resolve, reject) =>
+          new Worker(new URL('./busy-loop-worker.mjs', import.meta.url))
+            .on('message', resolve)
+            .on('error', reject),
+        ),
+    ),
+  );
+  return performance.now() - started;
+}
+
+const headroom: number[] = [];
 const times: Record<1 | 2, number[]> = { 1: [], 2: [] };
 const sweepTimes: Record<1 | 2, number[]> = { 1: [], 2: [] };
 let reference: string | undefined;
 for (let round = 0; round < ROUNDS; round++) {
+  // Free parallelism now: 2 threads' work in the time of one would be 2x.
+  headroom.push((2 * (await busyLoops(1))) / (await busyLoops(2)));
   for (const jobs of [1, 2] as const) {
     const { ms, sweepMs, numbers } = sweep(jobs);
     sweepTimes[jobs].push(sweepMs);
@@ -82,6 +106,9 @@ for (const jobs of [1, 2] as const) {
 console.log(
   `speedup of 2 jobs over 1: ${(one / two).toFixed(2)}x whole process, ${(sweepOne / sweepTwo).toFixed(2)}x the sweep; same numbers in both: yes`,
 );
+console.log(
+  `control, a plain busy loop in 2 threads against 1 (2.00x on two free cores): ${median(headroom).toFixed(2)}x (rounds: ${headroom.map((h) => h.toFixed(2)).join(', ')})`,
+);
 mkdirSync(join(root, 'bench', 'results'), { recursive: true });
 writeFileSync(
   join(root, 'bench', 'results', 'sweep.json'),
@@ -96,6 +123,7 @@ writeFileSync(
       jobs2SweepMs: sweepTimes[2],
       speedup: one / two,
       sweepSpeedup: sweepOne / sweepTwo,
+      busyLoopSpeedup: headroom,
     },
     null,
     2,

@@ -6,8 +6,10 @@ export interface SweepWorkerData {
   readonly backend: NodeBackendName;
   /** The prefix cache folder every worker shares, so a fine-tuned prefix is trained once. */
   readonly cache: string;
-  /** The model every recipe uses: loaded, with its baseline measured, before the first run. */
+  /** The model every recipe uses. */
   readonly model: string;
+  /** Load the model and measure its baseline before saying ready (all workers but the first). */
+  readonly warmUp: boolean;
 }
 
 export type ToSweepWorker =

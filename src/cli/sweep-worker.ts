@@ -12,13 +12,13 @@ import type { FromSweepWorker, SweepWorkerData, ToSweepWorker } from './sweep-pr
 
 const port = parentPort;
 if (!port) throw new Error('sweep-worker.ts runs as a worker thread of complab sweep');
-const { backend, cache, model } = workerData as SweepWorkerData;
+const { backend, cache, model, warmUp } = workerData as SweepWorkerData;
 const post = (message: FromSweepWorker) => port.postMessage(message);
 
 const lab = await openLab(backend, cache);
-// The model, the test digits and the baseline (accuracy, size, latency) before any point: every
-// worker pays this start-up while the first point runs, not after it.
-await lab.run(normalizeRecipe({ model, seed: 1, steps: [] }));
+// The model, the test digits and the baseline (accuracy, size, latency) before any point: the
+// workers that wait for the first point pay this start-up while it runs, not after it.
+if (warmUp) await lab.run(normalizeRecipe({ model, seed: 1, steps: [] }));
 port.on('message', (message: ToSweepWorker) => {
   if (message.kind === 'stop') {
     void lab.dispose().finally(() => port.close());

@@ -164,7 +164,11 @@ async function runPoints(
 ): Promise<PointFailure | null> {
   const jobs = Math.max(1, Math.min(options.jobs, indices.length));
   const queue = [...indices];
-  const workerData: SweepWorkerData = { backend: options.backend, cache, model: options.model };
+  const workerData: Omit<SweepWorkerData, 'warmUp'> = {
+    backend: options.backend,
+    cache,
+    model: options.model,
+  };
   const workers: Worker[] = [];
   let failure: PointFailure | null = null;
   let running = 0;
@@ -193,7 +197,7 @@ async function runPoints(
     const idle: Worker[] = [];
     for (let i = 0; i < jobs; i++) {
       const worker = new Worker(new URL('./sweep-worker.mjs', import.meta.url), {
-        workerData,
+        workerData: { ...workerData, warmUp: i > 0 } satisfies SweepWorkerData,
         stderr: false,
       });
       workers.push(worker);
