@@ -6,6 +6,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { threadId } from 'node:worker_threads';
 import type { PrefixStore } from '../engine/lab.ts';
 
 export function directoryPrefixStore(dir: string): PrefixStore {
@@ -21,10 +22,12 @@ export function directoryPrefixStore(dir: string): PrefixStore {
     },
     async set(key, bytes) {
       await mkdir(dir, { recursive: true });
-      // Write then rename: a reader never sees half a file.
+      // Write then rename: a reader never sees half a file. The temporary name is the
+      // writer's own, as sweep workers (threads, processes) may store the same prefix at once.
       const path = pathOf(key);
-      await writeFile(`${path}.tmp`, bytes);
-      await rename(`${path}.tmp`, path);
+      const tmp = `${path}.${process.pid}-${threadId}.tmp`;
+      await writeFile(tmp, bytes);
+      await rename(tmp, path);
     },
   };
 }

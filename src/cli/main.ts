@@ -42,6 +42,7 @@ import { stageRatios } from '../engine/techniques/quantize/stages.ts';
 import { codingSummary } from '../engine/techniques/quantize/binary-common.ts';
 import { directoryPrefixStore } from './cache.ts';
 import { progressPrinter } from './progress.ts';
+import { SWEEP_USAGE, sweepCommand } from './sweep.ts';
 
 /** Where share links point; override with COMPLAB_URL when the lab is hosted elsewhere. */
 export const DEFAULT_LAB_URL = 'http://localhost:5173/';
@@ -58,7 +59,8 @@ export const USAGE = `Usage: complab <command> [options]   (complab help <comman
   reproduce     run a paper's preset and print the paper's figures beside ours
   export        write the compact model file a recipe leaves (its length is the reported size)
   presets       list the presets and the recipes they expand to
-  zoo           every shipped model: paper, params, MACs, size, accuracy and latency now`;
+  zoo           every shipped model: paper, params, MACs, size, accuracy and latency now
+  sweep         run a grid of recipes (ranges from..to:step) on every core, one JSON line each`;
 
 const EVAL_USAGE = `Usage: complab eval [--model <id | path/to/model.json | compact file>] [--recipe <recipe | share URL>]
                     [--prune <fraction>] [--preset <name>] [--seed <n>] [--backend cpu|wasm]
@@ -122,7 +124,7 @@ digits and prints one row each: id, paper, params, macs, sizeBytes, accuracy and
 (median time per batch of 64 digits, measured now on the chosen backend, as eval measures it).`;
 
 /** A mistake in how the command was called: printed as one line, exit code 2. */
-class UsageError extends Error {}
+export class UsageError extends Error {}
 
 const looksLikePath = (model: string) =>
   model.includes('/') || model.endsWith('.json') || existsSync(model);
@@ -170,7 +172,7 @@ const commonOptions = {
   json: { type: 'boolean', default: false },
 } as const;
 
-function backendOf(value: unknown): NodeBackendName {
+export function backendOf(value: unknown): NodeBackendName {
   if (!(NODE_BACKENDS as readonly string[]).includes(String(value))) {
     throw new UsageError(
       `--backend must be one of ${NODE_BACKENDS.join(', ')} in Node (got "${String(value)}")`,
@@ -179,7 +181,7 @@ function backendOf(value: unknown): NodeBackendName {
   return value as NodeBackendName;
 }
 
-function checkModel(model: string, fromLink: boolean): void {
+export function checkModel(model: string, fromLink: boolean): void {
   if (isShippedModel(model)) return;
   if (fromLink) {
     // A link only ever names shipped models: a path must come from --model, typed by the user.
@@ -250,7 +252,7 @@ export function parseEvalArgs(args: string[]): EvalOptions {
   };
 }
 
-async function openLab(backend: NodeBackendName, cache?: string): Promise<Lab> {
+export async function openLab(backend: NodeBackendName, cache?: string): Promise<Lab> {
   await useNodeBackend(backend);
   return new Lab({
     read: fileAssetReader(),
@@ -266,7 +268,7 @@ async function openLab(backend: NodeBackendName, cache?: string): Promise<Lab> {
 }
 
 /** A link only reproduces a run when the page can load the model, i.e. a shipped one. */
-function linkFor(recipe: Recipe): string | null {
+export function linkFor(recipe: Recipe): string | null {
   return isShippedModel(recipe.model)
     ? shareUrl(process.env.COMPLAB_URL ?? DEFAULT_LAB_URL, { recipe, ui: DEFAULT_UI })
     : null;
@@ -769,6 +771,7 @@ const COMMANDS: Record<string, { usage: string; run: (args: string[]) => Promise
   export: { usage: EXPORT_USAGE, run: exportCommand },
   presets: { usage: PRESETS_USAGE, run: presetsCommand },
   zoo: { usage: ZOO_USAGE, run: zooCommand },
+  sweep: { usage: SWEEP_USAGE, run: sweepCommand },
 };
 
 /** A command by name; only the table's own entries (not "constructor" and the like). */

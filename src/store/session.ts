@@ -11,7 +11,7 @@
 import { SHIPPED_MODELS } from '../engine/model/catalog.ts';
 import type { Recipe } from '../engine/recipe/recipe.ts';
 import type { LabClient, LabTestHooks } from '../worker/client.ts';
-import type { LabErrorData, MaskOutcome, PresetOutcome } from '../worker/protocol.ts';
+import type { LabErrorData, MaskOutcome, PresetOutcome, RunOutcome } from '../worker/protocol.ts';
 import {
   backendFailed,
   backendReady,
@@ -30,6 +30,8 @@ import {
 } from './actions.ts';
 import { dispatch, type LabStore } from './lab-store.ts';
 import { recipeTextOf, runnableRecipe } from './state.ts';
+import type { RunOrigin, SweepRequest } from './sweep.ts';
+import { runSweep, type SweepControl } from './sweep-runner.ts';
 
 /** Slider drags fire many input events; a short pause lets most of them merge into one run. */
 export const RUN_DELAY_MS = 25;
@@ -47,6 +49,10 @@ export interface LabSession {
   expandPreset(model: string, preset: string): Promise<PresetOutcome>;
   /** The pruning mask of a layer after a recipe (from the engine's cache once it has run). */
   maskPicture(recipe: Recipe, layer: string): Promise<MaskOutcome>;
+  /** Runs the editor's recipe over a range of one step's parameter (see sweep-runner.ts). */
+  sweep(request: SweepRequest): void;
+  /** Stops the sweep in flight after cancelling its current run. */
+  cancelSweep(): void;
   /** The current worker's test-only controls (null unless the page was opened for tests). */
   testHooks(): LabTestHooks | null;
   /** The current worker (a new one after a crash), for imports and exports. */
@@ -77,12 +83,15 @@ export function startLabSession(
   let runTimer: ReturnType<typeof setTimeout> | undefined;
   let requestedAt = performance.now();
   const modelsAsked = new Set<string>();
+  let sweepControl: SweepControl | null = null;
 
-  const launchRun = async () => {
-    runTimer = undefined;
+  /**
+   * Runs `recipe` as the current run: its progress is shown and its result lands in the
+   * history. Null when a newer run (or a backend switch) superseded it.
+   */
+  const execute = async (recipe: Recipe, origin?: RunOrigin): Promise<RunOutcome | null> => {
     const runId = ++runCounter;
     currentRunId = runId;
-    const recipe = runnableRecipe(store.getState().recipe);
     const recipeText = recipeTextOf(recipe);
     const askedAt = requestedAt;
     dispatch(store, runStarted, runId, recipeText);
@@ -90,7 +99,7 @@ export function startLabSession(
       if (runId === currentRunId) dispatch(store, runProgressed, runId, progress);
     });
     // A newer run (or a backend switch) superseded this one: its answer is stale.
-    if (stopped || runId !== currentRunId) return;
+    if (stopped || runId !== currentRunId) return null;
     switch (outcome.kind) {
       case 'done':
         dispatch(store, runFinished, {
@@ -100,6 +109,7 @@ export function startLabSession(
           timestamp: Date.now(),
           requestedAt: askedAt,
           deliveredAt: performance.now(),
+          ...(origin ? { origin } : {}),
         });
         break;
       case 'error':
@@ -110,6 +120,12 @@ export function startLabSession(
         dispatch(store, runCancelled, runId);
         break;
     }
+    return outcome;
+  };
+
+  const launchRun = async () => {
+    runTimer = undefined;
+    await execute(runnableRecipe(store.getState().recipe));
   };
 
   const scheduleRun = () => {
@@ -241,6 +257,20 @@ export function startLabSession(
     },
     expandPreset: (model, preset) => client.expandPreset(model, preset),
     maskPicture: (recipe, layer) => client.maskPicture(recipe, layer),
+    sweep: (request) => {
+      if (!ready || sweepControl?.running) return;
+      if (runTimer !== undefined) clearTimeout(runTimer);
+      runTimer = undefined;
+      sweepControl = runSweep(store, request, {
+        execute,
+        cancel: () => {
+          if (currentRunId !== null) client.cancel(currentRunId);
+        },
+        // Finished: the editor's own recipe again (cached), so the result shown matches it.
+        restore: () => scheduleRun(),
+      });
+    },
+    cancelSweep: () => sweepControl?.cancel(),
     testHooks: () => client.testHooks,
     client: () => client,
     stop: () => {

@@ -11,6 +11,7 @@ import {
 import { DEFAULT_SHARE_STATE, formatRecipe, type UiState } from '../engine/recipe/share.ts';
 import type { LabErrorKind, ModelInfo } from '../worker/protocol.ts';
 import type { UserModelInfo } from './page-io-state.ts';
+import type { ImportReport, RunOrigin, SweepState } from './sweep.ts';
 
 /** One finished evaluation, as shown in the plot and the history table. */
 export interface RunRecord {
@@ -22,6 +23,8 @@ export interface RunRecord {
   /** performance.now() when the recipe changed and when the result landed in the store. */
   readonly requestedAt: number;
   readonly deliveredAt: number;
+  /** A sweep's point or a line of an imported JSONL file (absent: the editor's recipe). */
+  readonly origin?: RunOrigin;
 }
 
 export type RunStatus =
@@ -78,6 +81,12 @@ export interface LabState {
   readonly storageNote: string | null;
   /** The outcome of the last model import (a validation message, or what was imported). */
   readonly importNotice: { readonly kind: 'error' | 'info'; readonly text: string } | null;
+  /** The sweep the sweep curve shows (running, finished, or imported), if any. */
+  readonly sweep: SweepState | null;
+  /** Why the last sweep asked for could not start (a bad range). */
+  readonly sweepError: string | null;
+  /** What the last JSONL import loaded and which lines it could not read. */
+  readonly importReport: ImportReport | null;
 }
 
 /** Runs kept in history; older ones drop off so a long session stays light. */
@@ -125,4 +134,7 @@ export const INITIAL_STATE: LabState = {
   userModels: [],
   storageNote: null,
   importNotice: null,
+  sweep: null,
+  sweepError: null,
+  importReport: null,
 };

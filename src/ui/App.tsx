@@ -19,6 +19,8 @@ import { ExportPanel } from './io/ExportPanel.tsx';
 import { ModelImport } from './io/ModelImport.tsx';
 import { StorageNote } from './io/StorageNote.tsx';
 import { TourMenu, TourPanel } from './tours/TourPanel.tsx';
+import { SweepControls } from './sweep/SweepControls.tsx';
+import { SweepResults } from './sweep/SweepResults.tsx';
 
 /** A share link that could not be read. Its text is shown as text only, never as HTML. */
 function LinkErrorBanner() {
@@ -58,6 +60,7 @@ export function App() {
           {showModel ? <ModelPicker /> : null}
           {showModel ? <ModelImport /> : null}
           <RecipeEditor />
+          <SweepControls />
           {showSeed ? <SeedField /> : null}
           {showBackend ? <BackendPicker /> : null}
           <BackendStatusLine />
@@ -68,6 +71,7 @@ export function App() {
           <RunProgressPanel />
           <ResultSummary />
           <AccuracySizePlot />
+          <SweepResults />
           <ModelComparisonPlot />
           <StepsTable />
           <StepReports />

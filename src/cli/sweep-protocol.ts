@@ -1,0 +1,29 @@
+/** Messages between `complab sweep` and its worker threads (structured-clone safe). */
+import type { NodeBackendName } from '../engine/node/backend.ts';
+import type { Recipe } from '../engine/recipe/recipe.ts';
+
+export interface SweepWorkerData {
+  readonly backend: NodeBackendName;
+  /** The prefix cache folder every worker shares, so a fine-tuned prefix is trained once. */
+  readonly cache: string;
+  /** The model every recipe uses. */
+  readonly model: string;
+  /** Load the model and measure its baseline before saying ready (all workers but the first). */
+  readonly warmUp: boolean;
+}
+
+export type ToSweepWorker =
+  | { readonly kind: 'run'; readonly index: number; readonly recipe: Recipe }
+  | { readonly kind: 'stop' };
+
+export type FromSweepWorker =
+  | { readonly kind: 'ready' }
+  /** `json` is exactly what `complab eval --json` prints for this recipe. */
+  | { readonly kind: 'done'; readonly index: number; readonly json: Record<string, unknown> }
+  | {
+      readonly kind: 'failed';
+      readonly index: number;
+      readonly message: string;
+      /** A problem with the input (a step the model cannot take), not a bug. */
+      readonly userError: boolean;
+    };

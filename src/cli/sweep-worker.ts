@@ -1,0 +1,39 @@
+/**
+ * One worker thread of `complab sweep`: its own tfjs (wasm) and its own Lab, running the
+ * recipes it is sent one at a time and answering with what `complab eval --json` prints.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { AssetError } from '../engine/assets.ts';
+import { ModelLoadError } from '../engine/model/errors.ts';
+import { RecipeError } from '../engine/recipe/errors.ts';
+import { normalizeRecipe } from '../engine/recipe/recipe.ts';
+import { linkFor, openLab, toJson } from './main.ts';
+import type { FromSweepWorker, SweepWorkerData, ToSweepWorker } from './sweep-protocol.ts';
+
+const port = parentPort;
+if (!port) throw new Error('sweep-worker.ts runs as a worker thread of complab sweep');
+const { backend, cache, model, warmUp } = workerData as SweepWorkerData;
+const post = (message: FromSweepWorker) => port.postMessage(message);
+
+const lab = await openLab(backend, cache);
+// The model, the test digits and the baseline (accuracy, size, latency) before any point: the
+// workers that wait for the first point pay this start-up while it runs, not after it.
+if (warmUp) await lab.run(normalizeRecipe({ model, seed: 1, steps: [] }));
+port.on('message', (message: ToSweepWorker) => {
+  if (message.kind === 'stop') {
+    void lab.dispose().finally(() => port.close());
+    return;
+  }
+  const { index, recipe } = message;
+  lab.run(recipe).then(
+    (result) => post({ kind: 'done', index, json: toJson(result, linkFor(result.recipe)) }),
+    (err: unknown) =>
+      post({
+        kind: 'failed',
+        index,
+        message: (err as Error).message?.split('\n')[0] ?? String(err),
+        userError: [RecipeError, ModelLoadError, AssetError].some((t) => err instanceof t),
+      }),
+  );
+});
+post({ kind: 'ready' });

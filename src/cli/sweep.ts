@@ -1,0 +1,321 @@
+/**
+ * `complab sweep`: runs every recipe of a grid (`prune(fraction=0.5..0.99:0.01)`) on worker
+ * threads, each with its own wasm engine, and writes one JSON line per run: what `complab eval
+ * --json` prints for that recipe, plus `sweep` (the point's grid index and swept values).
+ * Lines come out in grid order. `--shard i/n` runs every n-th point from i, so a batch
+ * scheduler's array of n tasks covers the grid exactly once.
+ *
+ * The workers share one prefix cache folder (`--cache`, or a temporary one), and the first
+ * point runs alone: a fine-tuned prefix before the swept step is trained once, then read back
+ * by every worker.
+ */
+import { closeSync, mkdtempSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Worker } from 'node:worker_threads';
+import { isShippedModel, SHIPPED_MODELS } from '../engine/model/catalog.ts';
+import { RecipeError } from '../engine/recipe/errors.ts';
+import {
+  MAX_GRID_POINTS,
+  parseGrid,
+  parseShard,
+  shardIndices,
+  type Grid,
+  type Shard,
+} from '../engine/recipe/grid.ts';
+import { formatSteps, normalizeRecipe, type Recipe } from '../engine/recipe/recipe.ts';
+import { backendOf, UsageError } from './main.ts';
+import type { FromSweepWorker, SweepWorkerData, ToSweepWorker } from './sweep-protocol.ts';
+
+export const SWEEP_USAGE = `Usage: complab sweep --model <id> --grid '<steps with ranges>' [--out runs.jsonl]
+                    [--jobs <n>] [--shard <i>/<n>] [--seed <n>] [--backend cpu|wasm]
+                    [--cache <dir>] [--quiet]
+
+Runs every recipe of a grid and writes one JSON line per run: what complab eval --json prints
+for that recipe, plus "sweep": {index, size, shard, grid, axes: [{step, technique, param,
+value}]}. Lines come in grid order.
+  --grid      recipe steps where number parameters may be ranges from..to:step (to included
+              when it lands on the grid); several ranges make their product, the first
+              outermost. E.g. 'prune(fraction=0.5..0.99:0.01)' (50 runs) or
+              'finetune(epochs=1);prune(fraction=0.5..0.9:0.1)'. At most ${MAX_GRID_POINTS} points.
+  --out       the JSONL file (written beside it as FILE.tmp, renamed when every line is in);
+              default: stdout
+  --jobs      worker threads, each with its own engine (default: the cores available, ${availableParallelism()} here)
+  --shard     run only shard i of n (i counted from 0: 0/4, 1/4, 2/4, 3/4): every n-th point
+              from i, so n tasks of a batch scheduler cover the grid exactly once
+  --seed      the recipes' seed (default 1)
+  --cache     a folder that keeps every recipe prefix (shared by the workers; default: a
+              temporary one, removed at the end)
+  --backend   wasm (default) or cpu; fine-tuning always runs on wasm
+  --quiet     no progress lines on stderr`;
+
+export interface SweepOptions {
+  readonly model: string;
+  readonly seed: number;
+  readonly grid: Grid;
+  readonly gridText: string;
+  readonly shard: Shard | null;
+  readonly jobs: number;
+  readonly out?: string;
+  readonly cache?: string;
+  readonly backend: ReturnType<typeof backendOf>;
+  readonly quiet: boolean;
+}
+
+export function parseSweepArgs(args: string[]): SweepOptions {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      strict: true,
+      options: {
+        model: { type: 'string' },
+        grid: { type: 'string' },
+        out: { type: 'string' },
+        jobs: { type: 'string' },
+        shard: { type: 'string' },
+        seed: { type: 'string', default: '1' },
+        cache: { type: 'string' },
+        backend: { type: 'string', default: 'wasm' },
+        quiet: { type: 'boolean', default: false },
+      },
+    }));
+  } catch (err) {
+    throw new UsageError((err as Error).message.split('\n')[0]);
+  }
+  const model = values.model;
+  if (model === undefined || !isShippedModel(model)) {
+    throw new UsageError(`sweep needs a shipped model: --model ${SHIPPED_MODELS.join(' | ')}`);
+  }
+  if (values.grid === undefined) {
+    throw new UsageError(`name the grid with --grid, e.g. --grid 'prune(fraction=0.5..0.99:0.01)'`);
+  }
+  if (!/^\d{1,10}$/.test(values.seed)) {
+    throw new UsageError(`--seed must be a whole number (got "${values.seed}")`);
+  }
+  let jobs = availableParallelism();
+  if (values.jobs !== undefined) {
+    jobs = Number(values.jobs);
+    if (!/^\d{1,3}$/.test(values.jobs) || jobs < 1 || jobs > 64) {
+      throw new UsageError(`--jobs must be a whole number from 1 to 64 (got "${values.jobs}")`);
+    }
+  }
+  let shard: Shard | null = null;
+  if (values.shard !== undefined) {
+    try {
+      shard = parseShard(values.shard);
+    } catch (err) {
+      throw new UsageError(`--shard: ${(err as Error).message}`);
+    }
+  }
+  // A malformed grid is the grid's own RecipeError (exit 1), naming the range at fault.
+  const grid = parseGrid(values.grid);
+  return {
+    model,
+    seed: Number(values.seed),
+    grid,
+    gridText: values.grid,
+    shard,
+    jobs,
+    out: values.out,
+    cache: values.cache,
+    backend: backendOf(values.backend),
+    quiet: values.quiet,
+  };
+}
+
+/** Where lines go: in grid order, each as soon as every line before it is in. */
+class OrderedLines {
+  private readonly pending = new Map<number, string>();
+  private next = 0;
+  written = 0;
+
+  constructor(
+    private readonly order: readonly number[],
+    private readonly write: (text: string) => void,
+  ) {}
+
+  add(index: number, line: string): void {
+    this.pending.set(index, line);
+    while (this.next < this.order.length && this.pending.has(this.order[this.next])) {
+      const key = this.order[this.next];
+      this.write(`${this.pending.get(key)}\n`);
+      this.pending.delete(key);
+      this.next++;
+      this.written++;
+    }
+  }
+}
+
+interface PointFailure {
+  readonly index: number;
+  readonly message: string;
+  readonly userError: boolean;
+}
+
+/** Runs `indices` of the grid on `jobs` workers; `onDone` hears each result as it lands. */
+async function runPoints(
+  options: SweepOptions,
+  recipes: ReadonlyMap<number, Recipe>,
+  indices: readonly number[],
+  cache: string,
+  onDone: (index: number, json: Record<string, unknown>) => void,
+): Promise<PointFailure | null> {
+  const jobs = Math.max(1, Math.min(options.jobs, indices.length));
+  const queue = [...indices];
+  const workerData: Omit<SweepWorkerData, 'warmUp'> = {
+    backend: options.backend,
+    cache,
+    model: options.model,
+  };
+  const workers: Worker[] = [];
+  let failure: PointFailure | null = null;
+  let running = 0;
+  let firstDone = false;
+  return new Promise<PointFailure | null>((resolveAll, rejectAll) => {
+    const finish = () => {
+      for (const w of workers) w.postMessage({ kind: 'stop' } satisfies ToSweepWorker);
+      resolveAll(failure);
+    };
+    // The first point runs alone, so its fine-tuned prefix is in the cache for the others.
+    const mayStart = () => firstDone || running === 0;
+    const feed = (worker: Worker) => {
+      if (failure || !mayStart()) return;
+      const index = queue.shift();
+      if (index === undefined) {
+        if (running === 0) finish();
+        return;
+      }
+      running++;
+      worker.postMessage({
+        kind: 'run',
+        index,
+        recipe: recipes.get(index)!,
+      } satisfies ToSweepWorker);
+    };
+    const idle: Worker[] = [];
+    for (let i = 0; i < jobs; i++) {
+      const worker = new Worker(new URL('./sweep-worker.mjs', import.meta.url), {
+        workerData: { ...workerData, warmUp: i > 0 } satisfies SweepWorkerData,
+        stderr: false,
+      });
+      workers.push(worker);
+      worker.on('error', (err) => {
+        for (const w of workers) void w.terminate();
+        rejectAll(err);
+      });
+      worker.on('message', (message: FromSweepWorker) => {
+        if (message.kind === 'ready') {
+          idle.push(worker);
+        } else {
+          running--;
+          firstDone = true;
+          if (message.kind === 'done') onDone(message.index, message.json);
+          else failure ??= message;
+          idle.push(worker);
+        }
+        if (failure) {
+          if (running === 0) finish();
+          return;
+        }
+        while (idle.length > 0 && queue.length > 0 && mayStart()) feed(idle.shift()!);
+        if (queue.length === 0 && running === 0) finish();
+      });
+    }
+  });
+}
+
+export async function sweepCommand(args: string[]): Promise<number> {
+  const options = parseSweepArgs(args);
+  const { grid, shard } = options;
+  const indices = shard
+    ? shardIndices(grid.size, shard)
+    : Array.from({ length: grid.size }, (_, i) => i);
+  const recipes = new Map<number, Recipe>();
+  for (const index of indices) {
+    recipes.set(
+      index,
+      normalizeRecipe({ model: options.model, seed: options.seed, steps: grid.point(index).steps }),
+    );
+  }
+  const shardText = shard ? `${shard.index}/${shard.count}` : null;
+  const describe = (index: number) =>
+    grid.axes
+      .map((a, i) => `${a.technique} ${a.param}=${grid.point(index).values[i]}`)
+      .join(', ') || formatSteps(grid.point(index).steps);
+
+  const cache = options.cache
+    ? resolve(options.cache)
+    : mkdtempSync(join(tmpdir(), 'complab-sweep-'));
+  const outPath = options.out ? resolve(options.out) : undefined;
+  const tmpPath = outPath ? `${outPath}.tmp` : undefined;
+  let fd: number | undefined;
+  if (tmpPath) {
+    try {
+      fd = openSync(tmpPath, 'w');
+    } catch (err) {
+      if (!options.cache) rmSync(cache, { recursive: true, force: true });
+      throw new UsageError(
+        `cannot write ${tmpPath}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      );
+    }
+  }
+  const lines = new OrderedLines(indices, (text) => {
+    if (fd !== undefined) writeSync(fd, text);
+    else process.stdout.write(text);
+  });
+  const started = performance.now();
+  let done = 0;
+  try {
+    const failure = await runPoints(options, recipes, indices, cache, (index, json) => {
+      const point = grid.point(index);
+      const line = {
+        ...json,
+        sweep: {
+          index,
+          size: grid.size,
+          shard: shardText,
+          grid: options.gridText,
+          axes: grid.axes.map((a, i) => ({
+            step: a.stepIndex,
+            technique: a.technique,
+            param: a.param,
+            value: point.values[i],
+          })),
+        },
+      };
+      lines.add(index, JSON.stringify(line));
+      done++;
+      if (!options.quiet) {
+        const accuracy = (100 * Number(json.accuracy)).toFixed(2);
+        process.stderr.write(
+          `complab: sweep ${done}/${indices.length} · ${describe(index)} · ${accuracy}% · ${Number(json.sizeBytes)} B · ${((performance.now() - started) / 1000).toFixed(1)} s\n`,
+        );
+      }
+    });
+    if (fd !== undefined) closeSync(fd);
+    fd = undefined;
+    if (failure) {
+      const kept = tmpPath && outPath ? `${outPath}.partial` : undefined;
+      if (tmpPath && kept) renameSync(tmpPath, kept);
+      const message = `sweep point ${failure.index} (${describe(failure.index)}) failed: ${failure.message}${kept ? `; the ${lines.written} lines before it are in ${kept}` : ''}`;
+      if (failure.userError) throw new RecipeError(message);
+      throw new Error(message);
+    }
+    if (tmpPath && outPath) renameSync(tmpPath, outPath);
+    if (!options.quiet) {
+      process.stderr.write(
+        `complab: sweep of ${indices.length} runs${shardText ? ` (shard ${shardText} of a grid of ${grid.size})` : ''} on ${Math.min(options.jobs, indices.length)} workers took ${((performance.now() - started) / 1000).toFixed(1)} s${outPath ? `; wrote ${outPath}` : ''}\n`,
+      );
+    }
+    return 0;
+  } finally {
+    if (fd !== undefined) {
+      // Stopped by something other than a point's failure: nothing half-written is left.
+      closeSync(fd);
+      if (tmpPath) rmSync(tmpPath, { force: true });
+    }
+    if (!options.cache) rmSync(cache, { recursive: true, force: true });
+  }
+}
