@@ -71,6 +71,8 @@ export interface LabState {
   readonly cardsError: string | null;
   /** Layers of the models loaded so far, by model id (for per-layer controls and shapes). */
   readonly models: Readonly<Record<string, ModelInfo>>;
+  /** Runs picked in the history for the compare view (at most two, oldest pick first). */
+  readonly compareRunIds: readonly number[];
 }
 
 /** Runs kept in history; older ones drop off so a long session stays light. */
@@ -115,4 +117,5 @@ export const INITIAL_STATE: LabState = {
   cards: [],
   cardsError: null,
   models: {},
+  compareRunIds: [],
 };

@@ -33,9 +33,15 @@ export type HideableControl = string;
 /** The longest link state the lab reads; longer text is refused before it is parsed. */
 export const MAX_STATE_TEXT = 10_000;
 
+/** What the accuracy plot puts on its x axis (the other is drawn as the points' area). */
+export const PLOT_AXES = ['size', 'latency'] as const;
+export type PlotAxis = (typeof PLOT_AXES)[number];
+
 export interface UiState {
   readonly backend: BackendChoice;
   readonly hide: readonly HideableControl[];
+  /** The accuracy plot's x axis; absent means stored size. */
+  readonly plot?: PlotAxis;
 }
 
 export interface ShareState {
@@ -121,6 +127,19 @@ const uiProperties = [
     format: (value: readonly HideableControl[]) => value.join(','),
     omitWhen: (value: readonly HideableControl[]) => value.length === 0,
   } satisfies UrlProperty<'ui', 'hide', readonly HideableControl[]>,
+  {
+    name: 'plot',
+    scope: 'ui',
+    key: 'plot',
+    parse: (text: string): PlotAxis => {
+      if ((PLOT_AXES as readonly string[]).includes(text)) return text as PlotAxis;
+      throw new RecipeError(
+        `plot must be one of ${PLOT_AXES.join(', ')} (got "${text.slice(0, 20)}")`,
+      );
+    },
+    format: (value: PlotAxis | undefined) => value ?? 'size',
+    omitWhen: (value: PlotAxis | undefined) => value === undefined || value === 'size',
+  } satisfies UrlProperty<'ui', 'plot', PlotAxis | undefined>,
 ] as const;
 
 /** The table itself, in URL order; `v` (the format version) always comes first. */
@@ -180,14 +199,18 @@ export function parseShareState(input: string): ShareState {
     return raw === undefined ? fallback : p.parse(raw);
   };
   const [model, seed, steps] = recipeProperties;
-  const [backend, hide] = uiProperties;
+  const [backend, hide, plot] = uiProperties;
   return {
     recipe: {
       model: read(model, DEFAULT_RECIPE.model),
       seed: read(seed, DEFAULT_RECIPE.seed),
       steps: read(steps, DEFAULT_RECIPE.steps),
     },
-    ui: { backend: read(backend, DEFAULT_UI.backend), hide: read(hide, DEFAULT_UI.hide) },
+    ui: {
+      backend: read(backend, DEFAULT_UI.backend),
+      hide: read(hide, DEFAULT_UI.hide),
+      ...(values.has(plot.name) ? { plot: read(plot, undefined) } : {}),
+    },
   };
 }
 
