@@ -1,4 +1,4 @@
-import { clearHistory, restoreRecipe } from '../../store/actions.ts';
+import { clearHistory, restoreRecipe, toggleCompare } from '../../store/actions.ts';
 import {
   backendLabel,
   formatBytes,
@@ -13,6 +13,7 @@ import { useDispatch, useLab } from '../store-context.tsx';
 /** Every finished run, newest first; "Load" puts a run's recipe back into the controls. */
 export function HistoryTable() {
   const runs = useLab((s) => s.runs);
+  const picked = useLab((s) => s.compareRunIds);
   const dispatch = useDispatch();
   return (
     <section className="history" aria-labelledby="history-title">
@@ -47,6 +48,9 @@ export function HistoryTable() {
                 Latency
               </th>
               <th scope="col">Backend</th>
+              <th scope="col" title="Pick two runs to see them side by side, layer by layer">
+                Compare
+              </th>
               <th scope="col">
                 <span className="visually-hidden">Actions</span>
               </th>
@@ -55,7 +59,7 @@ export function HistoryTable() {
           <tbody>
             {runs.length === 0 ? (
               <tr>
-                <td colSpan={10} className="hint">
+                <td colSpan={11} className="hint">
                   No runs yet.
                 </td>
               </tr>
@@ -79,6 +83,15 @@ export function HistoryTable() {
                     </td>
                     <td className="num">{formatMs(r.latencyMs)}</td>
                     <td>{backendLabel(r.backend)}</td>
+                    <td className="pick">
+                      <input
+                        type="checkbox"
+                        data-testid="compare-pick"
+                        aria-label={`Compare run ${run.runId}`}
+                        checked={picked.includes(run.runId)}
+                        onChange={() => dispatch(toggleCompare, run.runId)}
+                      />
+                    </td>
                     <td>
                       <button
                         type="button"
