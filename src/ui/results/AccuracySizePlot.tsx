@@ -127,7 +127,7 @@ function RunMark({ cx, cy, payload, onLoad }: ShapeProps & { onLoad: (run: RunRe
 function BaselineMark({ cx, cy, payload }: ShapeProps) {
   const point = payload as BaselinePoint | undefined;
   if (cx === undefined || cy === undefined || !point) return <g />;
-  const r = point.radius + 2;
+  const r = 8;
   const corners = Array.from({ length: 10 }, (_, k) => {
     const angle = -Math.PI / 2 + (k * Math.PI) / 5;
     const radius = k % 2 === 0 ? r : r * 0.45;
@@ -137,6 +137,7 @@ function BaselineMark({ cx, cy, payload }: ShapeProps) {
     <polygon
       data-testid="plot-baseline"
       points={corners.join(' ')}
+      pointerEvents="none"
       fill={PLOT_COLORS.baseline}
       stroke="#1c2733"
       strokeWidth={0.75}
@@ -290,7 +291,8 @@ export function AccuracySizePlot() {
           <Swatch kind="run" /> run
         </span>
         <span className="legend-item">
-          <Swatch kind="front" /> Pareto front (no run smaller and more accurate)
+          <Swatch kind="front" /> Pareto front (no run {axis === 'size' ? 'smaller' : 'faster'} and
+          more accurate)
         </span>
         <span className="legend-item">
           <Swatch kind="latest" /> latest
@@ -313,8 +315,10 @@ export function AccuracySizePlot() {
               <circle cx="8" cy="14" r="4" fill="none" stroke="#1c2733" />
               <circle cx="27" cy="14" r="12" fill="none" stroke="#1c2733" />
             </svg>
-            area: {text.other}, {formatOther(axis, data.otherRange[0])} to{' '}
-            {formatOther(axis, data.otherRange[1])}
+            area: {text.other},{' '}
+            {data.otherRange[0] === data.otherRange[1]
+              ? formatOther(axis, data.otherRange[0])
+              : `${formatOther(axis, data.otherRange[0])} to ${formatOther(axis, data.otherRange[1])}`}
           </span>
         ) : null}
       </div>
@@ -375,16 +379,17 @@ export function AccuracySizePlot() {
             tooltipType="none"
           />
           <Scatter
-            name="baseline"
-            data={data.baseline ? [data.baseline] : []}
-            shape={BaselineMark}
-            isAnimationActive={false}
-          />
-          <Scatter
             name="runs"
             data={[...data.runs].sort((a, b) => Number(a.latest) - Number(b.latest))}
             shape={(props: ShapeProps) => <RunMark {...props} onLoad={load} />}
             isAnimationActive={false}
+          />
+          <Scatter
+            name="baseline"
+            data={data.baseline ? [data.baseline] : []}
+            shape={BaselineMark}
+            isAnimationActive={false}
+            tooltipType="none"
           />
           {estimating && estimating.x !== null ? (
             <Scatter
@@ -394,6 +399,7 @@ export function AccuracySizePlot() {
               isAnimationActive={false}
             >
               <ErrorBar
+                isAnimationActive={false}
                 dataKey="error"
                 direction="y"
                 width={8}
@@ -415,7 +421,7 @@ export function AccuracySizePlot() {
       </p>
       {estimating ? (
         <p className="hint plot-estimate" data-testid="plot-estimate" role="status">
-          Run {runStatus.phase === 'running' ? runStatus.runId : ''}: first estimate{' '}
+          Run {runStatus.phase === 'running' ? runStatus.runId : ''}, being evaluated: estimate{' '}
           <strong>{formatPercent(estimating.estimate.correct / estimating.estimate.seen)}</strong>{' '}
           (95 % interval {(estimating.interval.low * 100).toFixed(1)}–
           {(estimating.interval.high * 100).toFixed(1)} %) from{' '}

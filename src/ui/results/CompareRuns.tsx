@@ -49,6 +49,10 @@ function formatFigure(figure: LayerFigure, value: number | string | null): strin
   }
 }
 
+/** Accuracy moves in percentage points, not as a ratio of itself. */
+const pointsMark = (a: number, b: number) =>
+  `${b > a ? '▲' : '▼'} ${(Math.abs(b - a) * 100).toFixed(2)} pts`;
+
 /** A cell of run B: marked (background, symbol and hidden text) where it differs from A. */
 function Cell({
   differs,
@@ -149,7 +153,7 @@ function Comparison({ a, b }: { a: RunRecord; b: RunRecord }) {
           <tbody>
             {[a, b].map((run, k) => (
               <tr key={run.runId} className={k === 1 ? 'run-b' : undefined}>
-                <th scope="row">Run {run.runId}</th>
+                <th scope="row">#{run.runId}</th>
                 {SUMMARY.map((row) =>
                   k === 0 ? (
                     <td key={row.label} className="num">
@@ -159,7 +163,11 @@ function Comparison({ a, b }: { a: RunRecord; b: RunRecord }) {
                     <Cell
                       key={row.label}
                       differs={differsInSummary(row)}
-                      mark={changeMark(row.value(a), row.value(b))}
+                      mark={
+                        row.label === 'Accuracy'
+                          ? pointsMark(row.value(a) as number, row.value(b) as number)
+                          : changeMark(row.value(a), row.value(b))
+                      }
                       testId={`compare-summary-${row.label.toLowerCase().replace(/\W+/g, '-')}`}
                     >
                       {row.format(row.value(run))}
@@ -192,7 +200,7 @@ function Comparison({ a, b }: { a: RunRecord; b: RunRecord }) {
                     {row.name}
                     <div className="hint">{row.className}</div>
                   </th>
-                  <td>Run {a.runId}</td>
+                  <td>#{a.runId}</td>
                   {(Object.keys(FIGURE_HEADS) as LayerFigure[]).map((figure) => (
                     <td key={figure} className="num">
                       {row.a ? figures(row.a, figure) : 'absent'}
@@ -200,7 +208,7 @@ function Comparison({ a, b }: { a: RunRecord; b: RunRecord }) {
                   ))}
                 </tr>
                 <tr className="run-b" data-testid="compare-layer-b" data-layer={row.name}>
-                  <td>Run {b.runId}</td>
+                  <td>#{b.runId}</td>
                   {(Object.keys(FIGURE_HEADS) as LayerFigure[]).map((figure) => (
                     <Cell
                       key={figure}
