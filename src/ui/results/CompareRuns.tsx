@@ -135,8 +135,8 @@ function Comparison({ a, b }: { a: RunRecord; b: RunRecord }) {
         Run {a.runId}: <span className="mono">{stepsOf(a.recipeText)}</span> — run {b.runId}:{' '}
         <span className="mono">{stepsOf(b.recipeText)}</span>. In each pair of rows the second
         run&apos;s figures that differ are shaded and marked ▲ (larger), ▼ (smaller) or ≠. Latency
-        per layer is the kernel&apos;s own timing from kernel selection (layers without a fast
-        kernel are not timed alone: —); the whole run&apos;s latency is measured end to end.
+        per layer is the kernel&apos;s own time for one call, from kernel autotuning (—: picked
+        without timing); the whole run&apos;s latency is measured end to end.
       </p>
       <div className="table-scroll">
         <table className="compare-table" data-testid="compare-summary">
