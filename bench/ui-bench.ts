@@ -76,6 +76,8 @@ interface BackendReport {
   medianMs: number | null;
   medianEngineMs: number | null;
   medianFirstEstimateMs: number | null;
+  /** Median of first estimate / result, each move's own: a figure that load slows alike. */
+  medianEstimateShare: number | null;
   cachedPrefix?: CachedPrefixReport;
   error?: string;
 }
@@ -201,6 +203,7 @@ async function benchBackend(baseUrl: string, backend: BackendName): Promise<Back
     medianMs: null,
     medianEngineMs: null,
     medianFirstEstimateMs: null,
+    medianEstimateShare: null,
   };
   try {
     // The probes below are evaluated from strings, which the page's CSP forbids.
@@ -232,6 +235,11 @@ async function benchBackend(baseUrl: string, backend: BackendName): Promise<Back
     report.medianMs = median(report.samples.map((s) => s.totalMs));
     report.medianEngineMs = median(report.samples.map((s) => s.engineMs));
     report.medianFirstEstimateMs = medianOf(report.samples.map((s) => s.firstEstimateMs));
+    report.medianEstimateShare = medianOf(
+      report.samples.map((s) =>
+        s.firstEstimateMs === null ? null : s.firstEstimateMs / s.totalMs,
+      ),
+    );
     if (backend === 'wasm' && report.active === 'wasm') {
       report.cachedPrefix = await benchCachedPrefix(page);
     }
@@ -274,7 +282,9 @@ async function main() {
   console.log(
     `\nSlider move → result in the store (${MODEL}, 2,000 test digits, headless Chromium)`,
   );
-  console.log('backend  active   runs  median      engine     first load   first estimate  note');
+  console.log(
+    'backend  active   runs  median      engine     first load   first estimate  share  note',
+  );
   for (const r of reports) {
     console.log(
       [
@@ -285,6 +295,10 @@ async function main() {
         fmt(r.medianEngineMs).padStart(10),
         fmt(r.firstResultMs).padStart(12),
         fmt(r.medianFirstEstimateMs).padStart(15),
+        (r.medianEstimateShare === null
+          ? '—'
+          : `${(r.medianEstimateShare * 100).toFixed(0)} %`
+        ).padStart(6),
         ' ' + (r.error ?? (r.active !== r.backend ? `fell back: ${r.status}` : '')),
       ].join(' '),
     );
