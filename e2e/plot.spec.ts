@@ -4,6 +4,7 @@
  * a point to load its run, watch a first estimate while a run is evaluated, and put two runs
  * side by side layer by layer. Screenshots of each view land in test-results/.
  */
+import AxeBuilder from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures.ts';
 import { historyRows, openLab, waitForResult } from './lab-page.ts';
@@ -21,6 +22,12 @@ async function runIdOf(page: Page, recipeText: string): Promise<number> {
   );
   if (id === undefined) throw new Error(`no run of ${recipeText}`);
   return id;
+}
+
+/** Accessibility rules (axe) broken inside one part of the page, as "rule: help" lines. */
+async function axeViolations(page: Page, testId: string): Promise<string[]> {
+  const results = await new AxeBuilder({ page }).include(`[data-testid="${testId}"]`).analyze();
+  return results.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.length})`);
 }
 
 async function screenshotOf(page: Page, testId: string, name: string): Promise<void> {
@@ -51,6 +58,7 @@ test('switch the x axis, hover a point, click a run to load it', async ({ page }
   await expect(page.getByTestId('plot-latency-note')).toContainText('measured on WASM');
   await expect(page.locator('.recharts-scatter-symbol')).not.toHaveCount(0);
   await screenshotOf(page, 'plot', 'plot-size');
+  expect(await axeViolations(page, 'plot')).toEqual([]);
 
   // Latency on the x axis, size as the area; the choice goes into the link.
   await page.getByRole('radio', { name: 'Latency' }).check();
@@ -178,6 +186,7 @@ test('compare two runs side by side, layer by layer', async ({ page }) => {
   );
   await expect(page.getByTestId('compare-summary-params')).toHaveAttribute('data-differs', 'false');
   await screenshotOf(page, 'compare', 'compare');
+  expect(await axeViolations(page, 'compare')).toEqual([]);
 
   await compare.getByRole('button', { name: 'Clear picks' }).click();
   await expect(page.getByTestId('compare-hint')).toBeVisible();
