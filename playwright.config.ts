@@ -5,6 +5,8 @@
 import { defineConfig } from '@playwright/test';
 
 const PORT = Number(process.env.E2E_PORT ?? 4317);
+/** A plain static server with the built lab under a sub-path (scripts/serve-static.ts). */
+const SUBPATH_PORT = PORT + 1;
 const executablePath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 
 export default defineConfig({
@@ -27,7 +29,13 @@ export default defineConfig({
     trace: { mode: 'retain-on-failure', screenshots: false, snapshots: false, sources: true },
   },
   projects: [
-    { name: 'chromium', testIgnore: /webgpu\.spec\.ts$/ },
+    { name: 'chromium', testIgnore: /(webgpu|subpath)\.spec\.ts$/ },
+    {
+      // dist/ as any static host serves it, under /lab/ (and /plain/lab/ without headers).
+      name: 'subpath',
+      testMatch: /subpath\.spec\.ts$/,
+      use: { baseURL: `http://127.0.0.1:${SUBPATH_PORT}/lab/` },
+    },
     {
       // WebGPU needs the flag; on a machine without a GPU the adapter is SwiftShader (slow), so
       // its spec is kept to one small model.
@@ -36,12 +44,23 @@ export default defineConfig({
       use: { launchOptions: { executablePath, args: ['--enable-unsafe-webgpu'] } },
     },
   ],
-  webServer: {
-    command: `npx vite build --logLevel warn && npx vite preview --port ${PORT} --strictPort --host 127.0.0.1`,
-    url: `http://127.0.0.1:${PORT}/`,
-    reuseExistingServer: !process.env.CI,
-    timeout: 180_000,
-    stdout: 'ignore',
-    stderr: 'pipe',
-  },
+  // Started in order: the static server reads the dist/ the first one builds.
+  webServer: [
+    {
+      command: `npx vite build --logLevel warn && npx vite preview --port ${PORT} --strictPort --host 127.0.0.1`,
+      url: `http://127.0.0.1:${PORT}/`,
+      reuseExistingServer: !process.env.CI,
+      timeout: 180_000,
+      stdout: 'ignore',
+      stderr: 'pipe',
+    },
+    {
+      command: `npx tsx scripts/serve-static.ts --dir dist --port ${SUBPATH_PORT} --base /lab/ --plain-base /plain/lab/`,
+      url: `http://127.0.0.1:${SUBPATH_PORT}/lab/`,
+      reuseExistingServer: !process.env.CI,
+      timeout: 60_000,
+      stdout: 'ignore',
+      stderr: 'pipe',
+    },
+  ],
 });

@@ -88,6 +88,9 @@ export const ISOLATION_HEADERS: Record<string, string> = process.env.COMPLAB_NO_
   : { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
 
 export default defineConfig({
+  // Relative URLs throughout, so dist/ works from any static host and under any sub-path
+  // (/, /lab/, a Pages site's /<repo>/); COMPLAB_BASE sets an absolute one where wanted.
+  base: process.env.COMPLAB_BASE ?? './',
   plugins: [react(), contentSecurityPolicy(), selfContainedThreadedWasmFactory()],
   // Missing files must be real 404s (a clear "HTTP 404" in the page), not index.html.
   appType: 'mpa',

@@ -16,6 +16,7 @@
  * slow to time: use --quick), on a GPU machine by bench/gpu-kernels.sh.
  */
 import * as tf from '@tensorflow/tfjs';
+import { execSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
@@ -25,6 +26,7 @@ import { specMacs, specGeometry, type LayerKernelSpec } from '../src/kernels/geo
 import { relativeError } from '../src/kernels/compare.ts';
 import { loweredSizes } from '../src/kernels/mec/mec.ts';
 import { randomValues } from '../src/kernels/random-values.ts';
+import { activeGpuDevice, startPassTiming, stopPassTiming } from '../src/kernels/webgpu/gpu.ts';
 import {
   onGpuDeviceLost,
   prepareNamedKernel,
@@ -84,7 +86,23 @@ const PEAK_GFLOPS: Array<[RegExp, number]> = [
   [/H200/i, 66900],
   [/H100/i, 66900],
   [/A100/i, 19500],
+  [/hopper/i, 66900], // an adapter that names only its architecture: H100 / H200 SXM
 ];
+
+/** The card as the driver names it (nvidia-smi), for the figures' provenance. */
+function nvidiaSmi(): string | undefined {
+  try {
+    return execSync(
+      'nvidia-smi --query-gpu=name,driver_version,clocks.max.sm --format=csv,noheader',
+      {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      },
+    ).trim();
+  } catch {
+    return undefined;
+  }
+}
 
 export interface Row {
   kernel: string;
@@ -101,6 +119,23 @@ export interface Row {
   /** Direct-algorithm GFLOP/s (2 x MACs / time). */
   gflops: number | null;
   percentOfPeak?: number;
+  /**
+   * WebGPU only: ms per apply when applies are queued back to back and only the last is read
+   * back, as layers run inside a network (no per-layer readback), and the baseline's the same way.
+   */
+  pipelinedMs?: number;
+  pipelinedBaselineMs?: number;
+  pipelinedSpeedup?: number;
+  pipelinedPercentOfPeak?: number;
+  /**
+   * WebGPU with timestamp queries: GPU time of the kernel's passes (per pass in `passes`) and of
+   * tfjs's programs for the baseline (tf.time's kernelMs), medians, no CPU or readback in them.
+   */
+  gpuMs?: number;
+  gpuBaselineMs?: number;
+  gpuSpeedup?: number;
+  gpuPercentOfPeak?: number;
+  passes?: string;
   notes?: string;
   failed?: string;
 }
@@ -145,6 +180,63 @@ function specOf(layer: Layer, batch: number, kernel: string): LayerKernelSpec {
 
 const time = (kernel: PreparedLayerKernel, x: tf.Tensor) =>
   timeApply(kernel, x, { maxRuns: 7, minRuns: 3, budgetMs: 3000 });
+
+/**
+ * ms per apply over `reps` applies queued without waiting, the last one read back: on a GPU this
+ * removes the readback round trip (~0.5-1 ms through Dawn) that dominates small layers.
+ */
+async function timePipelined(kernel: PreparedLayerKernel, x: tf.Tensor, singleMs: number) {
+  const reps = Math.min(200, Math.max(10, Math.ceil(100 / Math.max(singleMs, 0.05))));
+  const times: number[] = [];
+  for (let round = 0; round < 3; round++) {
+    const t0 = performance.now();
+    let last: tf.Tensor | null = null;
+    for (let i = 0; i < reps; i++) {
+      last?.dispose();
+      last = kernel.apply(x);
+    }
+    await last!.data();
+    last!.dispose();
+    times.push((performance.now() - t0) / reps);
+  }
+  return times.sort((a, b) => a - b)[1];
+}
+
+/** GPU ms of tfjs's programs for one apply (timestamp queries), median of 5; null without. */
+async function tfjsGpuMs(kernel: PreparedLayerKernel, x: tf.Tensor): Promise<number | null> {
+  const times: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const info = await tf.time(() => kernel.apply(x).dispose());
+    if (typeof info.kernelMs !== 'number') return null;
+    times.push(info.kernelMs);
+  }
+  return times.sort((a, b) => a - b)[2];
+}
+
+/** GPU ms of one apply of a lab kernel, the sum over its passes, and the passes' medians. */
+async function labGpuMs(kernel: PreparedLayerKernel, x: tf.Tensor) {
+  const device = activeGpuDevice();
+  if (device == null || !startPassTiming(device)) return null;
+  const reps = 9;
+  let last: tf.Tensor | null = null;
+  for (let i = 0; i < reps; i++) {
+    last?.dispose();
+    last = kernel.apply(x);
+  }
+  await last!.data();
+  last!.dispose();
+  const timed = await stopPassTiming();
+  const perPass = timed.length / reps;
+  const medians: Array<{ name: string; ms: number }> = [];
+  for (let j = 0; j < perPass; j++) {
+    const ms = timed.filter((_, i) => i % perPass === j).map((t) => t.ms);
+    medians.push({ name: timed[j].name, ms: ms.sort((a, b) => a - b)[Math.floor(reps / 2)] });
+  }
+  return {
+    ms: medians.reduce((sum, m) => sum + m.ms, 0),
+    passes: medians.map((m) => `${m.name.trim()} ${(m.ms * 1000).toFixed(1)} us`).join('; '),
+  };
+}
 
 async function output(kernel: PreparedLayerKernel, x: tf.Tensor): Promise<Float32Array> {
   const y = kernel.apply(x);
@@ -217,6 +309,9 @@ for (const backend of backends) {
       ]);
       const baseline = await prepareNamedKernel(floatSpec, baselineName);
       const baselineMs = await time(baseline, x);
+      const pipelinedBaselineMs =
+        backend === 'webgpu' ? await timePipelined(baseline, x, baselineMs) : undefined;
+      const gpuBaselineMs = backend === 'webgpu' ? await tfjsGpuMs(baseline, x) : null;
       const floatOut = await output(baseline, x);
       baseline.dispose();
       const macs = specMacs(floatSpec);
@@ -251,6 +346,23 @@ for (const backend of backends) {
           row.speedup = baselineMs / row.ms;
           row.gflops = (2 * macs) / (row.ms * 1e6);
           if (peak && !spec.binary) row.percentOfPeak = (100 * row.gflops) / peak;
+          if (pipelinedBaselineMs != null) {
+            row.pipelinedMs = await timePipelined(prepared, x, row.ms);
+            row.pipelinedBaselineMs = pipelinedBaselineMs;
+            row.pipelinedSpeedup = pipelinedBaselineMs / row.pipelinedMs;
+            if (peak && !spec.binary) {
+              row.pipelinedPercentOfPeak = (100 * (2 * macs)) / (row.pipelinedMs * 1e6) / peak;
+            }
+          }
+          const gpu = gpuBaselineMs == null ? null : await labGpuMs(prepared, x);
+          if (gpu && gpuBaselineMs != null) {
+            row.gpuMs = gpu.ms;
+            row.gpuBaselineMs = gpuBaselineMs;
+            row.gpuSpeedup = gpuBaselineMs / gpu.ms;
+            row.passes = gpu.passes;
+            if (peak && !spec.binary)
+              row.gpuPercentOfPeak = (100 * (2 * macs)) / (gpu.ms * 1e6) / peak;
+          }
           row.notes = prepared.notes;
           if (kernel === 'mec-webgpu') {
             const s = loweredSizes(specGeometry(spec));
@@ -277,6 +389,19 @@ for (const backend of backends) {
             speed.padStart(8),
             row.error == null ? '' : `err ${row.error.toExponential(1)}`,
             row.percentOfPeak == null ? '' : `${row.percentOfPeak.toFixed(1)}% of peak`,
+            row.pipelinedSpeedup == null
+              ? ''
+              : `queued: ${row.pipelinedMs!.toFixed(3)} vs ${row.pipelinedBaselineMs!.toFixed(3)} ms ${row.pipelinedSpeedup.toFixed(2)}x` +
+                (row.pipelinedPercentOfPeak == null
+                  ? ''
+                  : ` ${row.pipelinedPercentOfPeak.toFixed(1)}% of peak`),
+            row.gpuSpeedup == null
+              ? ''
+              : `gpu: ${row.gpuMs!.toFixed(4)} vs ${row.gpuBaselineMs!.toFixed(4)} ms ${row.gpuSpeedup.toFixed(2)}x` +
+                (row.gpuPercentOfPeak == null
+                  ? ''
+                  : ` ${row.gpuPercentOfPeak.toFixed(1)}% of peak`) +
+                ` [${row.passes}]`,
             row.failed ?? row.notes ?? '',
           ].join('  '),
         );
@@ -299,7 +424,7 @@ if (json != null) {
   const metaFile = file.replace(/\.json$/, '.meta.json');
   writeFileSync(
     metaFile,
-    `${JSON.stringify({ date: new Date().toISOString(), devices }, null, 2)}\n`,
+    `${JSON.stringify({ date: new Date().toISOString(), devices, nvidiaSmi: nvidiaSmi() }, null, 2)}\n`,
   );
   console.log(`\nwrote ${file} and ${metaFile}`);
 }

@@ -233,6 +233,12 @@ export function applyShareState(state: LabState, share: ShareState): Patch {
   return { ...replaceSteps(state, recipe), ui: share.ui, linkError: null };
 }
 
+/** Leaves the guided tour: the recipe on screen stays, the link loses tour= and step=. */
+export function leaveTour(state: LabState): Patch {
+  if (state.ui.tour === undefined) return {};
+  return { ui: { backend: state.ui.backend, hide: state.ui.hide } };
+}
+
 export function linkFailed(_state: LabState, message: string): Patch {
   return { linkError: message };
 }

@@ -16,6 +16,7 @@ import { QuantizationPanel } from './results/QuantizationPanel.tsx';
 import { StepReports } from './results/StepReports.tsx';
 import { StepsTable } from './results/StepsTable.tsx';
 import { useDispatch, useLab } from './store-context.tsx';
+import { TourMenu, TourPanel } from './tours/TourPanel.tsx';
 
 /** A share link that could not be read. Its text is shown as text only, never as HTML. */
 function LinkErrorBanner() {
@@ -46,6 +47,7 @@ export function App() {
           Compress a trained digit classifier step by step (prune, fine-tune, remove filters) and
           watch accuracy trade against size, computed live in your browser.
         </p>
+        <TourMenu />
       </header>
       <LinkErrorBanner />
       <div className="layout">
@@ -58,6 +60,7 @@ export function App() {
           <ShareLink />
         </aside>
         <main className="results">
+          <TourPanel />
           <RunProgressPanel />
           <ResultSummary />
           <AccuracySizePlot />

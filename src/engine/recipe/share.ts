@@ -7,6 +7,7 @@
 import { BACKENDS, type BackendChoice } from '../backend-names.ts';
 import { RecipeError } from './errors.ts';
 import { TECHNIQUE_SPECS } from '../techniques/catalog.ts';
+import { getTour, getTourStep, tourStepRecipe } from '../tours.ts';
 import {
   DEFAULT_RECIPE,
   RECIPE_VERSION,
@@ -40,6 +41,9 @@ export type PlotAxis = (typeof PLOT_AXES)[number];
 export interface UiState {
   readonly backend: BackendChoice;
   readonly hide: readonly HideableControl[];
+  /** The guided tour the page is on (engine/tours.ts) and its step, 1-based; absent: none. */
+  readonly tour?: string;
+  readonly tourStep?: number;
   /** The accuracy plot's x axis; absent means stored size. */
   readonly plot?: PlotAxis;
 }
@@ -128,6 +132,27 @@ const uiProperties = [
     omitWhen: (value: readonly HideableControl[]) => value.length === 0,
   } satisfies UrlProperty<'ui', 'hide', readonly HideableControl[]>,
   {
+    name: 'tour',
+    scope: 'ui',
+    key: 'tour',
+    parse: (text: string): string | undefined => getTour(text).id,
+    format: (value: string | undefined) => value ?? '',
+    omitWhen: (value: string | undefined) => value === undefined,
+  } satisfies UrlProperty<'ui', 'tour', string | undefined>,
+  {
+    name: 'step',
+    scope: 'ui',
+    key: 'tourStep',
+    parse: (text: string): number | undefined => {
+      if (!/^\d{1,3}$/.test(text)) {
+        throw new RecipeError(`step must be a tour step number (got "${text.slice(0, 20)}")`);
+      }
+      return Number(text);
+    },
+    format: (value: number | undefined) => String(value ?? ''),
+    omitWhen: (value: number | undefined) => value === undefined,
+  } satisfies UrlProperty<'ui', 'tourStep', number | undefined>,
+  {
     name: 'plot',
     scope: 'ui',
     key: 'plot',
@@ -199,19 +224,46 @@ export function parseShareState(input: string): ShareState {
     return raw === undefined ? fallback : p.parse(raw);
   };
   const [model, seed, steps] = recipeProperties;
-  const [backend, hide, plot] = uiProperties;
+  const [backend, hide, tourProperty, stepProperty, plot] = uiProperties;
+  // A tour step's link may carry only tour= and step=: its recipe then comes from the tour.
+  const tour = read(tourProperty, undefined);
+  let tourStep = read(stepProperty, undefined);
+  if (tour === undefined && tourStep !== undefined) {
+    throw new RecipeError('the link has a tour step but no tour (add tour=<id>)');
+  }
+  let defaults = DEFAULT_RECIPE;
+  if (tour !== undefined) {
+    tourStep ??= 1;
+    defaults = tourStepRecipe(getTourStep(getTour(tour), tourStep));
+  }
   return {
     recipe: {
-      model: read(model, DEFAULT_RECIPE.model),
-      seed: read(seed, DEFAULT_RECIPE.seed),
-      steps: read(steps, DEFAULT_RECIPE.steps),
+      model: read(model, defaults.model),
+      seed: read(seed, defaults.seed),
+      steps: read(steps, defaults.steps),
     },
     ui: {
       backend: read(backend, DEFAULT_UI.backend),
       hide: read(hide, DEFAULT_UI.hide),
+      ...(tour === undefined ? {} : { tour, tourStep }),
       ...(values.has(plot.name) ? { plot: read(plot, undefined) } : {}),
     },
   };
+}
+
+/**
+ * The link of a tour step: tour= and step= with the page settings of `ui` (backend, hide), so a
+ * class keeps its hidden controls from step to step; the recipe comes from the tour.
+ */
+export function tourStepLink(ui: UiState, tour: string, step: number): string {
+  const parts = [`v=${RECIPE_VERSION}`];
+  const withTour: UiState = { ...ui, tour, tourStep: step };
+  for (const p of uiProperties) {
+    const value = withTour[p.key];
+    if ((p.omitWhen as (v: unknown) => boolean)(value)) continue;
+    parts.push(`${p.name}=${encodeValue((p.format as (v: unknown) => string)(value))}`);
+  }
+  return parts.join('&');
 }
 
 export type ShareParseResult =

@@ -356,9 +356,21 @@ export const TECHNIQUE_SPECS: readonly TechniqueSpec[] = [
     family: 'quantize',
     label: 'BinaryConnect',
     description:
-      'Each chosen kernel computes with sign(w) times one scale (mean |w|), trained through the straight-through estimator with the latent weights clipped to [-1, 1]; inputs stay float; 1 bit a weight (Courbariaux et al. 2015).',
+      'Each chosen kernel computes with sign(w) times one scale (mean |w|), trained through the straight-through estimator with the latent weights clipped to [-1, 1]; inputs stay float; 1 bit a weight (Courbariaux et al. 2015). With one scale per filter it is XNOR-Net’s binary-weight network (Rastegari et al. 2016).',
     params: [
       ...layerChoiceParams('binarizes', false),
+      {
+        type: 'choice',
+        name: 'scale',
+        label: 'Scale',
+        options: [
+          { value: 'layer', label: 'one per layer (BinaryConnect)' },
+          { value: 'filter', label: 'alpha per filter (XNOR-Net BWN)' },
+        ],
+        default: 'layer',
+        description:
+          'one mean |w| for the whole kernel, or XNOR-Net’s alpha = mean |W| per output filter with its gradient',
+      },
       ...trainingParams({ epochs: 2, lr: 0.0003 }),
     ],
     trains: true,

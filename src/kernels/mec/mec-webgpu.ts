@@ -91,7 +91,7 @@ export class MecGpuConv2d implements GpuKernel {
     return this.batched;
   }
 
-  encode(encoder: GPUCommandEncoder, input: GPUBuffer, output: GPUBuffer, batch: number): void {
+  encode(encoder: GPUCommandEncoder, input: GPUBuffer, output: GPUBuffer, batch: number): number {
     const b = this.buffersFor(batch);
     const { context } = this;
     context.dispatch(
@@ -106,6 +106,7 @@ export class MecGpuConv2d implements GpuKernel {
       { a: b.L, b: this.W, c: output, uniform: b.gemmUniform, bias: this.bias },
       b.gemm,
     );
+    return 2;
   }
 
   private releaseBatched(): void {

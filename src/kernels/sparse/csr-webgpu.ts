@@ -31,7 +31,7 @@ export class CsrGpuDense implements GpuKernel {
     return [batch, this.outputs];
   }
 
-  encode(encoder: GPUCommandEncoder, input: GPUBuffer, output: GPUBuffer, batch: number): void {
+  encode(encoder: GPUCommandEncoder, input: GPUBuffer, output: GPUBuffer, batch: number): number {
     let uniform = this.uniforms.get(batch);
     if (uniform == null) {
       uniform = this.context.uniform([batch, this.n, this.outputs, this.bias_ ? 1 : 0]);
@@ -43,6 +43,7 @@ export class CsrGpuDense implements GpuKernel {
       [input, this.rowPtr, this.cols, this.vals, this.bias, output, uniform],
       [Math.ceil(this.outputs / 64), batch, 1],
     );
+    return 1;
   }
 
   dispose(): void {

@@ -40,8 +40,12 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
   let col0 = wg.x * TS;
   let tid = lid.y * 16u + lid.x;
 
-  var acc: array<f32, 16>;
-  for (var i = 0u; i < 16u; i++) { acc[i] = 0.0; }
+  // Rows ty, ty+16, ty+32, ty+48 against columns tx + 16 * (0..3), one vector each (no
+  // dynamically indexed arrays, which GPU compilers may put in slow local memory).
+  var acc0 = vec4f(0.0);
+  var acc1 = vec4f(0.0);
+  var acc2 = vec4f(0.0);
+  var acc3 = vec4f(0.0);
 
   for (var k0 = 0u; k0 < p.K; k0 += KT) {
     for (var i = 0u; i < 4u; i++) {
@@ -61,28 +65,30 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_id) lid: vec
     }
     workgroupBarrier();
     for (var kk = 0u; kk < KT; kk++) {
-      let a = vec4f(As[kk * TS + lid.y], As[kk * TS + lid.y + 16u],
-                    As[kk * TS + lid.y + 32u], As[kk * TS + lid.y + 48u]);
       let b = vec4f(Bs[kk * TS + lid.x], Bs[kk * TS + lid.x + 16u],
                     Bs[kk * TS + lid.x + 32u], Bs[kk * TS + lid.x + 48u]);
-      for (var i = 0u; i < 4u; i++) {
-        for (var j = 0u; j < 4u; j++) {
-          acc[i * 4u + j] = fma(a[i], b[j], acc[i * 4u + j]);
-        }
-      }
+      acc0 = fma(vec4f(As[kk * TS + lid.y]), b, acc0);
+      acc1 = fma(vec4f(As[kk * TS + lid.y + 16u]), b, acc1);
+      acc2 = fma(vec4f(As[kk * TS + lid.y + 32u]), b, acc2);
+      acc3 = fma(vec4f(As[kk * TS + lid.y + 48u]), b, acc3);
     }
     workgroupBarrier();
   }
 
-  for (var i = 0u; i < 4u; i++) {
-    let row = row0 + lid.y + 16u * i;
-    if (row >= p.M) { continue; }
-    for (var j = 0u; j < 4u; j++) {
-      let col = col0 + lid.x + 16u * j;
-      if (col >= p.N) { continue; }
-      var v = acc[i * 4u + j];
-      if (p.hasBias != 0u) { v += bias[col]; }
-      C[cBase + row * p.ldc + col] = v;
-    }
+  storeRow(cBase, row0 + lid.y, col0 + lid.x, acc0);
+  storeRow(cBase, row0 + lid.y + 16u, col0 + lid.x, acc1);
+  storeRow(cBase, row0 + lid.y + 32u, col0 + lid.x, acc2);
+  storeRow(cBase, row0 + lid.y + 48u, col0 + lid.x, acc3);
+}
+
+// C[row][col + 16 j] = v[j] (+ bias), j = 0..3, inside the matrix.
+fn storeRow(cBase: u32, row: u32, col: u32, v: vec4f) {
+  if (row >= p.M) { return; }
+  for (var j = 0u; j < 4u; j++) {
+    let c = col + 16u * j;
+    if (c >= p.N) { continue; }
+    var x = v[j];
+    if (p.hasBias != 0u) { x += bias[c]; }
+    C[cBase + row * p.ldc + c] = x;
   }
 }

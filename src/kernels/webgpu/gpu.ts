@@ -4,16 +4,19 @@
  *
  * A kernel reads its input tensor's GPU buffer and writes straight into the output tensor's
  * buffer, both owned by tfjs. tfjs records its own work in a command encoder that it submits
- * lazily, so that encoder is flushed before a kernel's own commands are submitted: queue order
- * then matches program order.
+ * lazily; a kernel records its passes into that same encoder, so queue order matches program
+ * order and tfjs submits everything in its batches.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 
 export interface GpuKernel {
   outputShape(batch: number): number[];
-  /** Records the kernel's passes: input and output are the tensors' buffers. */
-  encode(encoder: GPUCommandEncoder, input: GPUBuffer, output: GPUBuffer, batch: number): void;
+  /**
+   * Records the kernel's passes (input and output are the tensors' buffers); returns how many
+   * dispatches it recorded.
+   */
+  encode(encoder: GPUCommandEncoder, input: GPUBuffer, output: GPUBuffer, batch: number): number;
   dispose(): void;
 }
 
@@ -33,6 +36,9 @@ export class GpuContext {
     return context;
   }
 
+  /** The first comment line of each pipeline's WGSL, to name its passes in timings. */
+  private readonly names = new WeakMap<GPUComputePipeline, string>();
+
   pipeline(code: string): GPUComputePipeline {
     let pipeline = this.pipelines.get(code);
     if (pipeline == null) {
@@ -42,6 +48,8 @@ export class GpuContext {
         compute: { module, entryPoint: 'main' },
       });
       this.pipelines.set(code, pipeline);
+      const firstLine = /^\/\/ *(.*)$/m.exec(code)?.[1] ?? 'kernel';
+      this.names.set(pipeline, firstLine.split(/[:.,(]/)[0].slice(0, 48));
     }
     return pipeline;
   }
@@ -91,12 +99,79 @@ export class GpuContext {
       layout: pipeline.getBindGroupLayout(0),
       entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })),
     });
-    const pass = encoder.beginComputePass();
+    const timer = passTimer?.device === this.device ? passTimer : null;
+    let descriptor: GPUComputePassDescriptor | undefined;
+    if (timer && timer.names.length < timer.capacity) {
+      const i = timer.names.length;
+      timer.names.push(this.names.get(pipeline) ?? 'kernel');
+      descriptor = {
+        timestampWrites: {
+          querySet: timer.querySet,
+          beginningOfPassWriteIndex: 2 * i,
+          endOfPassWriteIndex: 2 * i + 1,
+        },
+      };
+    }
+    const pass = encoder.beginComputePass(descriptor);
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, bindGroup);
     pass.dispatchWorkgroups(groups[0], groups[1], groups[2]);
     pass.end();
   }
+}
+
+interface PassTimer {
+  device: GPUDevice;
+  querySet: GPUQuerySet;
+  capacity: number;
+  names: string[];
+}
+let passTimer: PassTimer | null = null;
+
+/**
+ * Benchmarks only: from now on, the lab's passes on `device` write GPU timestamps (up to
+ * `capacity` passes). Needs the device's 'timestamp-query' feature; returns false without it.
+ */
+export function startPassTiming(device: GPUDevice, capacity = 512): boolean {
+  if (!device.features.has('timestamp-query')) return false;
+  passTimer?.querySet.destroy();
+  passTimer = {
+    device,
+    querySet: device.createQuerySet({ type: 'timestamp', count: 2 * capacity }),
+    capacity,
+    names: [],
+  };
+  return true;
+}
+
+/**
+ * Stops timing and returns each timed pass's GPU time in ms, by pass name (the first line of
+ * its WGSL), in recording order. Call after the work has been submitted (e.g. read back).
+ */
+export async function stopPassTiming(): Promise<Array<{ name: string; ms: number }>> {
+  const timer = passTimer;
+  passTimer = null;
+  if (timer == null || timer.names.length === 0) return [];
+  const { device, querySet, names } = timer;
+  const bytes = names.length * 16;
+  const resolved = device.createBuffer({
+    size: bytes,
+    usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC,
+  });
+  const staging = device.createBuffer({
+    size: bytes,
+    usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+  });
+  const encoder = device.createCommandEncoder();
+  encoder.resolveQuerySet(querySet, 0, 2 * names.length, resolved, 0);
+  encoder.copyBufferToBuffer(resolved, 0, staging, 0, bytes);
+  device.queue.submit([encoder.finish()]);
+  await staging.mapAsync(GPUMapMode.READ);
+  const stamps = new BigUint64Array(staging.getMappedRange().slice(0));
+  staging.unmap();
+  for (const buffer of [resolved, staging]) buffer.destroy();
+  querySet.destroy();
+  return names.map((name, i) => ({ name, ms: Number(stamps[2 * i + 1] - stamps[2 * i]) / 1e6 }));
 }
 
 const MAX_GROUPS = 65535;
@@ -120,6 +195,9 @@ export const GPU_KERNEL_NAME = 'CompLabGpuKernel';
 
 interface BackendInternals {
   tensorMap: { get(dataId: object): { resource?: unknown } };
+  commandEncoder: GPUCommandEncoder | null;
+  commandQueueOwnedIds: WeakSet<object>;
+  dispatchCountInPass: number;
   ensureCommandEncoderReady(): void;
   endComputePassEncoder(): void;
   submitQueue(): void;
@@ -147,13 +225,20 @@ const gpuKernelFunc: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   const out = b.makeTensorInfo(kernel.outputShape(batch), 'float32');
   const input = bufferOf(b, x);
   const output = bufferOf(b, out);
-  // Flush what tfjs has recorded (it may produce x), then submit this kernel's own commands.
+  // The kernel's passes go into tfjs's own command encoder, after what tfjs has recorded (it may
+  // produce x), and are submitted with tfjs's next batch: no queue submission of our own per
+  // layer, which on a real GPU costs more than a small layer's work.
   b.ensureCommandEncoderReady();
   b.endComputePassEncoder();
-  b.submitQueue();
-  const encoder = b.device.createCommandEncoder();
-  kernel.encode(encoder, input, output, batch);
-  b.device.queue.submit([encoder.finish()]);
+  const passes = kernel.encode(b.commandEncoder!, input, output, batch);
+  // As tfjs does for its programs: buffers the pending encoder reads or writes are not reused
+  // (a queue.writeBuffer would land before the encoder runs) until it is submitted.
+  b.commandQueueOwnedIds.add(x.dataId);
+  b.commandQueueOwnedIds.add(out.dataId);
+  b.dispatchCountInPass += passes;
+  if (b.dispatchCountInPass >= (tf.env().get('WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE') as number)) {
+    b.submitQueue();
+  }
   return out;
 };
 

@@ -48,7 +48,10 @@ async function install(): Promise<NodeWebGpu> {
     };
   }
   Object.assign(globalThis, webgpu.globals);
-  const gpu = webgpu.create([]);
+  // Dawn options for a benchmark, e.g. 'disable-dawn-features=timestamp_quantization' so GPU
+  // timestamps keep their full precision; ';' separates several.
+  const flags = (process.env.COMPLAB_DAWN_FLAGS ?? '').split(';').filter(Boolean);
+  const gpu = webgpu.create(flags);
   Object.defineProperty(globalThis, 'navigator', {
     value: { gpu, userAgent: 'node' },
     configurable: true,

@@ -132,6 +132,9 @@ describe.skipIf(webgpu.reason != null)(`WebGPU kernels (${webgpu.adapter})`, () 
     { n: 1, h: 5, w: 6, c: 3, k: 5, kh: 3, kw: 3, strides: [1, 1], padding: 'same' },
     { n: 2, h: 7, w: 5, c: 40, k: 4, kh: 3, kw: 3, strides: [2, 2], padding: 'same' },
     { n: 8, h: 6, w: 6, c: 33, k: 3, kh: 5, kw: 5, strides: [1, 1], padding: 'valid' },
+    // Several 64 x 64 tiles both ways, partial ones at the edges, and 27 words of reduction
+    // (not a multiple of the 8 a step loads).
+    { n: 2, h: 10, w: 9, c: 70, k: 67, kh: 3, kw: 3, strides: [1, 1], padding: 'same' },
     {
       n: 1,
       h: 9,

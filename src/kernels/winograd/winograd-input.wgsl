@@ -4,6 +4,10 @@
 // Layout: x NHWC; V [T * T][P][C] with P = n * tilesH * tilesW tiles, so the GEMM that follows
 // sums over C for each of the T * T positions. One thread per (tile, channel), channels
 // fastest, so reads of x and writes of V are both coalesced.
+// T and B^T are written into the source per variant (winograd-webgpu.ts), so every loop has a
+// constant trip count, unrolls, and d and t stay in registers, not in slow local memory.
+const T: u32 = /*T*/0u;
+const BT = array<f32, /*TT*/1>(/*BT*/0.0); // [T][T]
 struct Params {
   n: u32, h: u32, w: u32, c: u32,
   tilesH: u32, tilesW: u32, padTop: u32, padLeft: u32,
@@ -11,9 +15,8 @@ struct Params {
 }
 
 @group(0) @binding(0) var<storage, read> x: array<f32>;
-@group(0) @binding(1) var<storage, read> BT: array<f32>; // [T][T]
-@group(0) @binding(2) var<storage, read_write> V: array<f32>;
-@group(0) @binding(3) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read_write> V: array<f32>;
+@group(0) @binding(2) var<uniform> p: Params;
 
 @compute @workgroup_size(256, 1, 1)
 fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) groups: vec3u,
@@ -28,9 +31,7 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) groups: vec3u
   let tx = tile % p.tilesW;
   let y0 = i32(ty * p.m) - i32(p.padTop);
   let x0 = i32(tx * p.m) - i32(p.padLeft);
-  let T = p.T;
-
-  var d: array<f32, 36>;
+  var d: array<f32, T * T>;
   for (var i = 0u; i < T; i++) {
     let iy = y0 + i32(i);
     for (var j = 0u; j < T; j++) {
@@ -43,7 +44,7 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(num_workgroups) groups: vec3u
     }
   }
   // t = B^T d, then V = t B (B = (B^T)^T).
-  var t: array<f32, 36>;
+  var t: array<f32, T * T>;
   for (var i = 0u; i < T; i++) {
     for (var j = 0u; j < T; j++) {
       var s = 0.0;

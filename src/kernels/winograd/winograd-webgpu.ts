@@ -17,6 +17,19 @@ import {
   type WinogradVariant,
 } from './transforms.ts';
 
+/** Replaces each placeholder of a WGSL source (a comment holding a name, then a default). */
+function specialize(code: string, values: Record<string, string>): string {
+  return code.replace(/\/\*(\w+)\*\/[\w.]+/g, (match, name: string) => values[name] ?? match);
+}
+
+/** float32 values as WGSL literals, rounded as a Float32Array would store them. */
+function wgslFloats(values: ArrayLike<number>): string {
+  return Array.from(values, (v) => {
+    const text = String(Math.fround(v));
+    return /[.e]/.test(text) ? text : `${text}.0`;
+  }).join(', ');
+}
+
 interface Batched {
   batch: number;
   V: GPUBuffer;
@@ -32,8 +45,9 @@ interface Batched {
 export class WinogradGpuConv2d implements GpuKernel {
   private readonly context: GpuContext;
   private readonly U: GPUBuffer;
-  private readonly BT: GPUBuffer;
-  private readonly AT: GPUBuffer;
+  /** The transforms' WGSL with this variant's T, m, B^T and A^T written in. */
+  private readonly inputCode: string;
+  private readonly outputCode: string;
   private readonly bias: GPUBuffer;
   private readonly T: number;
   private readonly tilesH: number;
@@ -54,8 +68,17 @@ export class WinogradGpuConv2d implements GpuKernel {
     const w = winogradMatrices(variant.m, variant.r, variant.points);
     this.T = w.T;
     this.U = this.context.storage(transformFilters(weights, g.c, g.k, w));
-    this.BT = this.context.storage(Float32Array.from(w.BT));
-    this.AT = this.context.storage(Float32Array.from(w.AT));
+    this.inputCode = specialize(inputWgsl, {
+      T: `${w.T}u`,
+      TT: String(w.T * w.T),
+      BT: wgslFloats(w.BT),
+    });
+    this.outputCode = specialize(outputWgsl, {
+      T: `${w.T}u`,
+      m: `${variant.m}u`,
+      mT: String(variant.m * w.T),
+      AT: wgslFloats(w.AT),
+    });
     this.bias = this.context.storage(bias ?? new Float32Array(1));
     this.tilesH = Math.ceil(g.oh / variant.m);
     this.tilesW = Math.ceil(g.ow / variant.m);
@@ -131,13 +154,13 @@ export class WinogradGpuConv2d implements GpuKernel {
     return this.batched;
   }
 
-  encode(encoder: GPUCommandEncoder, input: GPUBuffer, output: GPUBuffer, batch: number): void {
+  encode(encoder: GPUCommandEncoder, input: GPUBuffer, output: GPUBuffer, batch: number): number {
     const b = this.buffersFor(batch);
     const { context } = this;
     context.dispatch(
       encoder,
-      context.pipeline(inputWgsl),
-      [input, this.BT, b.V, b.inputUniform],
+      context.pipeline(this.inputCode),
+      [input, b.V, b.inputUniform],
       linearGroups(b.inputThreads, 256),
     );
     encodeGemm(
@@ -148,10 +171,11 @@ export class WinogradGpuConv2d implements GpuKernel {
     );
     context.dispatch(
       encoder,
-      context.pipeline(outputWgsl),
-      [b.M, this.AT, output, b.outputUniform, this.bias],
+      context.pipeline(this.outputCode),
+      [b.M, output, b.outputUniform, this.bias],
       linearGroups(b.outputThreads, 256),
     );
+    return 3;
   }
 
   private releaseBatched(): void {
@@ -170,6 +194,6 @@ export class WinogradGpuConv2d implements GpuKernel {
 
   dispose(): void {
     this.releaseBatched();
-    for (const buffer of [this.U, this.BT, this.AT, this.bias]) buffer.destroy();
+    for (const buffer of [this.U, this.bias]) buffer.destroy();
   }
 }

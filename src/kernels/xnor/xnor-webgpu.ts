@@ -1,14 +1,14 @@
 /**
  * XNOR-Net conv and dense layers on WebGPU: a pass packs the input's signs into u32 words and
- * writes mean |x| per pixel (xnor-pack.wgsl), then one thread per (output pixel, filter) sums
- * countOneBits(x ^ w) over its window (xnor-conv.wgsl). Dense layers run as a 1x1 conv on a 1x1
- * image whose channels are the inputs. The packed filters and alpha are made once per weight
- * tensor. Integer dot products equal the reference twin's exactly; the scaled outputs agree
+ * writes mean |x| per pixel (xnor-pack.wgsl), then a tiled implicit GEMM sums
+ * countOneBits(x ^ w) over each window, 64 pixels x 64 filters a workgroup (xnor-conv.wgsl).
+ * Dense layers run as a 1x1 conv on a 1x1 image whose channels are the inputs. The packed
+ * filters, alpha and the zero-padding correction are made once per weight tensor. Integer dot products equal the reference twin's exactly; the scaled outputs agree
  * with it to float32 rounding (WGSL does not promise IEEE-exact division).
  */
 import { convGeometry, type ConvGeometry } from '../geometry.ts';
 import { GpuContext, linearGroups, rowGroups, type GpuKernel } from '../webgpu/gpu.ts';
-import { filterAlpha, packConvFilters } from './binarize.ts';
+import { filterAlpha, packConvFilters, paddingCorrection } from './binarize.ts';
 import convWgsl from './xnor-conv.wgsl?raw';
 import packWgsl from './xnor-pack.wgsl?raw';
 
@@ -27,6 +27,9 @@ export class XnorGpuKernel implements GpuKernel {
   private readonly wbits: GPUBuffer;
   private readonly alpha: GPUBuffer;
   private readonly bias: GPUBuffer;
+  /** Per output pixel of one image and filter: sign(w) summed over the taps in the padding. */
+  private readonly corr: GPUBuffer;
+  private readonly hasCorr: boolean;
   private batched: Batched | null = null;
 
   /** A conv layer (HWIO weights); `rawDots` makes it write the integer dot products alone. */
@@ -44,6 +47,9 @@ export class XnorGpuKernel implements GpuKernel {
     this.wbits = this.context.storage(packConvFilters(weights, g, words));
     this.alpha = this.context.storage(filterAlpha(weights, g.k));
     this.bias = this.context.storage(bias_ ?? new Float32Array(1));
+    const corr = paddingCorrection(weights, g);
+    this.hasCorr = corr != null;
+    this.corr = this.context.storage(corr ?? new Int32Array(1));
   }
 
   /** A dense layer, weights [n, outputs]. */
@@ -73,7 +79,7 @@ export class XnorGpuKernel implements GpuKernel {
       batch,
       bits: context.scratch(pixels * cw * 4),
       absMean: context.scratch(pixels * 4),
-      packUniform: context.uniform([pixels, g.c, cw, 0]),
+      packUniform: context.uniform([pixels, g.c, cw, Math.min(cw, 64)]),
       convUniform: context.uniform([
         batch,
         g.h,
@@ -93,7 +99,7 @@ export class XnorGpuKernel implements GpuKernel {
         g.ow,
         this.bias_ ? 1 : 0,
         this.rawDots ? 1 : 0,
-        0,
+        this.hasCorr ? 1 : 0,
         0,
       ]),
       pixels,
@@ -102,22 +108,23 @@ export class XnorGpuKernel implements GpuKernel {
     return this.batched;
   }
 
-  encode(encoder: GPUCommandEncoder, input: GPUBuffer, output: GPUBuffer, batch: number): void {
+  encode(encoder: GPUCommandEncoder, input: GPUBuffer, output: GPUBuffer, batch: number): number {
     const b = this.buffersFor(batch);
     const { context } = this;
     context.dispatch(
       encoder,
       context.pipeline(packWgsl),
       [input, b.bits, b.absMean, b.packUniform],
-      linearGroups(b.pixels, 64),
+      linearGroups(b.pixels, Math.floor(64 / Math.min(Math.ceil(this.g.c / 32), 64))),
     );
-    const [y, z] = rowGroups(b.outPixels);
+    const [y, z] = rowGroups(Math.ceil(b.outPixels / 64));
     context.dispatch(
       encoder,
       context.pipeline(convWgsl),
-      [b.bits, b.absMean, this.wbits, this.alpha, this.bias, output, b.convUniform],
+      [b.bits, b.absMean, this.wbits, this.alpha, this.bias, output, b.convUniform, this.corr],
       [Math.ceil(this.g.k / 64), y, z],
     );
+    return 2;
   }
 
   private releaseBatched(): void {
@@ -129,6 +136,6 @@ export class XnorGpuKernel implements GpuKernel {
 
   dispose(): void {
     this.releaseBatched();
-    for (const buffer of [this.wbits, this.alpha, this.bias]) buffer.destroy();
+    for (const buffer of [this.wbits, this.alpha, this.bias, this.corr]) buffer.destroy();
   }
 }

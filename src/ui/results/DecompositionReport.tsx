@@ -213,7 +213,7 @@ export function DecompositionReport({ step }: { step: StepResult }) {
           </LineChart>
         </ResponsiveContainer>
       </div>
-      <div className="table-scroll">
+      <div className="table-scroll" tabIndex={0} role="region" aria-label="Decomposition table">
         <table data-testid="decomposition-table">
           <thead>
             <tr>

@@ -25,7 +25,7 @@ export function HistoryTable() {
           </button>
         ) : null}
       </div>
-      <div className="table-scroll">
+      <div className="table-scroll" tabIndex={0} role="region" aria-label="History table">
         <table data-testid="history">
           <thead>
             <tr>

@@ -70,7 +70,7 @@ export function LayerTable() {
       <summary>
         Layers of the latest result ({layers.filter((l) => l.params > 0).length} with weights)
       </summary>
-      <div className="table-scroll">
+      <div className="table-scroll" tabIndex={0} role="region" aria-label="Layers table">
         <table data-testid="layer-table">
           <thead>
             <tr>

@@ -102,7 +102,7 @@ function SslReport({ step }: { step: StepResult }) {
         </LineChart>
       </ResponsiveContainer>
       {channels ? (
-        <div className="table-scroll">
+        <div className="table-scroll" tabIndex={0} role="region" aria-label="Step report table">
           <table data-testid="ssl-channels">
             <thead>
               <tr>

@@ -38,7 +38,7 @@ export function StepsTable() {
         <h2 id="steps-title">Step by step</h2>
         <span className="hint">accuracy on the 2,000 test digits after each step</span>
       </div>
-      <div className="table-scroll">
+      <div className="table-scroll" tabIndex={0} role="region" aria-label="Step by step table">
         <table data-testid="steps-table">
           <thead>
             <tr>

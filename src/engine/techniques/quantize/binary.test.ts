@@ -8,7 +8,7 @@ import { getTransform } from '../../model/transforms.ts';
 import { useNodeBackend } from '../../node/backend.ts';
 import { parseRecipe } from '../../recipe/share.ts';
 import { publicAssets } from '../../test/fixtures.ts';
-import { BINARY_CONNECT_TRANSFORM, binaryOf } from './binary.ts';
+import { BINARY_CONNECT_TRANSFORM, BINARY_FILTERS_TRANSFORM, binaryOf } from './binary.ts';
 import { codingSummary } from './binary-common.ts';
 
 const lab = new Lab({ read: publicAssets });
@@ -65,6 +65,32 @@ describe('BinaryConnect (Courbariaux et al. 2015)', () => {
     tf.dispose([x, ya, yb]);
     a.dispose();
     b.dispose();
+    expect(result.accuracy).toBeGreaterThan(0.8);
+  });
+
+  it("scale=filter is XNOR-Net's binary-weight network: alpha per output filter, first and last float", async () => {
+    // Forward by hand: [2 inputs, 2 filters], filter 0 holds 0.2, -0.4 (alpha 0.3), filter 1
+    // holds -1, 3 (alpha 2).
+    const transform = getTransform(BINARY_FILTERS_TRANSFORM);
+    const w = tf.tensor2d([0.2, -1, -0.4, 3], [2, 2]);
+    const y = tf.tidy(() => transform.apply(w, {}, {}));
+    expect(Array.from(await y.data())).toEqual([0.3, -2, -0.3, 2].map(Math.fround));
+    tf.dispose([w, y]);
+
+    const recipe = parseRecipe(
+      'model=lenet300&steps=binaryconnect(scale=filter,keepFirst=true,keepLast=true,epochs=1,batches=4)',
+    );
+    const result = await lab.run(recipe);
+    const graph = await lab.graphOf(recipe);
+    const kernels = graph.nodes.filter((n) => n.weights.length).map((n) => n.weights[0]);
+    expect(kernels.map((k) => k.coding?.kind)).toEqual([undefined, 'binary', undefined]);
+    const fc2 = kernels[1];
+    if (fc2.coding?.kind !== 'binary') throw new Error('fc2 is not binary');
+    const { scales } = fc2.coding;
+    const filters = fc2.shape[1];
+    expect(scales.length).toBe(filters);
+    // Each stored weight is +-alpha of its own filter (the last axis).
+    expect(fc2.values.every((v, i) => Math.abs(v) === scales[i % filters])).toBe(true);
     expect(result.accuracy).toBeGreaterThan(0.8);
   });
 });

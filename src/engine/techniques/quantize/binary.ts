@@ -9,10 +9,10 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BinaryCoding } from '../../model/coding.ts';
 import type { LayerGraph, WeightTensor } from '../../model/graph.ts';
-import { binaryScales, signOf } from '../../model/layers.ts';
+import { binarizeFilters, binaryScales, signOf } from '../../model/layers.ts';
 import { registerTransform, type TensorTransform } from '../../model/transforms.ts';
 import { techniqueSpec } from '../catalog.ts';
-import { numberParam, type Technique } from '../technique.ts';
+import { choiceParam, numberParam, type Technique } from '../technique.ts';
 import { trainRequest } from '../train/training-params.ts';
 import { chooseLayers, codingSummary, kernelOf } from './binary-common.ts';
 import { clipLatent } from './tang.ts';
@@ -54,6 +54,18 @@ const binaryConnectTransform: TensorTransform = {
 };
 registerTransform(binaryConnectTransform);
 
+/**
+ * XNOR-Net's binary-weight networks (Rastegari et al. 2016, section 3.1): alpha * sign(W) with
+ * alpha = mean |W| per output filter and the paper's gradient; inputs stay float.
+ */
+export const BINARY_FILTERS_TRANSFORM = 'binary-filters';
+
+registerTransform({
+  id: BINARY_FILTERS_TRANSFORM,
+  apply: (x) => binarizeFilters(x),
+  coding: (values, shape) => binaryOf(values, shape, true),
+});
+
 /** Stores a binarized kernel as its +-scale floats with their coding (see ttq.ts freezeTtq). */
 export function freezeBinary(w: WeightTensor, perChannel: boolean): BinaryCoding {
   const frozen = binaryOf(w.values, w.shape, perChannel);
@@ -69,8 +81,12 @@ export const binaryConnect: Technique = {
       node.weights.some((w) => w.prunable) ? undefined : 'has no kernel to binarize',
     );
     const kernels = layers.map(kernelOf);
+    const perFilter = choiceParam<'layer' | 'filter'>(params, 'scale') === 'filter';
     for (const w of kernels) {
-      w.transform = { id: BINARY_CONNECT_TRANSFORM, params: {} };
+      w.transform = {
+        id: perFilter ? BINARY_FILTERS_TRANSFORM : BINARY_CONNECT_TRANSFORM,
+        params: {},
+      };
       w.coding = undefined;
     }
     const training =
@@ -80,9 +96,12 @@ export const binaryConnect: Technique = {
             afterUpdate: clipLatent(kernels.map((w) => w.name)),
           })
         : null;
+    // Per filter: the mean of a layer's alphas (the step report keeps one number a layer).
     const scales: Record<string, number> = {};
-    for (const [k, w] of kernels.entries())
-      scales[layers[k].name] = freezeBinary(w, false).scales[0];
+    for (const [k, w] of kernels.entries()) {
+      const frozen = freezeBinary(w, perFilter).scales;
+      scales[layers[k].name] = frozen.reduce((sum, a) => sum + a, 0) / frozen.length;
+    }
     const summary = codingSummary(graph);
     return {
       binary: scales,
