@@ -62,6 +62,9 @@ import type { TrainResult } from './train/train.ts';
 export { RunCancelledError };
 export type { ModelCard };
 
+/** Test digits in the first evaluation chunk of a step: how soon a first estimate comes. */
+export const FIRST_ESTIMATE_DIGITS = 100;
+
 /** Bins of the per-layer weight histograms. */
 export const HISTOGRAM_BINS = 41;
 
@@ -168,6 +171,20 @@ export interface RunProgress extends Partial<Omit<StepProgress, 'fraction'>> {
   readonly technique?: string;
   /** Estimated time left in the current step, from its progress so far. */
   readonly etaMs?: number;
+  /** While a step's test accuracy is evaluated: what the digits seen so far say. */
+  readonly estimate?: AccuracyEstimate;
+}
+
+/**
+ * A partial test accuracy: `correct` of the first `seen` of `total` digits (a random sample of
+ * them: the split is stored shuffled), and the stored size of the step's network, known before
+ * evaluation starts. measure/interval.ts turns it into an interval.
+ */
+export interface AccuracyEstimate {
+  readonly correct: number;
+  readonly seen: number;
+  readonly total: number;
+  readonly sizeBytes: number;
 }
 
 export interface RunOptions {
@@ -677,13 +694,15 @@ export class Lab {
       const evalBackend = tf.getBackend() as BackendName;
       let accuracy: { accuracy: number; correct: number } | undefined = entry.accuracy[evalBackend];
       if (!accuracy) {
-        const evaluating = (fraction: number) =>
+        const sizeBytes = entry.step.sizeBytes;
+        const evaluating = (fraction: number, estimate?: Omit<AccuracyEstimate, 'sizeBytes'>) =>
           onProgress?.({
             stage: 'evaluating',
             fraction,
             step: index,
             steps: total,
             technique: step.technique,
+            estimate: estimate && { ...estimate, sizeBytes },
           });
         evaluating(0);
         accuracy = await this.testAccuracy(entry.graph, signal, evaluating);
@@ -701,16 +720,27 @@ export class Lab {
   private async testAccuracy(
     graph: LayerGraph,
     signal?: AbortSignal,
-    onFraction?: (fraction: number) => void,
+    onFraction?: (fraction: number, estimate: Omit<AccuracyEstimate, 'sizeBytes'>) => void,
   ) {
     const test = await this.test();
     const predictor = createPredictor(graph);
+    // A small first chunk gives the page a first estimate early. Only where a digit's
+    // prediction was checked not to depend on the chunk it is in (wasm and cpu give the same
+    // logits bit for bit for every shipped model), so the final count is the same as before.
+    const backend = tf.getBackend();
+    const firstBatchSize =
+      backend === 'wasm' || backend === 'cpu' ? FIRST_ESTIMATE_DIGITS : undefined;
     try {
       const { accuracy, correct } = await evaluateAccuracy(
         predictor.predict,
         test,
         graph.inputShape,
-        { signal, onBatch: (done) => onFraction?.(done / test.count) },
+        {
+          signal,
+          firstBatchSize,
+          onBatch: (seen, correct) =>
+            onFraction?.(seen / test.count, { correct, seen, total: test.count }),
+        },
       );
       return { accuracy, correct };
     } finally {

@@ -19,7 +19,7 @@ import {
   type Recipe,
   type RecipeStep,
 } from '../engine/recipe/recipe.ts';
-import type { HideableControl, ShareState } from '../engine/recipe/share.ts';
+import type { HideableControl, PlotAxis, ShareState } from '../engine/recipe/share.ts';
 import { findTechniqueSpec } from '../engine/techniques/catalog.ts';
 import type {
   ParamSpec,
@@ -339,5 +339,23 @@ export function runFailed(state: LabState, error: LabErrorData): Patch {
 }
 
 export function clearHistory(): Patch {
-  return { runs: [] };
+  return { runs: [], compareRunIds: [] };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Plot and compare view
+
+/** The accuracy plot's x axis (it goes into the link; size, the default, is left out). */
+export function setPlotAxis(state: LabState, axis: PlotAxis): Patch {
+  if ((state.ui.plot ?? 'size') === axis) return {};
+  const { plot: _previous, ...ui } = state.ui;
+  return { ui: axis === 'size' ? ui : { ...ui, plot: axis } };
+}
+
+/** Picks a run for the compare view, or unpicks it; a third pick replaces the oldest one. */
+export function toggleCompare(state: LabState, runId: number): Patch {
+  const picked = state.compareRunIds;
+  if (picked.includes(runId)) return { compareRunIds: picked.filter((id) => id !== runId) };
+  if (!state.runs.some((r) => r.runId === runId)) return {};
+  return { compareRunIds: [...picked, runId].slice(-2) };
 }

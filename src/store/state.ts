@@ -87,6 +87,8 @@ export interface LabState {
   readonly sweepError: string | null;
   /** What the last JSONL import loaded and which lines it could not read. */
   readonly importReport: ImportReport | null;
+  /** Runs picked in the history for the compare view (at most two, oldest pick first). */
+  readonly compareRunIds: readonly number[];
 }
 
 /** Runs kept in history; older ones drop off so a long session stays light. */
@@ -137,4 +139,5 @@ export const INITIAL_STATE: LabState = {
   sweep: null,
   sweepError: null,
   importReport: null,
+  compareRunIds: [],
 };

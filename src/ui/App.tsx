@@ -5,6 +5,7 @@ import { SeedField } from './controls/SeedField.tsx';
 import { ShareLink } from './controls/ShareLink.tsx';
 import { RecipeEditor } from './recipe/RecipeEditor.tsx';
 import { AccuracySizePlot } from './results/AccuracySizePlot.tsx';
+import { CompareRuns } from './results/CompareRuns.tsx';
 import { HistoryTable } from './results/HistoryTable.tsx';
 import { LayerPictures } from './results/LayerPictures.tsx';
 import { LayerTable } from './results/LayerTable.tsx';
@@ -80,6 +81,7 @@ export function App() {
           <LayerTable />
           <ExportPanel />
           {showHistory ? <HistoryTable /> : null}
+          {showHistory ? <CompareRuns /> : null}
         </main>
       </div>
     </div>

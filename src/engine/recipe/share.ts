@@ -34,12 +34,18 @@ export type HideableControl = string;
 /** The longest link state the lab reads; longer text is refused before it is parsed. */
 export const MAX_STATE_TEXT = 10_000;
 
+/** What the accuracy plot puts on its x axis (the other is drawn as the points' area). */
+export const PLOT_AXES = ['size', 'latency'] as const;
+export type PlotAxis = (typeof PLOT_AXES)[number];
+
 export interface UiState {
   readonly backend: BackendChoice;
   readonly hide: readonly HideableControl[];
   /** The guided tour the page is on (engine/tours.ts) and its step, 1-based; absent: none. */
   readonly tour?: string;
   readonly tourStep?: number;
+  /** The accuracy plot's x axis; absent means stored size. */
+  readonly plot?: PlotAxis;
 }
 
 export interface ShareState {
@@ -146,6 +152,19 @@ const uiProperties = [
     format: (value: number | undefined) => String(value ?? ''),
     omitWhen: (value: number | undefined) => value === undefined,
   } satisfies UrlProperty<'ui', 'tourStep', number | undefined>,
+  {
+    name: 'plot',
+    scope: 'ui',
+    key: 'plot',
+    parse: (text: string): PlotAxis => {
+      if ((PLOT_AXES as readonly string[]).includes(text)) return text as PlotAxis;
+      throw new RecipeError(
+        `plot must be one of ${PLOT_AXES.join(', ')} (got "${text.slice(0, 20)}")`,
+      );
+    },
+    format: (value: PlotAxis | undefined) => value ?? 'size',
+    omitWhen: (value: PlotAxis | undefined) => value === undefined || value === 'size',
+  } satisfies UrlProperty<'ui', 'plot', PlotAxis | undefined>,
 ] as const;
 
 /** The table itself, in URL order; `v` (the format version) always comes first. */
@@ -205,7 +224,7 @@ export function parseShareState(input: string): ShareState {
     return raw === undefined ? fallback : p.parse(raw);
   };
   const [model, seed, steps] = recipeProperties;
-  const [backend, hide, tourProperty, stepProperty] = uiProperties;
+  const [backend, hide, tourProperty, stepProperty, plot] = uiProperties;
   // A tour step's link may carry only tour= and step=: its recipe then comes from the tour.
   const tour = read(tourProperty, undefined);
   let tourStep = read(stepProperty, undefined);
@@ -227,6 +246,7 @@ export function parseShareState(input: string): ShareState {
       backend: read(backend, DEFAULT_UI.backend),
       hide: read(hide, DEFAULT_UI.hide),
       ...(tour === undefined ? {} : { tour, tourStep }),
+      ...(values.has(plot.name) ? { plot: read(plot, undefined) } : {}),
     },
   };
 }

@@ -1,4 +1,4 @@
-import { restoreRecipe } from '../../store/actions.ts';
+import { restoreRecipe, toggleCompare } from '../../store/actions.ts';
 import { HistoryTools } from '../io/HistoryTools.tsx';
 import {
   backendLabel,
@@ -14,6 +14,7 @@ import { useDispatch, useLab } from '../store-context.tsx';
 /** Every finished run, newest first; "Load" puts a run's recipe back into the controls. */
 export function HistoryTable() {
   const runs = useLab((s) => s.runs);
+  const picked = useLab((s) => s.compareRunIds);
   const dispatch = useDispatch();
   return (
     <section className="history" aria-labelledby="history-title">
@@ -44,6 +45,9 @@ export function HistoryTable() {
                 Latency
               </th>
               <th scope="col">Backend</th>
+              <th scope="col" title="Pick two runs to see them side by side, layer by layer">
+                Compare
+              </th>
               <th scope="col">
                 <span className="visually-hidden">Actions</span>
               </th>
@@ -52,7 +56,7 @@ export function HistoryTable() {
           <tbody>
             {runs.length === 0 ? (
               <tr>
-                <td colSpan={10} className="hint">
+                <td colSpan={11} className="hint">
                   No runs yet.
                 </td>
               </tr>
@@ -76,6 +80,15 @@ export function HistoryTable() {
                     </td>
                     <td className="num">{formatMs(r.latencyMs)}</td>
                     <td>{backendLabel(r.backend)}</td>
+                    <td className="pick">
+                      <input
+                        type="checkbox"
+                        data-testid="compare-pick"
+                        aria-label={`Compare run ${run.runId}`}
+                        checked={picked.includes(run.runId)}
+                        onChange={() => dispatch(toggleCompare, run.runId)}
+                      />
+                    </td>
                     <td>
                       <button
                         type="button"

@@ -8,12 +8,13 @@ import {
   YAxis,
 } from 'recharts';
 import { formatBytes, formatBytesShort, formatPercent, stepsOf } from '../format.ts';
+import { SERIES_COLORS } from '../palette.ts';
 import { useLab } from '../store-context.tsx';
 import { logTicks } from './AccuracySizePlot.tsx';
 import { comparisonSeries, type ComparisonPoint, type ModelSeries } from './model-comparison.ts';
 import { PointTooltip } from './PointTooltip.tsx';
 
-const COLORS = ['#3b6ea8', '#7a4ea3', '#1f8a4c', '#e07a1f', '#c23b54', '#2b9aa0', '#8a7a1f'];
+const COLORS = SERIES_COLORS;
 
 interface PlotPoint {
   readonly sizeBytes: number;

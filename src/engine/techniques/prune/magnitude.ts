@@ -5,6 +5,7 @@
  * batch-norm parameters are left alone.
  */
 import type { LayerGraph } from '../../model/graph.ts';
+import { kthSmallest } from '../../util/kth-smallest.ts';
 import { techniqueSpec } from '../catalog.ts';
 import { numberParam, type Technique } from '../technique.ts';
 
@@ -22,7 +23,8 @@ export function pruneGlobalMagnitude(graph: LayerGraph, fraction: number): void 
     for (let i = 0; i < w.values.length; i++) magnitudes[offset + i] = Math.abs(w.values[i]);
     offset += w.values.length;
   }
-  const threshold = magnitudes.slice().sort()[toPrune - 1];
+  // Selection, not a full sort: the same value, in a fraction of the time a slider move allows.
+  const threshold = kthSmallest(magnitudes, toPrune - 1);
 
   // Everything strictly below the threshold goes; then weights equal to it, in order, until the
   // count is exact. Deterministic on every backend and machine.
