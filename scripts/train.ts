@@ -40,10 +40,10 @@ import {
 const BACKEND = 'wasm';
 
 const compactTraining = {
-  epochs: 6,
+  epochs: 12,
   batchSize: 128,
   learningRate: 0.003,
-  learningRateDecay: 0.7,
+  learningRateDecay: 0.78,
   optimizer: 'adam',
   augment: { maxShift: 2 },
   seed: 1,
@@ -75,8 +75,9 @@ const TRAINING: Record<ModelId, Omit<TrainOptions, 'onBatch' | 'onEpoch' | 'sign
   },
   // The compact designs: the same loop and augmentation; batch norm after their convs allows a
   // higher rate, and batches of 128 halve the per-step overhead of their many small layers.
+  // 6 epochs at a decay of 0.7 left them 0.35-0.65 points lower, still learning.
   nin: compactTraining,
-  squeezenet: compactTraining,
+  squeezenet: { ...compactTraining, epochs: 10, learningRateDecay: 0.75 },
   inception: compactTraining,
   resnext: compactTraining,
 };
