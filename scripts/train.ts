@@ -75,7 +75,7 @@ const TRAINING: Record<ModelId, Omit<TrainOptions, 'onBatch' | 'onEpoch' | 'sign
   },
   // The compact designs: the same loop and augmentation; batch norm after their convs allows a
   // higher rate, and batches of 128 halve the per-step overhead of their many small layers.
-  // 6 epochs at a decay of 0.7 left them 0.35-0.65 points lower, still learning.
+  // 6 epochs at a decay of 0.7 left them 0.25-0.9 points lower, still learning.
   nin: compactTraining,
   squeezenet: { ...compactTraining, epochs: 10, learningRateDecay: 0.75 },
   inception: compactTraining,
