@@ -197,7 +197,15 @@ async function finish(
   const dir = join(settings.outDir, id);
   await mkdir(dir, { recursive: true });
   await saveModelToDir(model, dir);
-  const graph = await LayerGraph.fromModel(model);
+  // The graph of the saved files, as the lab and the CLI will load them: a freshly built model
+  // carries config (initializers) that the loaded one describes differently, and the compact
+  // file's size includes the architecture.
+  const saved = await modelFromArtifacts(
+    await readModelArtifacts(fileAssetReader(settings.outDir), `${id}/model.json`),
+    id,
+  );
+  const graph = await LayerGraph.fromModel(saved);
+  saved.dispose();
   const augment = config.augment;
   const card = {
     id,
