@@ -12,6 +12,10 @@
  * transposes first, then calls the built-in one).
  */
 import * as tf from '@tensorflow/tfjs';
+import {
+  batchNormTrainingBackwardConfig,
+  batchNormTrainingForwardConfig,
+} from './wasm-grad/batch-norm-training.ts';
 import { transposeFirstBatchMatMulConfig } from './wasm-grad/batch-mat-mul.ts';
 import { conv2DBackpropFilterConfig } from './wasm-grad/conv2d-backprop-filter.ts';
 import { conv2DBackpropInputConfig } from './wasm-grad/conv2d-backprop-input.ts';
@@ -26,6 +30,9 @@ export const ADDED_WASM_KERNELS: readonly tf.KernelConfig[] = [
   depthwiseConv2dNativeBackpropFilterConfig,
   depthwiseConv2dNativeBackpropInputConfig,
   unsortedSegmentSumConfig,
+  // The lab's own: batch norm in training mode (src/engine/train/batch-norm.ts calls them).
+  batchNormTrainingForwardConfig,
+  batchNormTrainingBackwardConfig,
 ];
 
 /** Built-in kernels that are slow (MaxPoolGrad also wrong), replaced outright. */

@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { GraphNode } from './graph.ts';
+import { batchNormInTraining } from '../train/batch-norm.ts';
 
 /** Layer classes the engine understands (those of small CNNs and MLPs, with branches). */
 export const SUPPORTED_LAYERS = [
@@ -483,6 +484,18 @@ const batchNormalization: LayerKind = {
       throw new Error(`layer "${node.name}": batch norm of rank ${x.rank} is not supported`);
     };
     if (!context.training) return batchNorm(role('moving_mean')!, role('moving_variance')!);
+    if (gamma && beta && x.rank >= 2) {
+      // The lab's closed-form gradient (src/engine/train/batch-norm.ts); its statistics are kept.
+      const { output, mean, variance } = batchNormInTraining(
+        x,
+        gamma as tf.Tensor1D,
+        beta as tf.Tensor1D,
+        epsilon,
+      );
+      if (context.batchStats) context.batchStats.set(node.name, { mean, variance });
+      else tf.dispose([mean, variance]);
+      return output;
+    }
     const axes = Array.from({ length: x.rank - 1 }, (_, i) => i);
     const { mean, variance } = tf.moments(x, axes);
     context.batchStats?.set(node.name, { mean: tf.keep(mean), variance: tf.keep(variance) });

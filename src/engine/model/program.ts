@@ -173,9 +173,14 @@ export interface GraphPredictor {
   dispose(): void;
 }
 
+/**
+ * With `batchStats`, the forward pass runs in training mode instead: batch norms normalize by
+ * the batch's own statistics and record them there (for batch-norm recalibration).
+ */
 export function createPredictor(
   graph: LayerGraph,
   kernels?: ReadonlyMap<string, { apply(x: tf.Tensor): tf.Tensor }>,
+  batchStats?: ForwardContext['batchStats'],
 ): GraphPredictor {
   const program = programFor(graph);
   const raw: tf.Tensor[][] = [];
@@ -212,7 +217,8 @@ export function createPredictor(
     ...tensors.all,
   ]);
   const context: ForwardContext = {
-    training: false,
+    training: batchStats != null,
+    batchStats,
     kernels: kernels
       ? new Map([...kernels].map(([name, k]) => [name, (x: tf.Tensor) => k.apply(x)]))
       : undefined,

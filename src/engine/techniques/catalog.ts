@@ -204,6 +204,24 @@ export const TECHNIQUE_SPECS: readonly TechniqueSpec[] = [
     trains: true,
   },
   {
+    id: 'bn-recalibrate',
+    family: 'train',
+    label: 'Batch-norm recalibration',
+    description:
+      'Calibration, not fine-tuning: no weight changes. Sets every batch norm’s moving mean and variance to the statistics of its input over training digits, as the network computes after the steps before it (pruning shifts them). Only for models with batch norm.',
+    params: [
+      {
+        type: 'integer',
+        name: 'digits',
+        label: 'Training digits',
+        min: 250,
+        max: 8000,
+        default: 2000,
+        description: 'how many training digits the statistics are taken over (250 to 8,000)',
+      },
+    ],
+  },
+  {
     id: 'svd',
     family: 'decompose',
     label: 'Low-rank SVD (dense layers)',

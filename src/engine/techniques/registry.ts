@@ -20,6 +20,7 @@ import { ttq } from './quantize/ttq.ts';
 import { xnor } from './quantize/xnor.ts';
 import type { Technique } from './technique.ts';
 import { fineTune } from './train/finetune.ts';
+import { bnRecalibrate } from './train/recalibrate.ts';
 import { kmeansQuantize } from './quantize/kmeans.ts';
 import { huffmanCoding, linearQuantize, weightedEntropy } from './quantize/quantize.ts';
 
@@ -33,6 +34,7 @@ export const TECHNIQUES: readonly Technique[] = [
   ssl,
   redense,
   fineTune,
+  bnRecalibrate,
   svdDecompose,
   tucker2,
   force,

@@ -11,6 +11,7 @@ import { createRng, shuffleInPlace } from '../util/random.ts';
 import { randomShift, writeShiftedDigit } from './augment.ts';
 import { throwIfCancelled } from '../cancel.ts';
 import { evaluateAccuracy } from '../measure/accuracy.ts';
+import { useFastBatchNorm } from './batch-norm.ts';
 
 import type { OptimizerName } from './options.ts';
 
@@ -304,6 +305,8 @@ export function trainModel(
   options: TrainOptions,
 ): Promise<TrainResult> {
   const inputShape = inputShapeOf(model);
+  // Batch norm layers train through the lab's closed-form gradient (2x faster steps on wasm).
+  const restoreBatchNorm = useFastBatchNorm(model);
   return trainLoop(
     {
       inputShape,
@@ -314,7 +317,7 @@ export function trainModel(
     },
     trainSplit,
     options,
-  );
+  ).finally(restoreBatchNorm);
 }
 
 /** A LayersModel as the prediction function the evaluators take. */
