@@ -11,6 +11,11 @@ import {
 } from '../format.ts';
 import { useDispatch, useLab } from '../store-context.tsx';
 
+/** An imported model's id is user/NAME/HASH: the table shows NAME, the whole id on hover. */
+function modelLabel(id: string): string {
+  return id.startsWith('user/') ? (id.split('/')[1] ?? id) : id;
+}
+
 /** Every finished run, newest first; "Load" puts a run's recipe back into the controls. */
 export function HistoryTable() {
   const runs = useLab((s) => s.runs);
@@ -65,8 +70,13 @@ export function HistoryTable() {
                 const r = run.result;
                 return (
                   <tr key={run.runId} data-testid="history-row" data-recipe={run.recipeText}>
-                    <td>{run.runId}</td>
-                    <td>{r.model}</td>
+                    {run.origin?.kind === 'import' ? (
+                      // Imported runs are numbered below zero internally; say where they came from.
+                      <td title={`${run.origin.file}, line ${run.origin.line}`}>imported</td>
+                    ) : (
+                      <td>{run.runId}</td>
+                    )}
+                    <td title={r.model}>{modelLabel(r.model)}</td>
                     <td className="mono" title={run.recipeText}>
                       {stepsOf(run.recipeText)}
                     </td>
