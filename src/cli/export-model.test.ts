@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -87,5 +88,58 @@ describe('complab eval --export-model DIR', () => {
     const missing = await complab('eval', '--model', 'lenet300', '--export-model');
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/--export-model needs a value/);
+  }, 120_000);
+});
+
+describe('complab eval --model FILE on a link to a model imported in a browser', () => {
+  it('runs the link with the same files, and names the mismatch with other files', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'complab-imported-'));
+    const file = join(dir, 'my-mlp.clw');
+    expect((await complab('export', '--model', 'lenet300', '--out', file)).code).toBe(0);
+    // The page's id for a dropped compact file, computed here with node:crypto: sha256 over
+    // "name\0length\0" and the bytes, the first 16 hex digits.
+    const bytes = readFileSync(file);
+    const hash = createHash('sha256');
+    hash.update(`my-mlp.clw\0${bytes.length}\0`);
+    hash.update(bytes);
+    const id = `user/my-mlp/${hash.digest('hex').slice(0, 16)}`;
+
+    const steps = 'steps=prune(fraction=0.5)';
+    const viaLink = await complab(
+      'eval',
+      '--model',
+      file,
+      '--recipe',
+      `v=1&model=${id}&seed=1&${steps}`,
+      '--quiet',
+      '--json',
+    );
+    const direct = await complab(
+      'eval',
+      '--model',
+      file,
+      '--recipe',
+      `v=1&seed=1&${steps}`,
+      '--quiet',
+      '--json',
+    );
+    expect(viaLink.code).toBe(0);
+    expect(direct.code).toBe(0);
+    const [a, b] = [viaLink, direct].map(
+      (r) => JSON.parse(r.stdout) as { correct: number; sizeBytes: number },
+    );
+    expect(a.correct).toBe(b.correct);
+    expect(a.sizeBytes).toBe(b.sizeBytes);
+
+    const other = await complab(
+      'eval',
+      '--model',
+      file,
+      '--recipe',
+      `v=1&model=user/my-mlp/0123456789abcdef&seed=1&${steps}`,
+    );
+    expect(other.code).toBe(2);
+    expect(other.stderr).toContain('is not the model the link needs');
+    expect(other.stderr).toContain(id);
   }, 120_000);
 });
