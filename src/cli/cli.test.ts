@@ -1,34 +1,15 @@
-import { execFile } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Lab } from '../engine/lab.ts';
 import { fileAssetReader } from '../engine/node/assets.ts';
 import { useNodeBackend } from '../engine/node/backend.ts';
 import { parseRecipe } from '../engine/recipe/share.ts';
+import { complab, type CliRun } from '../engine/test/complab-cli.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 const lenet300 = join(root, 'public', 'models', 'lenet300');
-
-interface CliRun {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function complab(...args: string[]): Promise<CliRun> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)('node', ['bin/complab.mjs', ...args], {
-      cwd: root,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 /** A copy of the shipped lenet300 with one file altered, to play a user's broken model. */
 function brokenCopy(

@@ -1,29 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadDigitSplit, PIXELS } from '../engine/data/digits.ts';
 import { useNodeBackend } from '../engine/node/backend.ts';
 import { loadModelFromDir } from '../engine/node/save-model.ts';
 import { publicAssets } from '../engine/test/fixtures.ts';
-
-const root = join(import.meta.dirname, '..', '..');
-
-async function complab(...args: string[]) {
-  try {
-    const { stdout, stderr } = await promisify(execFile)('node', ['bin/complab.mjs', ...args], {
-      cwd: root,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+import { complab } from '../engine/test/complab-cli.ts';
 
 beforeAll(async () => {
   await useNodeBackend('wasm');

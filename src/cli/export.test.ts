@@ -1,23 +1,8 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-
-const root = join(import.meta.dirname, '..', '..');
-
-async function complab(...args: string[]) {
-  try {
-    const { stdout, stderr } = await promisify(execFile)('node', ['bin/complab.mjs', ...args], {
-      cwd: root,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+import { complab } from '../engine/test/complab-cli.ts';
 
 describe('complab export', () => {
   it('writes a file of the reported size that complab eval --model decodes to the same accuracy', async () => {

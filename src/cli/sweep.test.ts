@@ -1,31 +1,9 @@
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { formatRecipe, parseRecipe } from '../engine/recipe/share.ts';
-
-const root = join(import.meta.dirname, '..', '..');
-
-interface CliRun {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function complab(...args: string[]): Promise<CliRun> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)('node', ['bin/complab.mjs', ...args], {
-      cwd: root,
-      maxBuffer: 64 * 1024 * 1024,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+import { complab } from '../engine/test/complab-cli.ts';
 
 type Line = Record<string, unknown> & {
   sweep: { index: number; size: number; shard: string | null; axes: { value: number }[] };

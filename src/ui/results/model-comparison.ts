@@ -4,6 +4,7 @@
  */
 import { MODEL_GROUPS, type ModelCard } from '../../engine/model/catalog.ts';
 import type { RunRecord } from '../../store/state.ts';
+import { paretoFlags as frontFlags } from './pareto.ts';
 
 export interface ComparisonPoint {
   readonly sizeBytes: number;
@@ -28,16 +29,7 @@ export interface ModelSeries {
 export function paretoFlags(
   points: readonly { readonly sizeBytes: number; readonly accuracy: number }[],
 ): boolean[] {
-  return points.map(
-    (p, i) =>
-      !points.some(
-        (q, j) =>
-          j !== i &&
-          q.sizeBytes <= p.sizeBytes &&
-          q.accuracy >= p.accuracy &&
-          (q.sizeBytes < p.sizeBytes || q.accuracy > p.accuracy || j < i),
-      ),
-  );
+  return frontFlags(points.map((p) => ({ cost: p.sizeBytes, accuracy: p.accuracy })));
 }
 
 /**

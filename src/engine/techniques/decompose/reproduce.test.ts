@@ -1,21 +1,5 @@
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-
-const root = join(import.meta.dirname, '..', '..', '..', '..');
-
-async function complab(...args: string[]) {
-  try {
-    const { stdout, stderr } = await promisify(execFile)('node', ['bin/complab.mjs', ...args], {
-      cwd: root,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+import { complab } from '../../test/complab-cli.ts';
 
 describe('complab and the decomposition family', () => {
   it('reproduce svd --model lenet300 --json prints {paper, ours} with ranks and both latencies', async () => {
