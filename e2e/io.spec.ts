@@ -11,6 +11,7 @@ import { promisify } from 'node:util';
 import type { Download, Page } from '@playwright/test';
 import { expect, test } from './fixtures.ts';
 import { historyRows, openLab, waitForResult } from './lab-page.ts';
+import { parseCsv, wideModelFiles } from '../src/engine/test/io-fixtures.ts';
 
 const root = join(import.meta.dirname, '..');
 const shipped = (path: string) => readFileSync(join(root, 'public', path));
@@ -216,33 +217,7 @@ test('a file that is not a model and a model of the wrong input size: the CLI’
   await expect(page.getByTestId('import-notice')).toHaveAttribute('role', 'alert');
 
   // A consistent tfjs model that reads 100 numbers, not a 28x28 digit.
-  const wrongInput = {
-    modelTopology: {
-      class_name: 'Sequential',
-      config: {
-        name: 'wide',
-        layers: [
-          {
-            class_name: 'Dense',
-            config: { name: 'd', units: 10, activation: 'softmax', batch_input_shape: [null, 100] },
-          },
-        ],
-      },
-    },
-    weightsManifest: [
-      {
-        paths: ['wide.bin'],
-        weights: [
-          { name: 'd/kernel', shape: [100, 10], dtype: 'float32' },
-          { name: 'd/bias', shape: [10], dtype: 'float32' },
-        ],
-      },
-    ],
-  };
-  await dropFiles(page, [
-    { name: 'wide.json', bytes: Buffer.from(JSON.stringify(wrongInput)) },
-    { name: 'wide.bin', bytes: new Uint8Array(4 * 1010) },
-  ]);
+  await dropFiles(page, wideModelFiles());
   await expect(page.getByTestId('import-notice')).toHaveText(
     'wide.json, wide.bin could not be imported: wide.json takes input [100]; the lab feeds 28x28 digits as [28,28,1] or [784]. Nothing else changed.',
   );
@@ -366,32 +341,3 @@ test('a full disk and a window without IndexedDB: memory only, with a note, noth
   await expect(other.getByTestId('import-notice')).toContainText('kept for this tab only');
   await other.screenshot({ path: testInfo.outputPath('no-indexeddb.png'), fullPage: true });
 });
-
-/** RFC 4180 reader: fields split by commas, rows by CRLF, quoted fields with "" for a quote. */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      row.push(field);
-      field = '';
-    } else if (c === '\r' && text[i + 1] === '\n') {
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = '';
-      i++;
-    } else field += c;
-  }
-  return rows;
-}

@@ -11,6 +11,7 @@ import { startHistoryPersistence } from './history-persistence.ts';
 import { createLabStore, dispatch } from './lab-store.ts';
 import { openPageDb } from './page-db.ts';
 import type { RunRecord } from './state.ts';
+import { parseCsv } from '../engine/test/io-fixtures.ts';
 
 /** Two real results of the lab on LeNet-300-100 (recipes with commas in them). */
 const results: RunResult[] = [];
@@ -115,35 +116,6 @@ describe('the history in IndexedDB', () => {
     }
   });
 });
-
-/** An RFC 4180 reader written for this test: quoted fields, "" for a quote, CRLF rows. */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else field += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ',') {
-      row.push(field);
-      field = '';
-    } else if (c === '\r' && text[i + 1] === '\n') {
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = '';
-      i++;
-    } else field += c;
-  }
-  return rows;
-}
 
 describe('history export', () => {
   it('CSV parses back to the runs, recipes with commas and all', () => {

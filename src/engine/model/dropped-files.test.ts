@@ -11,6 +11,7 @@ import { parseRecipe } from '../recipe/share.ts';
 import { publicAssets } from '../test/fixtures.ts';
 import { droppedModel, type ModelFile } from './dropped-files.ts';
 import { absentUserModelMessage, isUserModelId, userModelName } from './user-models.ts';
+import { wideModelFiles } from '../test/io-fixtures.ts';
 
 const root = join(import.meta.dirname, '..', '..', '..');
 const shipped = (path: string) => new Uint8Array(readFileSync(join(root, 'public', path)));
@@ -99,29 +100,6 @@ describe('droppedModel: files dropped on the page, read by the CLI’s loader', 
     expect(userModelName(other.id)).toBe('my-mlp');
   }, 60_000);
 
-  const wide = {
-    modelTopology: {
-      class_name: 'Sequential',
-      config: {
-        name: 'wide',
-        layers: [
-          {
-            class_name: 'Dense',
-            config: { name: 'd', units: 10, activation: 'softmax', batch_input_shape: [null, 100] },
-          },
-        ],
-      },
-    },
-    weightsManifest: [
-      {
-        paths: ['wide.bin'],
-        weights: [
-          { name: 'd/kernel', shape: [100, 10], dtype: 'float32' },
-          { name: 'd/bias', shape: [10], dtype: 'float32' },
-        ],
-      },
-    ],
-  };
   const cases: { what: string; files: () => ModelFile[]; model: string; expected: RegExp }[] = [
     {
       what: 'a picture dropped by mistake',
@@ -133,10 +111,7 @@ describe('droppedModel: files dropped on the page, read by the CLI’s loader', 
     },
     {
       what: 'a model of the wrong input size',
-      files: () => [
-        { name: 'wide.json', bytes: new TextEncoder().encode(JSON.stringify(wide)) },
-        { name: 'wide.bin', bytes: new Uint8Array(4 * 1010) },
-      ],
+      files: wideModelFiles,
       model: 'wide.json',
       expected:
         /^wide\.json takes input \[100\]; the lab feeds 28x28 digits as \[28,28,1\] or \[784\]$/,
