@@ -182,24 +182,12 @@ const time = (kernel: PreparedLayerKernel, x: tf.Tensor) =>
   timeApply(kernel, x, { maxRuns: 7, minRuns: 3, budgetMs: 3000 });
 
 /**
- * ms per apply over `reps` applies queued without waiting, the last one read back: on a GPU this
+ * ms per apply over that many applies queued without waiting (timeApply's `queued`), the last one read back: on a GPU this
  * removes the readback round trip (~0.5-1 ms through Dawn) that dominates small layers.
  */
 async function timePipelined(kernel: PreparedLayerKernel, x: tf.Tensor, singleMs: number) {
-  const reps = Math.min(200, Math.max(10, Math.ceil(100 / Math.max(singleMs, 0.05))));
-  const times: number[] = [];
-  for (let round = 0; round < 3; round++) {
-    const t0 = performance.now();
-    let last: tf.Tensor | null = null;
-    for (let i = 0; i < reps; i++) {
-      last?.dispose();
-      last = kernel.apply(x);
-    }
-    await last!.data();
-    last!.dispose();
-    times.push((performance.now() - t0) / reps);
-  }
-  return times.sort((a, b) => a - b)[1];
+  const queued = Math.min(200, Math.max(10, Math.ceil(100 / Math.max(singleMs, 0.05))));
+  return timeApply(kernel, x, { queued, minRuns: 3, maxRuns: 3 });
 }
 
 /** GPU ms of tfjs's programs for one apply (timestamp queries), median of 5; null without. */
