@@ -182,8 +182,9 @@ const time = (kernel: PreparedLayerKernel, x: tf.Tensor) =>
   timeApply(kernel, x, { maxRuns: 7, minRuns: 3, budgetMs: 3000 });
 
 /**
- * ms per apply over that many applies queued without waiting (timeApply's `queued`), the last one read back: on a GPU this
- * removes the readback round trip (~0.5-1 ms through Dawn) that dominates small layers.
+ * ms per apply over that many applies queued without waiting (timeApply's `queued`), the last
+ * one read back: on a GPU this removes the readback round trip (~0.5-1 ms through Dawn) that
+ * dominates small layers.
  */
 async function timePipelined(kernel: PreparedLayerKernel, x: tf.Tensor, singleMs: number) {
   const queued = Math.min(200, Math.max(10, Math.ceil(100 / Math.max(singleMs, 0.05))));
