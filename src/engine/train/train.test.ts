@@ -123,6 +123,43 @@ describe('trainModel', () => {
     const weighted = (losses[0] * 40 + losses[1] * 40 + losses[2] * 20) / 100;
     expect(result.epochs[0].loss).toBeCloseTo(weighted, 6);
   });
+  it('kernelL1 adds lambda * sign(w) to every kernel gradient and leaves biases alone', async () => {
+    // One plain SGD step on the same batch, with and without the penalty: by hand, the kernels
+    // then differ by learningRate * lambda * sign(w0) and every other weight not at all.
+    const digits = firstDigits(train, 32);
+    const step: TrainOptions = {
+      epochs: 1,
+      batchSize: 32,
+      learningRate: 0.05,
+      seed: 4,
+      optimizer: 'sgd',
+    };
+    const lambda = 0.01;
+    const initial = buildModel('lenet5', 3);
+    const names = initial.weights.map((w) => w.originalName);
+    const start = initial.getWeights().map((w) => w.dataSync().slice());
+    initial.dispose();
+    const plain = await trainedWeights('lenet5', digits, step);
+    const penalized = await trainedWeights('lenet5', digits, { ...step, kernelL1: lambda });
+    let checkedKernels = 0;
+    for (let k = 0; k < names.length; k++) {
+      const isKernel = names[k].endsWith('kernel');
+      for (let i = 0; i < start[k].length; i += 97) {
+        const expected = isKernel ? -step.learningRate * lambda * Math.sign(start[k][i]) : 0;
+        expect(penalized[k][i] - plain[k][i]).toBeCloseTo(expected, 5);
+      }
+      if (isKernel) checkedKernels++;
+    }
+    expect(checkedKernels).toBe(4);
+  });
+
+  it('refuses a negative kernelL1', async () => {
+    const model = buildModel('lenet300', 1);
+    await expect(
+      trainModel(model, firstDigits(train, 32), { ...small, kernelL1: -1 }),
+    ).rejects.toThrow(/kernelL1/);
+    model.dispose();
+  });
 });
 
 describe('crossEntropyLoss', () => {
