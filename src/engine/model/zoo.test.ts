@@ -103,7 +103,7 @@ describe('buildModel', () => {
 
   it('builds Inception modules of four concatenated branches', () => {
     const model = buildModel('inception', 1);
-    for (const m of ['inception3a', 'inception3b']) {
+    for (const m of ['inception3a', 'inception3b', 'inception4a']) {
       const inputs = model.getLayer(`${m}_concat`).inboundNodes[0].inboundLayers.map((l) => l.name);
       expect(inputs).toEqual(
         [`${m}_1x1`, `${m}_3x3`, `${m}_5x5`, `${m}_pool_proj`].map((n) => `${n}_relu`),

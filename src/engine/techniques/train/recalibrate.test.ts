@@ -122,14 +122,20 @@ describe('recalibrateBatchNorm', () => {
 });
 
 describe('bn-recalibrate as a recipe step', () => {
-  it('after pruning squeezenet to 50% recovers accuracy without changing a weight', async () => {
-    const pruned = await lab.run(parseRecipe('model=squeezenet&steps=prune(fraction=0.5)'));
+  // At 50% the shipped squeezenet (trained with an L1 penalty) loses nothing; at 80% its batch
+  // norms' stored statistics no longer fit (78.2% pruned, 95.1% recalibrated when written).
+  it('after pruning squeezenet to 80% recovers accuracy without changing a weight', async () => {
+    const pruned = await lab.run(parseRecipe('model=squeezenet&steps=prune(fraction=0.8)'));
     const recalibrated = await lab.run(
-      parseRecipe('model=squeezenet&steps=prune(fraction=0.5);bn-recalibrate(digits=2000)'),
+      parseRecipe('model=squeezenet&steps=prune(fraction=0.8);bn-recalibrate(digits=2000)'),
     );
-    expect(recalibrated.accuracy).toBeGreaterThan(pruned.accuracy);
+    expect(recalibrated.accuracy).toBeGreaterThan(pruned.accuracy + 0.05);
     expect(recalibrated.params).toBe(pruned.params);
-    expect(recalibrated.sizeBytes).toBe(pruned.sizeBytes);
+    // Every kernel keeps its nonzero weights. (The stored size may shrink a little: a channel
+    // whose whole filter was pruned gets a moving variance of exactly 0.)
+    const kernelNonzeros = (r: typeof pruned) =>
+      r.layers.filter((l) => l.kernelShape).map((l) => [l.name, l.nonzeroParams]);
+    expect(kernelNonzeros(recalibrated)).toEqual(kernelNonzeros(pruned));
   });
 
   it('refuses a model without batch norm, naming the reason', async () => {
