@@ -3,7 +3,7 @@
  * fixed seeds, evaluates them on the 2,000 test digits and writes
  * public/models/<id>/{model.json, weights.bin, card.json}.
  *
- * For trying schedules: `--epochs N --learning-rate R --decay D` override the model's settings,
+ * For trying schedules: `--epochs N --learning-rate R --decay D --l1 L` override the model's settings,
  * `--out DIR` writes DIR/<id>/ instead of public/models/<id>/, and `--watch` prints the test
  * accuracy after every epoch (with the moving averages, before the final recalibration).
  */
