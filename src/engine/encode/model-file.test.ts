@@ -3,12 +3,10 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { digitsToTensor } from '../data/batches.ts';
 import { loadDigitSplit, type DigitSplit } from '../data/digits.ts';
-import { modelJsonPath } from '../model/catalog.ts';
 import { LayerGraph } from '../model/graph.ts';
-import { modelFromArtifacts, readModelArtifacts } from '../model/load.ts';
 import { createPredictor } from '../model/program.ts';
 import { useNodeBackend } from '../node/backend.ts';
-import { publicAssets } from '../test/fixtures.ts';
+import { publicAssets, shippedGraph } from '../test/fixtures.ts';
 import { twoDenseGraph } from '../test/models.ts';
 import { shareWeights } from '../techniques/quantize/kmeans.ts';
 import { pruneToDensity } from '../techniques/prune/masks.ts';
@@ -16,16 +14,6 @@ import { BitReader, BitWriter } from './bits.ts';
 import { huffmanTable, readTable, streamBits, writeStream, writeTable } from './huffman.ts';
 import { decodeModel, encodeModel } from './model-file.ts';
 import { WeightsFormatError } from './weights-blob.ts';
-
-async function shipped(id: 'lenet5' | 'lenet300'): Promise<LayerGraph> {
-  const model = await modelFromArtifacts(
-    await readModelArtifacts(publicAssets, modelJsonPath(id)),
-    id,
-  );
-  const graph = await LayerGraph.fromModel(model);
-  model.dispose();
-  return graph;
-}
 
 const sameBits = (a: Float32Array, b: Float32Array) =>
   a.length === b.length && a.every((v, i) => Object.is(v, b[i]));
@@ -119,7 +107,7 @@ describe('the compact model file (CLW3)', () => {
   });
 
   it('stores each of the four codings and reads back the values, codings and same bytes', async () => {
-    const graph = await shipped('lenet5');
+    const graph = await shippedGraph('lenet5');
     const kernel = (name: string) => graph.node(name).weights.find((w) => w.prunable)!;
     // conv1: ternary, threshold 0.05 x max|w| (TTQ's rule), scales 0.3 and 0.2.
     const conv1 = kernel('conv1');
@@ -218,7 +206,7 @@ describe('the compact model file (CLW3)', () => {
   });
 
   it('is never larger for lenet300 than the CLW2 rules (float tensors) plus the architecture', async () => {
-    const graph = await shipped('lenet300');
+    const graph = await shippedGraph('lenet300');
     const encoded = encodeModel(graph);
     const floats = graph.weights.reduce((sum, w) => sum + w.values.length, 0);
     // Dense: 1 layout byte a tensor + 4 bytes a float; the architecture is a few hundred bytes.

@@ -10,7 +10,7 @@ import { loadDigitSplit, type DigitSplit } from '../data/digits.ts';
 import { Lab } from '../lab.ts';
 import { useNodeBackend } from '../node/backend.ts';
 import { parseRecipe } from '../recipe/share.ts';
-import { publicAssets } from '../test/fixtures.ts';
+import { publicAssets, shippedGraph } from '../test/fixtures.ts';
 import { modelJsonPath, type ShippedModelId } from './catalog.ts';
 import { GraphEditError, removeChannels } from './edit.ts';
 import { ModelLoadError } from './errors.ts';
@@ -28,13 +28,6 @@ beforeAll(async () => {
 
 async function shippedModel(id: ShippedModelId): Promise<tf.LayersModel> {
   return modelFromArtifacts(await readModelArtifacts(publicAssets, modelJsonPath(id)), id);
-}
-
-async function shippedGraph(id: ShippedModelId): Promise<LayerGraph> {
-  const model = await shippedModel(id);
-  const graph = await LayerGraph.fromModel(model);
-  model.dispose();
-  return graph;
 }
 
 async function graphPredictions(graph: LayerGraph, count: number): Promise<Float32Array> {

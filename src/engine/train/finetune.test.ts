@@ -3,14 +3,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { RunCancelledError } from '../cancel.ts';
 import { digitsToTensor } from '../data/batches.ts';
 import { loadDigitSplit, PIXELS, type DigitSplit } from '../data/digits.ts';
-import { modelJsonPath } from '../model/catalog.ts';
 import { LayerGraph } from '../model/graph.ts';
-import { modelFromArtifacts, readModelArtifacts } from '../model/load.ts';
 import { createPredictor } from '../model/program.ts';
 import { registerTransform } from '../model/transforms.ts';
 import { useNodeBackend } from '../node/backend.ts';
 import { pruneGlobalMagnitude } from '../techniques/prune/magnitude.ts';
-import { publicAssets } from '../test/fixtures.ts';
+import { publicAssets, shippedGraph } from '../test/fixtures.ts';
 import { branchyModel, twoDenseGraph } from '../test/models.ts';
 import { fineTuneGraph, weightDecay, type FineTuneOptions } from './finetune.ts';
 import { groupLasso } from './group-lasso.ts';
@@ -29,16 +27,6 @@ beforeAll(async () => {
   train = await loadDigitSplit(publicAssets, 'train');
 });
 
-async function shipped(id: 'lenet5' | 'lenet300'): Promise<LayerGraph> {
-  const model = await modelFromArtifacts(
-    await readModelArtifacts(publicAssets, modelJsonPath(id)),
-    id,
-  );
-  const graph = await LayerGraph.fromModel(model);
-  model.dispose();
-  return graph;
-}
-
 const short: FineTuneOptions = {
   epochs: 1,
   batchSize: 32,
@@ -49,7 +37,7 @@ const short: FineTuneOptions = {
 
 describe('fine-tuning a graph', () => {
   it('keeps pruned weights at exactly zero while the others learn', async () => {
-    const graph = await shipped('lenet300');
+    const graph = await shippedGraph('lenet300');
     pruneGlobalMagnitude(graph, 0.7);
     const before = graph.clone();
     await fineTuneGraph(graph, train, short);
@@ -108,7 +96,7 @@ describe('fine-tuning a graph', () => {
     });
     const step = 0.05;
     const trained = async (id: string) => {
-      const graph = await shipped('lenet300');
+      const graph = await shippedGraph('lenet300');
       for (const w of graph.prunableWeights()) {
         w.transform = id === 'uniform' ? { id, params: { bits: 4 } } : { id, params: { step } };
       }
@@ -123,7 +111,7 @@ describe('fine-tuning a graph', () => {
   });
 
   it('evaluates with the transform applied: 4-bit weights predict as hand-quantized ones do', async () => {
-    const graph = await shipped('lenet300');
+    const graph = await shippedGraph('lenet300');
     const byHand = graph.clone();
     for (const [k, w] of graph.prunableWeights().entries()) {
       w.transform = { id: 'uniform', params: { bits: 4 } };
@@ -149,7 +137,7 @@ describe('fine-tuning a graph', () => {
       apply: (x, _p, t) =>
         tf.tidy(() => tf.reshape(tf.gather(t.codebook, tf.cast(t.indices, 'int32')), x.shape)),
     });
-    const graph = await shipped('lenet300');
+    const graph = await shippedGraph('lenet300');
     pruneGlobalMagnitude(graph, 0.5);
     const w = graph.node('fc2').weights[0];
     const codebook = Float32Array.from([-0.1, -0.03, 0.03, 0.1]);
@@ -203,7 +191,7 @@ describe('fine-tuning a graph', () => {
   });
 
   it('adds a regularizer to the loss: group lasso drives whole filters down', async () => {
-    const graph = await shipped('lenet5');
+    const graph = await shippedGraph('lenet5');
     const norms = (g: LayerGraph) => {
       const w = g.node('conv2').weights[0];
       let total = 0;
@@ -236,7 +224,7 @@ describe('fine-tuning a graph', () => {
   });
 
   it('stops within a batch when cancelled, leaves the graph untouched and no tensor behind', async () => {
-    const graph = await shipped('lenet300');
+    const graph = await shippedGraph('lenet300');
     const before = graph.clone();
     const tensors = tf.memory().numTensors;
     const controller = new AbortController();
@@ -260,7 +248,7 @@ describe('fine-tuning a graph', () => {
 
   it('is reproducible for a seed, dropout included', async () => {
     const run = async () => {
-      const graph = await shipped('lenet300');
+      const graph = await shippedGraph('lenet300');
       await fineTuneGraph(graph, train, { ...short, dropout: 0.5 });
       return graph.weights.map((w) => Array.from(w.values));
     };

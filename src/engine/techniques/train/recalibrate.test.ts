@@ -9,12 +9,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { digitsToTensor } from '../../data/batches.ts';
 import { loadDigitSplit, type DigitSplit } from '../../data/digits.ts';
 import { Lab } from '../../lab.ts';
-import { modelJsonPath, type ShippedModelId } from '../../model/catalog.ts';
 import { LayerGraph } from '../../model/graph.ts';
-import { modelFromArtifacts, readModelArtifacts } from '../../model/load.ts';
 import { useNodeBackend } from '../../node/backend.ts';
 import { parseRecipe } from '../../recipe/share.ts';
-import { publicAssets } from '../../test/fixtures.ts';
+import { publicAssets, shippedGraph } from '../../test/fixtures.ts';
 import { pruneGlobalMagnitude } from '../prune/magnitude.ts';
 import { recalibrateBatchNorm } from './recalibrate.ts';
 
@@ -30,16 +28,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await lab.dispose();
 });
-
-async function shippedGraph(id: ShippedModelId): Promise<LayerGraph> {
-  const model = await modelFromArtifacts(
-    await readModelArtifacts(publicAssets, modelJsonPath(id)),
-    id,
-  );
-  const graph = await LayerGraph.fromModel(model);
-  model.dispose();
-  return graph;
-}
 
 const role = (graph: LayerGraph, node: string, r: string) =>
   graph.node(node).weights.find((w) => w.role === r)!.values;
