@@ -54,17 +54,19 @@ export function runSweep(store: LabStore, request: SweepRequest, deps: SweepDeps
     },
   };
   dispatch(store, sweepStarted, id, plan);
+  const endCancelled = (done: number) =>
+    dispatch(
+      store,
+      sweepEnded,
+      id,
+      'cancelled',
+      `Cancelled after ${done} of ${plan.values.length}`,
+    );
   void (async () => {
     try {
       for (const [i, recipe] of plan.recipes.entries()) {
         if (cancelled) {
-          dispatch(
-            store,
-            sweepEnded,
-            id,
-            'cancelled',
-            `Cancelled after ${i} of ${plan.values.length}`,
-          );
+          endCancelled(i);
           return;
         }
         const value = plan.values[i];
@@ -80,13 +82,7 @@ export function runSweep(store: LabStore, request: SweepRequest, deps: SweepDeps
           return;
         }
         if (outcome.kind === 'cancelled') {
-          dispatch(
-            store,
-            sweepEnded,
-            id,
-            'cancelled',
-            `Cancelled after ${i} of ${plan.values.length}`,
-          );
+          endCancelled(i);
           return;
         }
         if (outcome.kind === 'error') {
