@@ -9,3 +9,35 @@ export class RunCancelledError extends Error {
 export function throwIfCancelled(signal?: AbortSignal): void {
   if (signal?.aborted) throw new RunCancelledError();
 }
+
+/**
+ * Resolves after one turn of the event loop (a macrotask), so that timers and worker messages
+ * queued meanwhile (an abort among them) get in. Awaiting a resolved promise is not enough: on
+ * WASM and CPU `data()` resolves at once, and microtasks never let a timer or a message run.
+ */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+/** How much uninterrupted work a loop may do before it lets an abort in. */
+export const YIELD_SLICE_MS = 50;
+
+/**
+ * A cancellation point for a long loop: call `await checkpoint()` once per iteration. It throws
+ * `RunCancelledError` once `signal` is aborted, and yields to the event loop whenever `sliceMs`
+ * of work went by since the last yield, so an abort from a timer or a message lands within one
+ * slice while a short loop pays nothing.
+ */
+export function makeCheckpoint(
+  signal?: AbortSignal,
+  sliceMs: number = YIELD_SLICE_MS,
+): () => Promise<void> {
+  let lastYield = performance.now();
+  return async () => {
+    throwIfCancelled(signal);
+    if (performance.now() - lastYield < sliceMs) return;
+    await yieldToEventLoop();
+    lastYield = performance.now();
+    throwIfCancelled(signal);
+  };
+}
