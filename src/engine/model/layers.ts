@@ -58,6 +58,13 @@ export interface ForwardContext {
   /** Batch statistics seen by batch-norm layers while training, for the moving averages. */
   readonly batchStats?: Map<string, { mean: tf.Tensor; variance: tf.Tensor }>;
   /**
+   * Batch norm in training mode through the lab's kernels (src/engine/train/batch-norm.ts)
+   * instead of tf.moments + tf.batchNorm. Same formulas, other rounding: a recipe's fine-tuning
+   * leaves it off, so that links give the numbers they gave before the kernels existed
+   * (README, "Links keep their numbers"); batch-norm recalibration, written with it, keeps it.
+   */
+  readonly labBatchNorm?: boolean;
+  /**
    * Fast kernels by node (conv and dense): each returns what tf.conv2d / tf.matMul + bias
    * returns, and the layer applies its activation after it. Evaluation for latency only.
    */
@@ -484,7 +491,7 @@ const batchNormalization: LayerKind = {
       throw new Error(`layer "${node.name}": batch norm of rank ${x.rank} is not supported`);
     };
     if (!context.training) return batchNorm(role('moving_mean')!, role('moving_variance')!);
-    if (gamma && beta && x.rank >= 2) {
+    if (context.labBatchNorm && gamma && beta && x.rank >= 2) {
       // The lab's closed-form gradient (src/engine/train/batch-norm.ts); its statistics are kept.
       const { output, mean, variance } = batchNormInTraining(
         x,

@@ -219,6 +219,7 @@ export function createPredictor(
   const context: ForwardContext = {
     training: batchStats != null,
     batchStats,
+    labBatchNorm: batchStats != null,
     kernels: kernels
       ? new Map([...kernels].map(([name, k]) => [name, (x: tf.Tensor) => k.apply(x)]))
       : undefined,
