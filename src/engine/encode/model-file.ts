@@ -643,7 +643,7 @@ function encodeTensor(out: ByteWriter, w: WeightTensor): EncodedTensor {
           name,
           layout: 'sparse-binary',
           bytes: out.length - start,
-          parts: symbolParts(plan, 4 * coding.scales.length, 4),
+          parts: symbolParts(plan, 4 * coding.scales.length, 5),
           kept: plan.kept,
           indexBits: plan.k,
           symbolBits: 1,
