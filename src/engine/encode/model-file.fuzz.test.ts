@@ -37,7 +37,7 @@ beforeAll(async () => {
   base = await twoDenseGraph();
 });
 
-/** A small graph whose kernels take every layout: codebook (sparse, Huffman), fixed, ternary. */
+/** A small graph whose kernels take every layout: codebook (sparse, Huffman), fixed, ternary, binary (dense and sparse). */
 function sample(seed: number): Uint8Array {
   const graph = base.clone();
   let s = seed >>> 0;
@@ -62,6 +62,8 @@ function sample(seed: number): Uint8Array {
     default:
       a.values = a.values.map((v, i) => (v > 0 ? 1 : -1) * [0.5, 1, 1.5][i % 3]);
       a.coding = { kind: 'binary', scales: Float32Array.from([0.5, 1, 1.5]) };
+      // Pruned too every other time: layout 6 (sparse binary).
+      if (seed & 4) a.mask = Uint8Array.from(a.values, (_, i) => ((i * 7 + seed) % 3 ? 1 : 0));
   }
   b.values[seed % 6] = 0;
   return encodeModel(graph).bytes;
@@ -92,6 +94,7 @@ describe('the compact model file (CLW3) decoder', () => {
   it('reads back every sample it was given intact', () => {
     for (let seed = 0; seed < 8; seed++)
       expect(decodeModel(sample(seed))).toBeInstanceOf(LayerGraph);
+    expect(decodeModel(sample(7)).node('a').weights[0].mask).toBeDefined();
   });
 
   it('answers arbitrary bytes with a graph or a WeightsFormatError', () => {
