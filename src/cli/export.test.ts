@@ -36,4 +36,30 @@ describe('complab export', () => {
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/--out FILE/);
   }, 120_000);
+
+  it("the review's pruned BinaryConnect: the file evaluates to the accuracy export reported", async () => {
+    // Before layout 6 the file lost the mask: 80.90% reported, 10.70% (214 of 2,000) from it.
+    const dir = mkdtempSync(join(tmpdir(), 'complab-export-'));
+    const out = join(dir, 'binary.clw');
+    const recipe = 'steps=prune(fraction=0.5);binaryconnect(epochs=1,batches=2)';
+    const written = await complab(
+      'export',
+      '--model',
+      'lenet300',
+      '--recipe',
+      recipe,
+      '--out',
+      out,
+      '--quiet',
+      '--json',
+    );
+    expect(written.code).toBe(0);
+    const summary = JSON.parse(written.stdout) as { sizeBytes: number; accuracy: number };
+    expect(statSync(out).size).toBe(summary.sizeBytes);
+    const back = await complab('eval', '--model', out, '--quiet', '--json');
+    const fromFile = JSON.parse(back.stdout) as { accuracy: number; nonzeroParams: number };
+    expect(fromFile.accuracy).toBe(summary.accuracy);
+    // 50% of the 266,200 kernel weights pruned; biases are nonzero.
+    expect(fromFile.nonzeroParams).toBeLessThan(266_610 - 133_000);
+  }, 180_000);
 });

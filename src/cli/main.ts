@@ -17,7 +17,8 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { AssetError } from '../engine/assets.ts';
 import { WeightsFormatError } from '../engine/encode/weights-blob.ts';
-import { encodeModel, isCompactModel } from '../engine/encode/model-file.ts';
+import { isCompactModel } from '../engine/encode/model-file.ts';
+import { CompactExportError } from '../engine/encode/verified-export.ts';
 import { LayersExportError } from '../engine/encode/layers-model-export.ts';
 import { Lab, type ModelSource, type RunResult } from '../engine/lab.ts';
 import { isShippedModel, MODEL_PAPERS, SHIPPED_MODELS } from '../engine/model/catalog.ts';
@@ -413,7 +414,12 @@ async function evalCommand(args: string[]): Promise<number> {
     const result = await lab.run(recipe, { onProgress: progress.onProgress });
     progress.done();
     if (exportDir !== undefined) {
-      const written = await writeModelExport(await lab.graphOf(recipe), resolve(exportDir));
+      const compact = await lab.exportCompact(recipe, { reported: result });
+      const written = await writeModelExport(
+        await lab.graphOf(recipe),
+        compact.bytes,
+        resolve(exportDir),
+      );
       if (!options.quiet) process.stderr.write(`complab: wrote ${written.join(', ')}\n`);
     }
     const link = linkFor(result.recipe);
@@ -447,12 +453,8 @@ async function exportCommand(args: string[]): Promise<number> {
     const progress = progressPrinter(process.stderr, options.quiet);
     const result = await lab.run(recipe, { onProgress: progress.onProgress });
     progress.done();
-    const encoded = encodeModel(await lab.graphOf(recipe));
-    if (encoded.bytes.length !== result.sizeBytes) {
-      throw new Error(
-        `the file (${encoded.bytes.length} B) differs from the reported size (${result.sizeBytes} B)`,
-      );
-    }
+    // Decoded and evaluated again: a file that is not the model reported is never written.
+    const encoded = await lab.exportCompact(recipe, { reported: result });
     writeFileSync(resolve(out), encoded.bytes);
     const summary = {
       out: resolve(out),
@@ -823,6 +825,7 @@ const USER_ERRORS = [
   AssetError,
   WeightsFormatError,
   LayersExportError,
+  CompactExportError,
 ];
 
 /** Runs the CLI and returns its exit code; every failure is one line on stderr. */

@@ -23,6 +23,11 @@ import {
   type ByteParts,
   type ModelLayout,
 } from './encode/model-file.ts';
+import {
+  verifiedCompactFile,
+  type ReportedRun,
+  type VerifiedCompactFile,
+} from './encode/verified-export.ts';
 import { evaluateAccuracy } from './measure/accuracy.ts';
 import { LATENCY_BATCH, measureLatency, median } from './measure/latency.ts';
 import {
@@ -32,7 +37,7 @@ import {
   modelJsonPath,
   type ModelCard,
 } from './model/catalog.ts';
-import { GraphError, LayerGraph, type WeightTensor } from './model/graph.ts';
+import { GraphError, LayerGraph, nonzeroCount, type WeightTensor } from './model/graph.ts';
 import { ModelLoadError } from './model/errors.ts';
 import {
   checkDigitModel,
@@ -289,8 +294,10 @@ function histogram(before: WeightTensor, after: WeightTensor | undefined) {
   const count = (w: WeightTensor | undefined) => {
     const bins = new Array<number>(HISTOGRAM_BINS).fill(0);
     if (!w) return bins;
-    for (const v of w.values) {
-      if (v === 0) continue; // pruned weights are shown by the nonzero counts, not as a spike
+    for (const [i, v] of w.values.entries()) {
+      // Pruned weights (0, or masked: a binarized one keeps +-scale under its mask) are shown
+      // by the nonzero counts, not as a spike.
+      if (v === 0 || (w.mask && !w.mask[i])) continue;
       const bin = Math.min(
         HISTOGRAM_BINS - 1,
         Math.floor(((v + max) / (2 * max)) * HISTOGRAM_BINS),
@@ -352,6 +359,26 @@ export class Lab {
       const base = await this.base(normalized.model);
       return (await this.applySteps(normalized, base, options)).graph;
     });
+  }
+
+  /**
+   * The compact model file a recipe leaves, decoded and evaluated again before it is handed
+   * out: CompactExportError when its length or its correct count differs from the run's
+   * (`reported`, else this lab's run of the recipe). Every export goes through here.
+   */
+  async exportCompact(
+    recipe: Recipe,
+    options: RunOptions & { reported?: ReportedRun } = {},
+  ): Promise<VerifiedCompactFile> {
+    const reported = options.reported ?? (await this.run(recipe, options));
+    const graph = await this.graphOf(recipe, options);
+    return this.enqueue(() =>
+      verifiedCompactFile(
+        graph,
+        reported,
+        async (decoded) => (await this.testAccuracy(decoded, options.signal)).correct,
+      ),
+    );
   }
 
   /** The base model's graph (as loaded, before any step). */
@@ -522,8 +549,7 @@ export class Lab {
         const tensors = node.weights.map(() => encoded.tensors[t++]);
         const kernel = node.weights.find((w) => w.prunable);
         const baseKernel = kernel ? baseKernels.get(kernel.name) : undefined;
-        let nonzero = 0;
-        for (const w of node.weights) for (const v of w.values) if (v !== 0) nonzero++;
+        const nonzero = node.weights.reduce((sum, w) => sum + nonzeroCount(w), 0);
         const sparse = tensors.find((x) => x.indexBits !== undefined);
         const kernelIndex = kernel ? node.weights.indexOf(kernel) : -1;
         const stored = kernelIndex >= 0 ? tensors[kernelIndex] : tensors[0];

@@ -26,7 +26,6 @@ import {
 } from '../engine/browser/select-backend.ts';
 import { allowSoftwareWebGl, configureWasmPaths } from '../engine/browser/wasm-paths.ts';
 import { exportLayersModel, LayersExportError } from '../engine/encode/layers-model-export.ts';
-import { encodeModel } from '../engine/encode/model-file.ts';
 import { Lab, type ModelSource } from '../engine/lab.ts';
 import { droppedModel } from '../engine/model/dropped-files.ts';
 import {
@@ -181,8 +180,10 @@ class LabWorker implements LabWorkerApi {
   exportModel(recipe: Recipe): Promise<ModelExportOutcome> {
     return this.enqueue(async () => {
       try {
-        const graph = await this.requireLab().graphOf(recipe);
-        const compact = encodeModel(graph).bytes;
+        const lab = this.requireLab();
+        // Decoded and evaluated again: a file that is not the model reported is refused.
+        const compact = (await lab.exportCompact(recipe)).bytes;
+        const graph = await lab.graphOf(recipe);
         let layers: Awaited<ModelExportOutcome & { ok: true }>['files']['layers'];
         try {
           const exported = await exportLayersModel(graph);

@@ -11,6 +11,13 @@ import { twoDenseGraph } from '../test/models.ts';
 import { growthOf } from '../test/timing.ts';
 import { shareWeights } from '../techniques/quantize/kmeans.ts';
 import { pruneToDensity } from '../techniques/prune/masks.ts';
+import {
+  MAX_LAYER_MACS,
+  MAX_LAYER_OUTPUTS,
+  MAX_LAYER_WEIGHTS,
+  MAX_TOTAL_MACS,
+  MAX_TOTAL_WEIGHTS,
+} from '../model/declared-work.ts';
 import { decodeModel, encodeModel } from './model-file.ts';
 import { WeightsFormatError } from './weights-blob.ts';
 
@@ -30,7 +37,7 @@ beforeAll(async () => {
   base = await twoDenseGraph();
 });
 
-/** A small graph whose kernels take every layout: codebook (sparse, Huffman), fixed, ternary. */
+/** A small graph whose kernels take every layout: codebook (sparse, Huffman), fixed, ternary, binary (dense and sparse). */
 function sample(seed: number): Uint8Array {
   const graph = base.clone();
   let s = seed >>> 0;
@@ -55,6 +62,8 @@ function sample(seed: number): Uint8Array {
     default:
       a.values = a.values.map((v, i) => (v > 0 ? 1 : -1) * [0.5, 1, 1.5][i % 3]);
       a.coding = { kind: 'binary', scales: Float32Array.from([0.5, 1, 1.5]) };
+      // Pruned too every other time: layout 6 (sparse binary).
+      if (seed & 4) a.mask = Uint8Array.from(a.values, (_, i) => ((i * 7 + seed) % 3 ? 1 : 0));
   }
   b.values[seed % 6] = 0;
   return encodeModel(graph).bytes;
@@ -85,6 +94,7 @@ describe('the compact model file (CLW3) decoder', () => {
   it('reads back every sample it was given intact', () => {
     for (let seed = 0; seed < 8; seed++)
       expect(decodeModel(sample(seed))).toBeInstanceOf(LayerGraph);
+    expect(decodeModel(sample(7)).node('a').weights[0].mask).toBeDefined();
   });
 
   it('answers arbitrary bytes with a graph or a WeightsFormatError', () => {
@@ -132,5 +142,112 @@ describe('the compact model file (CLW3) decoder', () => {
       return encodeModel(graph).bytes;
     };
     expect(growthOf(make, decodeModel, 4000).ratio).toBeLessThan(30);
+  });
+});
+
+/**
+ * A compact file written by hand: the architecture as given, then each tensor as layout 1
+ * (sparse floats) with no entries: a few bytes that declare a whole tensor of zeros.
+ */
+function emptySparseFile(arch: { output: string; nodes: { weights: unknown[] }[] }): Uint8Array {
+  const json = new TextEncoder().encode(JSON.stringify(arch));
+  const tensors = arch.nodes.reduce((sum, n) => sum + n.weights.length, 0);
+  const out = new Uint8Array(8 + json.length + 6 * tensors);
+  out.set([0x43, 0x4c, 0x57, 0x33]);
+  new DataView(out.buffer).setUint32(4, json.length, true);
+  out.set(json, 8);
+  for (let t = 0; t < tensors; t++) out.set([1, 1, 0, 0, 0, 0], 8 + json.length + 6 * t);
+  return out;
+}
+
+const input = (shape: number[]) => ({
+  name: 'in',
+  className: 'InputLayer',
+  config: { batchInputShape: [null, ...shape] },
+  inbound: [],
+  weights: [],
+});
+const dense = (name: string, inputs: number, units: number) => ({
+  name,
+  className: 'Dense',
+  config: { units, activation: 'linear', useBias: false },
+  weights: [['kernel', [inputs, units]]],
+});
+const conv = (name: string, channels: number, filters: number, kernel: number) => ({
+  name,
+  className: 'Conv2D',
+  config: {
+    filters,
+    kernelSize: [kernel, kernel],
+    strides: [1, 1],
+    padding: 'same',
+    activation: 'linear',
+    useBias: false,
+  },
+  weights: [['kernel', [kernel, kernel, channels, filters]]],
+});
+
+function refusal(bytes: Uint8Array): { message: string; ms: number } {
+  const start = performance.now();
+  try {
+    decodeModel(bytes);
+  } catch (err) {
+    expect(err).toBeInstanceOf(WeightsFormatError);
+    return { message: (err as Error).message, ms: performance.now() - start };
+  }
+  throw new Error('decoded');
+}
+
+describe('the compact model file caps the work a file declares, before allocating', () => {
+  it("refuses the review's 488-byte [784, 80000] sparse layer with no entries at once", () => {
+    const file = emptySparseFile({ output: 'fc', nodes: [input([784]), dense('fc', 784, 80000)] });
+    expect(file.length).toBeLessThan(500);
+    const { message, ms } = refusal(file);
+    expect(message).toBe(
+      `compact model file: layer "fc" declares 62,720,000 weights; the lab takes at most ${MAX_LAYER_WEIGHTS.toLocaleString('en-US')} a layer`,
+    );
+    expect(ms).toBeLessThan(100);
+  });
+
+  it('refuses a conv whose multiply-adds or outputs are past the caps, with a clear message', () => {
+    // 3x3x64x64 is 36,864 weights, but on 256x256 outputs 2.4 billion multiply-adds a digit.
+    const big = emptySparseFile({
+      output: 'c',
+      nodes: [input([256, 256, 64]), conv('c', 64, 64, 3)],
+    });
+    expect(big.length).toBeLessThan(600);
+    // The input layer's 4,194,304 outputs come first.
+    expect(refusal(big).message).toMatch(/layer "in" outputs 4,194,304 values a digit/);
+    const wide = emptySparseFile({
+      output: 'c',
+      nodes: [input([100, 100, 64]), conv('c', 64, 64, 5)],
+    });
+    // 100*100*64 outputs x 5*5*64 = 1,024,000,000 multiply-adds.
+    expect(refusal(wide).message).toBe(
+      `compact model file: layer "c" needs 1,024,000,000 multiply-adds a digit; the lab takes at most ${MAX_LAYER_MACS.toLocaleString('en-US')} a layer`,
+    );
+    expect(MAX_LAYER_OUTPUTS).toBeLessThan(4_194_304);
+  });
+
+  it('refuses a network whose layers fit one by one but not together', () => {
+    const layers = 3;
+    const units = 2048; // 2048 x 2048 = 4,194,304 weights a layer: at the cap, not past it
+    const nodes = [
+      input([units]),
+      ...Array.from({ length: layers }, (_, i) => dense(`d${i}`, units, units)),
+    ];
+    nodes.forEach((n, i) => i > 1 && Object.assign(n, { inbound: [nodes[i - 1].name] }));
+    const { message } = refusal(emptySparseFile({ output: `d${layers - 1}`, nodes }));
+    expect(message).toBe(
+      `compact model file: the network declares ${(layers * units * units).toLocaleString('en-US')} weights; the lab takes at most ${MAX_TOTAL_WEIGHTS.toLocaleString('en-US')}`,
+    );
+    expect(layers * units * units).toBeLessThan(MAX_TOTAL_MACS * 2);
+  });
+
+  it('still reads a file at the caps (one 2048 x 2048 layer of zeros)', () => {
+    const graph = decodeModel(
+      emptySparseFile({ output: 'd', nodes: [input([2048]), dense('d', 2048, 2048)] }),
+    );
+    expect(graph.weights[0].values.length).toBe(MAX_LAYER_WEIGHTS);
   });
 });

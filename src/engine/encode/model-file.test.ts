@@ -169,6 +169,36 @@ describe('the compact model file (CLW3)', () => {
     expect(Array.from(encodeModel(decoded).bytes)).toEqual(Array.from(encoded.bytes));
   });
 
+  it('lays out a pruned binary tensor as kept positions and signs (layout 6, CLW4) by hand', async () => {
+    const graph = await twoDenseGraph();
+    const plain = encodeModel(graph);
+    const w = graph.node('b').weights[0];
+    // +-0.5 everywhere, as a binarized kernel keeps them; positions 1 and 4 pruned.
+    w.values = Float32Array.from([0.5, 0.5, -0.5, 0.5, -0.5, -0.5]);
+    w.mask = Uint8Array.from([1, 0, 1, 1, 0, 1]);
+    w.coding = { kind: 'binary', scales: Float32Array.of(0.5) };
+    const { bytes, tensors, archBytes } = encodeModel(graph);
+    expect(String.fromCharCode(...bytes.subarray(0, 4))).toBe('CLW4');
+    expect(String.fromCharCode(...plain.bytes.subarray(0, 4))).toBe('CLW3');
+    // Gaps 0, 1, 0, 1: 1-bit relative indices 0 | 1 0 | 0 | 1 0 (6 entries, 6 bits) beat
+    // 2-bit ones 0 1 0 1 (8 bits). Layout, u32 channels, f32 scale, flags, k, u32 kept,
+    // u32 entries, one byte of positions, one byte of 4 signs.
+    expect(tensors[2]).toMatchObject({ layout: 'sparse-binary', bytes: 21, kept: 4, indexBits: 1 });
+    const at = archBytes + 49 + 13;
+    expect(Array.from(bytes.subarray(at, at + 21))).toEqual([
+      6, 1, 0, 0, 0, 0, 0, 0, 0x3f, 1, 1, 4, 0, 0, 0, 6, 0, 0, 0, 0b010010, 0b0101,
+    ]);
+    const p = tensors[2].parts;
+    expect(p.values + p.indices + p.codebooks + p.tables + p.header).toBe(21);
+    const decoded = decodeModel(bytes).node('b').weights[0];
+    expect(Array.from(decoded.values)).toEqual([0.5, 0, -0.5, 0.5, 0, -0.5]);
+    expect(Array.from(decoded.mask!)).toEqual([1, 0, 1, 1, 0, 1]);
+    // A CLW3 file cannot hold layout 6: its reader refuses it.
+    const old = bytes.slice();
+    old[3] = 0x33;
+    expect(() => decodeModel(old)).toThrow(/unknown layout 6/);
+  });
+
   it('refuses bad magic, truncation, trailing bytes and Huffman streams that do not decode', async () => {
     const graph = await codebookGraph(true, [0, 0, 0, 1, 1, 2]);
     const graphBytes = encodeModel(graph).bytes;

@@ -5,6 +5,7 @@
  * it field by field; in short:
  *
  *   file    = "CLW3" u32:archBytes arch tensor*         (nothing may follow the last tensor)
+ *             ("CLW4" instead when a tensor takes layout 6, which CLW3 readers do not know)
  *   arch    = UTF-8 JSON: {output, nodes: [{name, className, config, inbound?,
  *             outputTransform?, weights: [[role, shape], ...]}]}; one tensor per weight, in order
  *             (inbound absent: the node before; config without initializers, regularizers,
@@ -16,6 +17,7 @@
  *     3 fixed point    u8:bits u32:channels f32*channels u16*channels symbols(bits)
  *     4 ternary        f32:positive f32:negative bits(2*n)
  *     5 binary         u32:channels f32*channels bits(n)
+ *     6 sparse binary  u32:channels f32*channels symbols(1)  (flags 1: only kept signs; CLW4)
  *   symbols(b) = u8:flags [u8:k u32:kept u32:entries field(k, entries)] field(b, kept or n)
  *     flags bit 0: sparse (only kept positions carry a symbol), bit 1: Huffman-coded fields
  *   field(w, count) = bits(w*count)                      plain, or with Huffman:
@@ -39,6 +41,7 @@ import {
   type WeightRole,
   type WeightTensor,
 } from '../model/graph.ts';
+import { declaredWorkProblem } from '../model/declared-work.ts';
 import { checkGraph } from '../model/serialize.ts';
 import { getTransform, hasTransform } from '../model/transforms.ts';
 import { BitReader, BitWriter } from './bits.ts';
@@ -54,13 +57,15 @@ import { WeightsFormatError } from './weights-blob.ts';
 // The quantizers' transforms, so that their codings are known and a file naming them decodes.
 import '../techniques/quantize/transforms.ts';
 
-const MAGIC = [0x43, 0x4c, 0x57, 0x33]; // "CLW3"
+const MAGIC = [0x43, 0x4c, 0x57, 0x33]; // "CLW3"; "CLW4" when a tensor needs a layout past 5
+const VERSION_4 = 0x34;
 const MAX_ARCH_BYTES = 4 * 2 ** 20;
 /** The most values the decoder materializes from one file (64 Mi floats, 256 MiB). */
 const MAX_ELEMENTS = 2 ** 26;
 const MAX_INDEX_BITS = 16;
 
-export type ModelLayout = 'dense' | 'sparse' | 'codebook' | 'fixed' | 'ternary' | 'binary';
+export type ModelLayout =
+  'dense' | 'sparse' | 'codebook' | 'fixed' | 'ternary' | 'binary' | 'sparse-binary';
 const LAYOUTS: readonly ModelLayout[] = [
   'dense',
   'sparse',
@@ -68,7 +73,10 @@ const LAYOUTS: readonly ModelLayout[] = [
   'fixed',
   'ternary',
   'binary',
+  'sparse-binary',
 ];
+/** Layouts a CLW3 file may hold; a file with a later one is CLW4 (so CLW3 readers refuse it). */
+const CLW3_LAYOUTS = 6;
 
 /** Where a tensor's bytes go (they add up to its `bytes`). */
 export interface ByteParts {
@@ -622,6 +630,27 @@ function encodeTensor(out: ByteWriter, w: WeightTensor): EncodedTensor {
       };
     }
     case 'binary': {
+      if (mask && !mask.every((m) => m)) {
+        // A pruned weight is 0, which no sign bit can say: the kept positions (relative
+        // indices) and only their signs, or the file decodes to +scale where the lab computes 0.
+        out.u8(6);
+        out.u32(coding.scales.length);
+        out.f32s(coding.scales);
+        const signs = Uint8Array.from(values, (v) => (v > 0 || Object.is(v, 0) ? 1 : 0));
+        const plan = symbolsPlan(signs, 1, mask, false, w.indexBits, () => undefined);
+        writeSymbols(out, plan);
+        return {
+          name,
+          layout: 'sparse-binary',
+          bytes: out.length - start,
+          parts: symbolParts(plan, 4 * coding.scales.length, 5),
+          kept: plan.kept,
+          indexBits: plan.k,
+          symbolBits: 1,
+          valueBitsPerWeight: plan.kept ? plan.values.streamBits / plan.kept : 0,
+          indexBitsPerWeight: plan.kept ? plan.positions!.streamBits / plan.kept : 0,
+        };
+      }
       out.u8(5);
       out.u32(coding.scales.length);
       out.f32s(coding.scales);
@@ -655,7 +684,10 @@ export function encodeModel(graph: LayerGraph): EncodedModel {
   out.bytes(arch);
   const archBytes = out.length;
   const tensors = graph.weights.map((w) => encodeTensor(out, w));
-  return { bytes: out.finish(), archBytes, tensors };
+  const bytes = out.finish();
+  // Files CLW3 can hold keep its magic, byte for byte as before layout 6 existed.
+  if (tensors.some((t) => LAYOUTS.indexOf(t.layout) >= CLW3_LAYOUTS)) bytes[3] = VERSION_4;
+  return { bytes, archBytes, tensors };
 }
 
 // ---- Decoding ----------------------------------------------------------------------------------
@@ -710,8 +742,9 @@ export function decodeModel(bytes: Uint8Array): LayerGraph {
     if (!(count >= 0) || pos + count > bytes.length)
       throw new WeightsFormatError(`compact model file is truncated (${what})`);
   };
-  if (bytes.length < 8 || MAGIC.some((b, i) => bytes[i] !== b))
-    throw new WeightsFormatError('not a compact model file (bad magic; expected CLW3)');
+  if (!isCompactModel(bytes) || bytes.length < 8)
+    throw new WeightsFormatError('not a compact model file (bad magic; expected CLW3 or CLW4)');
+  const layoutCount = bytes[3] === VERSION_4 ? LAYOUTS.length : CLW3_LAYOUTS;
   const archLength = view.getUint32(4, true);
   pos = 8;
   if (archLength > MAX_ARCH_BYTES)
@@ -746,6 +779,29 @@ export function decodeModel(bytes: Uint8Array): LayerGraph {
     throw new WeightsFormatError(
       `compact model file: ${total} values is more than the lab reads (${MAX_ELEMENTS})`,
     );
+  // The network its shapes describe, and the work that implies, before any tensor is read.
+  const skeleton = new LayerGraph(
+    arch.nodes.map((node, i) => ({
+      name: node.name,
+      className: node.className,
+      config: node.config,
+      inbound: node.inbound ?? (i > 0 ? [arch.nodes[i - 1].name] : []),
+      weights: node.weights.map(([role, shape]) =>
+        makeWeight(node.name, role as WeightRole, shape, new Float32Array(0)),
+      ),
+    })),
+    arch.output,
+  );
+  let tooMuch: string | undefined;
+  try {
+    checkGraph(skeleton);
+    tooMuch = declaredWorkProblem(skeleton);
+  } catch (err) {
+    throw new WeightsFormatError(
+      `compact model file describes an invalid network: ${(err as Error).message.slice(0, 300)}`,
+    );
+  }
+  if (tooMuch) throw new WeightsFormatError(`compact model file: ${tooMuch}`);
 
   const u8 = (what: string) => {
     need(1, what);
@@ -792,6 +848,35 @@ export function decodeModel(bytes: Uint8Array): LayerGraph {
     return out;
   };
 
+  /** A sparse symbols(bits) body after its flags: the mask and a symbol at every position. */
+  const sparseSymbols = (bits: number, n: number, huffman: boolean, what: string) => {
+    const k = u8(what);
+    const kept = u32(what);
+    const entries = u32(what);
+    if (k < 1 || k > MAX_INDEX_BITS) throw new WeightsFormatError(`${what}: index width ${k}`);
+    if (kept > n || entries > n + kept)
+      throw new WeightsFormatError(`${what}: ${kept} kept of ${n} in ${entries} entries`);
+    const relative = field(k, entries, huffman, what);
+    const mask = new Uint8Array(n);
+    const filler = 2 ** k - 1;
+    let index = 0;
+    let stored = 0;
+    for (const r of relative) {
+      index += r;
+      if (r === filler) continue;
+      if (index >= n) throw new WeightsFormatError(`${what}: index past its end`);
+      mask[index++] = 1;
+      stored++;
+    }
+    if (stored !== kept)
+      throw new WeightsFormatError(`${what}: ${stored} positions for ${kept} kept`);
+    const keptSymbols = field(bits, kept, huffman, what);
+    const symbols = new Uint16Array(n);
+    let s = 0;
+    for (let i = 0; i < n; i++) if (mask[i]) symbols[i] = keptSymbols[s++];
+    return { mask, symbols, k };
+  };
+
   const nodes: GraphNode[] = arch.nodes.map((node, i) => ({
     name: node.name,
     className: node.className,
@@ -815,8 +900,7 @@ export function decodeModel(bytes: Uint8Array): LayerGraph {
       const n = shape.reduce((a, b) => a * b, 1);
       const channels = shape[shape.length - 1] ?? 1;
       const layout = u8(what);
-      if (layout >= LAYOUTS.length)
-        throw new WeightsFormatError(`${what}: unknown layout ${layout}`);
+      if (layout >= layoutCount) throw new WeightsFormatError(`${what}: unknown layout ${layout}`);
       if (layout === 0) {
         w.values = f32s(n, what);
         return w;
@@ -870,36 +954,14 @@ export function decodeModel(bytes: Uint8Array): LayerGraph {
         let mask: Uint8Array | undefined;
         let symbols: Uint16Array;
         if (flags & 1) {
-          const k = u8(what);
-          const kept = u32(what);
-          const entries = u32(what);
-          if (k < 1 || k > MAX_INDEX_BITS)
-            throw new WeightsFormatError(`${what}: index width ${k}`);
-          if (kept > n || entries > n + kept)
-            throw new WeightsFormatError(`${what}: ${kept} kept of ${n} in ${entries} entries`);
-          const relative = field(k, entries, huffman, what);
-          mask = new Uint8Array(n);
-          const filler = 2 ** k - 1;
-          let index = 0;
-          let stored = 0;
-          for (const r of relative) {
-            index += r;
-            if (r === filler) continue;
-            if (index >= n) throw new WeightsFormatError(`${what}: index past its end`);
-            mask[index++] = 1;
-            stored++;
-          }
-          if (stored !== kept)
-            throw new WeightsFormatError(`${what}: ${stored} positions for ${kept} kept`);
-          const keptSymbols = field(bits, kept, huffman, what);
-          symbols = new Uint16Array(n);
-          let s = 0;
-          for (let i = 0; i < n; i++) if (mask[i]) symbols[i] = keptSymbols[s++];
+          const sparse = sparseSymbols(bits, n, huffman, what);
+          mask = sparse.mask;
+          symbols = sparse.symbols;
           if (layout === 3)
             for (let i = 0; i < n; i++)
               if (!mask[i]) symbols[i] = zeroPoints![scales!.length === 1 ? 0 : i % channels];
           w.mask = mask;
-          w.indexBits = k;
+          w.indexBits = sparse.k;
         } else {
           symbols = field(bits, n, huffman, what);
         }
@@ -946,6 +1008,22 @@ export function decodeModel(bytes: Uint8Array): LayerGraph {
       if (count !== 1 && count !== channels)
         throw new WeightsFormatError(`${what}: ${count} scales for ${channels} channels`);
       const scales = f32s(count, what);
+      if (layout === 6) {
+        const flags = u8(what);
+        if (flags !== 1) throw new WeightsFormatError(`${what}: unknown flags ${flags}`);
+        const { mask, symbols, k } = sparseSymbols(1, n, false, what);
+        const values = new Float32Array(n);
+        for (let i = 0; i < n; i++) {
+          if (!mask[i]) continue;
+          const scale = scales[count === 1 ? 0 : i % channels];
+          values[i] = symbols[i] ? scale : -scale;
+        }
+        w.values = values;
+        w.mask = mask;
+        w.indexBits = k;
+        w.coding = { kind: 'binary', scales };
+        return w;
+      }
       need(bytesOf(n), what);
       const reader = new BitReader(bytes, pos, n);
       const values = new Float32Array(n);
@@ -976,4 +1054,6 @@ export function decodeModel(bytes: Uint8Array): LayerGraph {
 
 /** Whether bytes start like a compact model file. */
 export const isCompactModel = (bytes: Uint8Array) =>
-  bytes.length >= 4 && MAGIC.every((b, i) => bytes[i] === b);
+  bytes.length >= 4 &&
+  MAGIC.every((b, i) => i === 3 || bytes[i] === b) &&
+  (bytes[3] === MAGIC[3] || bytes[3] === VERSION_4);

@@ -132,6 +132,17 @@ const ROLES: readonly string[] = [
   'moving_variance',
 ];
 
+/**
+ * Nonzero weights of what the layer computes with: a masked position is 0 whatever `values`
+ * holds there (a binarized kernel keeps +-scale under its mask; the executor multiplies by it).
+ */
+export function nonzeroCount(w: WeightTensor): number {
+  let count = 0;
+  const { values, mask } = w;
+  for (let i = 0; i < values.length; i++) if (values[i] !== 0 && (!mask || mask[i])) count++;
+  return count;
+}
+
 export function makeWeight(
   layer: string,
   role: WeightRole,
@@ -367,10 +378,9 @@ export class LayerGraph {
     return this.weights.reduce((sum, w) => sum + w.values.length, 0);
   }
 
+  /** Weights the network computes with that are not zero (see nonzeroCount). */
   get nonzeroParams(): number {
-    let count = 0;
-    for (const w of this.weights) for (const v of w.values) if (v !== 0) count++;
-    return count;
+    return this.weights.reduce((sum, w) => sum + nonzeroCount(w), 0);
   }
 
   get macs(): number {
@@ -388,9 +398,7 @@ export class LayerGraph {
         total += macs;
         continue;
       }
-      let nonzero = 0;
-      for (const v of kernel.values) if (v !== 0) nonzero++;
-      total += (macs * nonzero) / kernel.values.length;
+      total += (macs * nonzeroCount(kernel)) / kernel.values.length;
     }
     return Math.round(total);
   }

@@ -7,16 +7,21 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EXPORT_WEIGHTS_FILE, exportLayersModel } from '../encode/layers-model-export.ts';
-import { encodeModel } from '../encode/model-file.ts';
 import type { LayerGraph } from '../model/graph.ts';
 import { MODEL_JSON } from './save-model.ts';
 
 export const COMPACT_EXPORT_FILE = 'model.clw';
 
-/** Writes the three files into `dir` (made if needed); returns their paths. */
-export async function writeModelExport(graph: LayerGraph, dir: string): Promise<string[]> {
+/**
+ * Writes the three files into `dir` (made if needed); returns their paths. `compact` is the
+ * graph's compact file as Lab.exportCompact checked it.
+ */
+export async function writeModelExport(
+  graph: LayerGraph,
+  compact: Uint8Array,
+  dir: string,
+): Promise<string[]> {
   const layers = await exportLayersModel(graph);
-  const compact = encodeModel(graph).bytes;
   await mkdir(dir, { recursive: true });
   const files: [string, string | Uint8Array][] = [
     [MODEL_JSON, `${JSON.stringify(layers.modelJson)}\n`],
