@@ -18,6 +18,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import type { AssetReader } from '../assets.ts';
+import { declaredWeights, field, isObject, reference, type Json } from './declared-weights.ts';
 import { ModelLoadError } from './errors.ts';
 import { SUPPORTED_LAYERS } from './graph.ts';
 
@@ -293,21 +294,6 @@ const TENSOR_NAME = /^[A-Za-z0-9][-A-Za-z0-9._/]*$/;
 /** The most layers a model may have (the lab's models have tens). */
 const MAX_LAYERS = 5000;
 
-type Json = Record<string, unknown>;
-const isObject = (v: unknown): v is Json =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
-const field = (o: Json, snake: string, camel: string) => (snake in o ? o[snake] : o[camel]);
-
-/** An inbound reference [layer name, node index, tensor index, kwargs?], or undefined. */
-function reference(value: unknown): { layer: string; node: number; tensor: number } | undefined {
-  if (!Array.isArray(value) || value.length < 3 || value.length > 4) return undefined;
-  const [layer, node, tensor, kwargs] = value as unknown[];
-  const index = (n: unknown) => typeof n === 'number' && Number.isInteger(n) && n >= 0;
-  if (typeof layer !== 'string' || !index(node) || !index(tensor)) return undefined;
-  if (kwargs !== undefined && kwargs !== null && !isObject(kwargs)) return undefined;
-  return { layer, node: node as number, tensor: tensor as number };
-}
-
 /**
  * Checks the topology's shape before tfjs builds it: a Sequential or functional model of layers
  * the lab supports, whose connections all resolve. tfjs-layers loops forever on a functional
@@ -466,6 +452,46 @@ function weightTensors(artifacts: tf.io.ModelArtifacts, source: string): Map<str
   }
 }
 
+const shapeMismatch = (
+  name: string,
+  inManifest: readonly number[],
+  needed: readonly (number | null)[],
+) =>
+  `weight ${quote(name)} is [${inManifest.join(', ')}] in the weights manifest but its layer needs [${needed.join(', ')}]`;
+const lacking = (missing: readonly string[]) =>
+  `the weights manifest lacks ${missing.slice(0, 3).map(quote).join(', ')}${missing.length > 3 ? ` and ${missing.length - 3} more` : ''}`;
+
+/**
+ * Counts the weights the topology's layers declare, from their configs alone, and refuses the
+ * model before tfjs allocates them when they exceed the lab's limit or the weights the
+ * manifest holds (a model would then need weights the file does not have). A topology that
+ * declares fewer is left to checkWeightsFit, which names the weight no layer holds.
+ */
+function checkDeclaredWeights(artifacts: tf.io.ModelArtifacts, source: string): void {
+  const declared = declaredWeights(artifacts.modelTopology as Json);
+  const total = declared.reduce((sum, w) => sum + w.size, 0);
+  if (total > MAX_WEIGHT_VALUES) {
+    const largest = declared.reduce((a, b) => (b.size > a.size ? b : a));
+    throw new ModelLoadError(
+      `${source}: its layers declare ${total.toLocaleString('en-US')} weights (${quote(largest.name)} alone [${largest.shape.join(', ')}]); the lab reads at most ${MAX_WEIGHT_VALUES.toLocaleString('en-US')}`,
+    );
+  }
+  const inManifest = (artifacts.weightSpecs ?? []).filter((s) => s.group !== 'optimizer');
+  const held = inManifest.reduce((sum, s) => sum + s.shape.reduce((a, b) => a * b, 1), 0);
+  if (total <= held) return;
+  const byName = new Map(inManifest.map((s) => [s.name, s.shape]));
+  const missing = declared.filter((w) => !byName.has(w.name)).map((w) => w.name);
+  const misshapen = declared.find(
+    (w) => byName.has(w.name) && byName.get(w.name)!.join(',') !== w.shape.join(','),
+  );
+  const why = misshapen
+    ? shapeMismatch(misshapen.name, byName.get(misshapen.name)!, misshapen.shape)
+    : missing.length && missing.length < declared.length
+      ? lacking(missing)
+      : `its layers declare ${total.toLocaleString('en-US')} weights but its weights manifest holds ${held.toLocaleString('en-US')}`;
+  throw new ModelLoadError(`${source}: ${why}`);
+}
+
 /**
  * Checks that the manifest's weights are exactly the model's, with the model's shapes, so a
  * mismatch is named clearly. Keras 3 names weights by layer and position ("dense/0"), which
@@ -483,9 +509,7 @@ function checkWeightsFit(model: tf.LayersModel, weights: Map<string, tf.Tensor>,
       );
     }
     if (target.shape.join(',') !== tensor.shape.join(',')) {
-      throw new ModelLoadError(
-        `${source}: weight ${quote(name)} is [${tensor.shape.join(', ')}] in the weights manifest but its layer needs [${target.shape.join(', ')}]`,
-      );
+      throw new ModelLoadError(`${source}: ${shapeMismatch(name, tensor.shape, target.shape)}`);
     }
     if (target.dtype !== tensor.dtype) {
       throw new ModelLoadError(
@@ -496,9 +520,7 @@ function checkWeightsFit(model: tf.LayersModel, weights: Map<string, tf.Tensor>,
   }
   const missing = [...needed.keys()];
   if (missing.length) {
-    throw new ModelLoadError(
-      `${source}: the weights manifest lacks ${missing.slice(0, 3).map(quote).join(', ')}${missing.length > 3 ? ` and ${missing.length - 3} more` : ''}`,
-    );
+    throw new ModelLoadError(`${source}: ${lacking(missing)}`);
   }
 }
 
@@ -531,6 +553,7 @@ export async function modelFromArtifacts(
   let weights: Map<string, tf.Tensor> | undefined;
   try {
     checkTopology(artifacts.modelTopology as Json, source);
+    checkDeclaredWeights(artifacts, source);
     // tfjs builds the model synchronously inside modelFromJSON (there is nothing to fetch), so
     // a scope around the call catches every plain tensor it makes; one it leaves behind when a
     // layer fails half-way is disposed with the scope. Variables are not scoped: they stay.
