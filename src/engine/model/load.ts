@@ -197,17 +197,10 @@ function decodeWeight(d: DecodedSpec, bytes: Uint8Array, out: Uint8Array): void 
   }
 }
 
-/** The model.json, parsed and checked, with its weights read: ready for modelFromArtifacts. */
-export async function readModelArtifacts(
-  read: AssetReader,
-  modelJsonPath: string,
-): Promise<tf.io.ModelArtifacts> {
-  let raw: ArrayBuffer;
-  try {
-    raw = await read(modelJsonPath);
-  } catch (err) {
-    throw new ModelLoadError(`cannot read the model: ${message(err)}`);
-  }
+type ModelJson = z.infer<typeof modelJsonSchema>;
+
+/** A model.json's bytes, parsed and checked to be a LayersModel's (size, nesting, fields). */
+function parseModelJson(raw: ArrayBuffer, modelJsonPath: string): ModelJson {
   if (raw.byteLength > MAX_MODEL_JSON_BYTES) {
     throw new ModelLoadError(
       `${modelJsonPath} is ${raw.byteLength} bytes; a model.json the lab reads is at most ${MAX_MODEL_JSON_BYTES}`,
@@ -228,7 +221,34 @@ export async function readModelArtifacts(
       `${modelJsonPath} is not a tfjs LayersModel (it needs modelTopology and weightsManifest)`,
     );
   }
-  const { modelTopology, weightsManifest } = parsed.data;
+  return parsed.data;
+}
+
+/**
+ * The weight files a model.json lists, each checked by checkWeightsPath: every reader of a
+ * manifest's paths (the loader, the CLI's id of imported files) goes through this, so none
+ * reads a path outside the model's folder.
+ */
+export function weightsPathsOf(modelJson: ArrayBuffer, modelJsonPath: string): string[] {
+  return manifestPaths(parseModelJson(modelJson, modelJsonPath).weightsManifest, modelJsonPath);
+}
+
+function manifestPaths(manifest: ModelJson['weightsManifest'], modelJsonPath: string): string[] {
+  return manifest.flatMap((group) => group.paths).map((p) => checkWeightsPath(p, modelJsonPath));
+}
+
+/** The model.json, parsed and checked, with its weights read: ready for modelFromArtifacts. */
+export async function readModelArtifacts(
+  read: AssetReader,
+  modelJsonPath: string,
+): Promise<tf.io.ModelArtifacts> {
+  let raw: ArrayBuffer;
+  try {
+    raw = await read(modelJsonPath);
+  } catch (err) {
+    throw new ModelLoadError(`cannot read the model: ${message(err)}`);
+  }
+  const { modelTopology, weightsManifest } = parseModelJson(raw, modelJsonPath);
   const weights = weightsManifest.flatMap((group) => group.weights);
   const decoded = weights.map((w) => describeWeight(w, modelJsonPath));
   const values = decoded.reduce((sum, d) => sum + d.size, 0);
@@ -238,9 +258,7 @@ export async function readModelArtifacts(
     );
   }
   const expectedBytes = decoded.reduce((sum, d) => sum + d.storedBytes, 0);
-  const paths = weightsManifest
-    .flatMap((group) => group.paths)
-    .map((p) => checkWeightsPath(p, modelJsonPath));
+  const paths = manifestPaths(weightsManifest, modelJsonPath);
   const files: Uint8Array[] = [];
   let actualBytes = 0;
   for (const path of paths) {
