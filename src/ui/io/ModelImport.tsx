@@ -1,11 +1,10 @@
 import './io.css';
 import { useEffect, useRef, useState } from 'react';
 import { checkDroppedSizes, DROP_LIMITS } from '../../engine/model/dropped-files.ts';
-import { importNoticed } from '../../store/io-actions.ts';
 import type { DroppedFile } from '../../store/page-io-state.ts';
 import type { PageIo } from '../../store/page-io.ts';
 import { formatBytes, formatCount } from '../format.ts';
-import { useDispatch, useLab } from '../store-context.tsx';
+import { useLab } from '../store-context.tsx';
 import { usePageIo } from './io-context.tsx';
 
 /**
@@ -25,6 +24,12 @@ async function readFiles(list: FileList | readonly File[]): Promise<DroppedFile[
   );
 }
 
+function importList(io: PageIo, list: FileList | readonly File[]): void {
+  void readFiles(list).then((read) =>
+    typeof read === 'string' ? io.refuseFiles(read) : io.importFiles(read),
+  );
+}
+
 const hasFiles = (e: DragEvent) => Array.from(e.dataTransfer?.types ?? []).includes('Files');
 
 /**
@@ -39,13 +44,6 @@ export function ModelImport() {
   const notice = useLab((s) => s.importNotice);
   const [dragging, setDragging] = useState(false);
   const input = useRef<HTMLInputElement>(null);
-  const dispatch = useDispatch();
-  const importList = (page: PageIo, list: FileList | readonly File[]) =>
-    void readFiles(list).then((read) =>
-      typeof read === 'string'
-        ? dispatch(importNoticed, { kind: 'error', text: read })
-        : page.importFiles(read),
-    );
 
   useEffect(() => {
     if (!io) return;
