@@ -75,8 +75,21 @@ test('a dropped file over the byte limit is refused from its size, with the limi
   const fd = openSync(path, 'w');
   ftruncateSync(fd, 100_000_001);
   closeSync(fd);
+  // Every notice the page shows: a drop read and sent to the worker first says "Checking".
+  await page.evaluate(() => {
+    const seen: string[] = [];
+    (window as unknown as { __notices: string[] }).__notices = seen;
+    setInterval(() => {
+      const text = window.__complab?.getState().importNotice?.text;
+      if (text && seen.at(-1) !== text) seen.push(text);
+    }, 5);
+  });
   await page.getByTestId('model-files').setInputFiles(path);
   await expect(page.getByTestId('import-notice')).toHaveText(
     'weights.bin could not be imported: weights.bin is 100,000,001 bytes; the lab reads at most 100 MB a file and 250 MB in all. Nothing else changed.',
   );
+  const notices = await page.evaluate(
+    () => (window as unknown as { __notices: string[] }).__notices,
+  );
+  expect(notices.filter((n) => n.startsWith('Checking'))).toEqual([]);
 });
