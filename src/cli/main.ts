@@ -13,7 +13,7 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { AssetError } from '../engine/assets.ts';
 import { WeightsFormatError } from '../engine/encode/weights-blob.ts';
@@ -26,6 +26,7 @@ import { droppedModel } from '../engine/model/dropped-files.ts';
 import { ModelLoadError } from '../engine/model/errors.ts';
 import { isUserModelId } from '../engine/model/user-models.ts';
 import { fileAssetReader } from '../engine/node/assets.ts';
+import { modelFilesOnDisk } from '../engine/node/model-files.ts';
 import { writeModelExport } from '../engine/node/export-model.ts';
 import { NODE_BACKENDS, useNodeBackend, type NodeBackendName } from '../engine/node/backend.ts';
 import { paperFigures } from '../engine/papers.ts';
@@ -158,31 +159,12 @@ function modelSourceForPath(model: string): ModelSource | undefined {
 
 /**
  * The id the page gives these files when they are dropped on it (user/NAME/HASH), so that a
- * link to a run on an imported model runs here with --model and the same files; undefined when
- * the files cannot be read (the loader then says why).
+ * link to a run on an imported model runs here with --model and the same files. The files are
+ * read with the loader's path check and the page's limits (modelFilesOnDisk); ModelLoadError
+ * says why they cannot be read.
  */
-function importedIdOf(model: string): string | undefined {
-  try {
-    let path = resolve(model);
-    if (isCompactFile(path))
-      return droppedModel([{ name: basename(path), bytes: readFileSync(path) }]).id;
-    if (statSync(path).isDirectory()) path = join(path, 'model.json');
-    const json = readFileSync(path);
-    const manifest = (
-      JSON.parse(json.toString('utf8')) as { weightsManifest?: { paths?: string[] }[] }
-    ).weightsManifest;
-    const weights = (manifest ?? []).flatMap((group) => group.paths ?? []);
-    const files = [
-      { name: basename(path), bytes: new Uint8Array(json) },
-      ...weights.map((w) => ({
-        name: basename(w),
-        bytes: new Uint8Array(readFileSync(join(dirname(path), w))),
-      })),
-    ];
-    return droppedModel(files).id;
-  } catch {
-    return undefined;
-  }
+function importedIdOf(model: string): string {
+  return droppedModel(modelFilesOnDisk(model)).id;
 }
 
 function parse(
@@ -259,10 +241,16 @@ export function parseEvalArgs(args: string[]): EvalOptions {
       throw new UsageError(`--model ${model} disagrees with the recipe's model ${parsed.model}`);
     }
     // A link to a run on a model imported in a browser: the same files, given here, will do.
-    const id = importedIdOf(model);
+    let id: string;
+    try {
+      id = importedIdOf(model);
+    } catch (err) {
+      if (!(err instanceof ModelLoadError)) throw err;
+      id = `not a readable model (${err.message})`;
+    }
     if (id !== parsed.model) {
       throw new UsageError(
-        `--model ${model} is not the model the link needs: the link names ${parsed.model} (a model imported in a browser; give the same files), these files are ${id ?? 'not a readable model'}`,
+        `--model ${model} is not the model the link needs: the link names ${parsed.model} (a model imported in a browser; give the same files), these files are ${id}`,
       );
     }
   }

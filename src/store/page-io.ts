@@ -15,6 +15,8 @@ import { runnableRecipe } from './state.ts';
 export interface PageIo {
   /** Checks dropped files and, when they are a digit model, imports and selects it. */
   importFiles(files: readonly DroppedFile[]): Promise<void>;
+  /** Says why dropped files were not read (too many, too large), changing nothing else. */
+  refuseFiles(why: string): void;
   removeModel(id: string): Promise<void>;
   /** The current recipe's network as files. */
   exportModel(): Promise<ModelExportOutcome>;
@@ -79,6 +81,10 @@ export function createPageIo(
         kind: 'info',
         text: `${known ? 'Already imported' : 'Imported'} "${name}" (${params.toLocaleString('en-US')} parameters); it is the current model.${why}`,
       });
+    },
+
+    refuseFiles(why) {
+      dispatch(store, importNoticed, { kind: 'error', text: why });
     },
 
     async removeModel(id) {

@@ -28,7 +28,9 @@ import {
   runProgressed,
   runStarted,
 } from './actions.ts';
+import { macsOfLayers } from '../engine/training-estimate.ts';
 import { dispatch, type LabStore } from './lab-store.ts';
+import { holdLongLink } from './link-gate.ts';
 import { recipeTextOf, runnableRecipe } from './state.ts';
 import type { RunOrigin, SweepRequest } from './sweep.ts';
 import { runSweep, type SweepControl } from './sweep-runner.ts';
@@ -123,9 +125,20 @@ export function startLabSession(
     return outcome;
   };
 
+  /** Multiply-adds per digit of a model, from its layers (asked of the engine once). */
+  const macsOf = async (model: string) => {
+    const known = store.getState().models[model];
+    const outcome = known ? { ok: true as const, info: known } : await client.modelInfo(model);
+    return outcome.ok ? macsOfLayers(outcome.info.layers) : undefined;
+  };
+
   const launchRun = async () => {
     runTimer = undefined;
-    await execute(runnableRecipe(store.getState().recipe));
+    const recipe = runnableRecipe(store.getState().recipe);
+    if (await holdLongLink(store, recipe, macsOf)) return;
+    // Edited while the link was checked: the edit's own launch runs it.
+    if (recipeTextOf(runnableRecipe(store.getState().recipe)) !== recipeTextOf(recipe)) return;
+    await execute(recipe);
   };
 
   const scheduleRun = () => {

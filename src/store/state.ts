@@ -10,6 +10,7 @@ import {
 } from '../engine/recipe/recipe.ts';
 import { DEFAULT_SHARE_STATE, formatRecipe, type UiState } from '../engine/recipe/share.ts';
 import type { LabErrorKind, ModelInfo } from '../worker/protocol.ts';
+import type { HeldRun } from './link-gate.ts';
 import type { UserModelInfo } from './page-io-state.ts';
 import type { ImportReport, RunOrigin, SweepState } from './sweep.ts';
 
@@ -89,6 +90,10 @@ export interface LabState {
   readonly importReport: ImportReport | null;
   /** Runs picked in the history for the compare view (at most two, oldest pick first). */
   readonly compareRunIds: readonly number[];
+  /** The recipe a link opened, checked for long training before it runs (link-gate.ts). */
+  readonly linkRecipe: string | null;
+  /** A link's recipe whose training is estimated too long to start unasked: waits for Run. */
+  readonly heldRun: HeldRun | null;
 }
 
 /** Runs kept in history; older ones drop off so a long session stays light. */
@@ -140,4 +145,6 @@ export const INITIAL_STATE: LabState = {
   sweepError: null,
   importReport: null,
   compareRunIds: [],
+  linkRecipe: null,
+  heldRun: null,
 };

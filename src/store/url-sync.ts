@@ -10,6 +10,7 @@ import {
 } from '../engine/recipe/share.ts';
 import { applyShareState, linkFailed } from './actions.ts';
 import { dispatch, type LabStore } from './lab-store.ts';
+import { linkOpened, linkRecipeOf } from './link-gate.ts';
 import { editorSteps, runnableRecipe, type LabState } from './state.ts';
 
 export const URL_WRITE_DELAY_MS = 150;
@@ -29,6 +30,7 @@ export function initialStateFromHash(hash: string): Partial<LabState> {
     linkError: parsed.ok
       ? null
       : `This link could not be read, so the lab opened with its defaults: ${parsed.error}`,
+    linkRecipe: linkRecipeOf(parsed.state),
   };
 }
 
@@ -81,6 +83,7 @@ export function startUrlSync(store: LabStore, win: Window = window): () => void 
     }
     if (shareText(parsed.state) === current) return;
     dispatch(store, applyShareState, parsed.state);
+    dispatch(store, linkOpened, parsed.state);
   };
   win.addEventListener('hashchange', onHashChange);
 

@@ -11,6 +11,7 @@ import { LayerPictures } from './results/LayerPictures.tsx';
 import { LayerTable } from './results/LayerTable.tsx';
 import { ModelComparisonPlot } from './results/ModelComparisonPlot.tsx';
 import { ResultSummary } from './results/ResultSummary.tsx';
+import { HeldRunNotice } from './results/HeldRunNotice.tsx';
 import { RunProgressPanel } from './results/RunProgressPanel.tsx';
 import { QuantizationPanel } from './results/QuantizationPanel.tsx';
 import { StepReports } from './results/StepReports.tsx';
@@ -70,6 +71,7 @@ export function App() {
         <main className="results">
           <TourPanel />
           <RunProgressPanel />
+          <HeldRunNotice />
           <ResultSummary />
           <AccuracySizePlot />
           <SweepResults />

@@ -9,7 +9,7 @@ import { Lab, type ModelSource } from '../lab.ts';
 import { useNodeBackend } from '../node/backend.ts';
 import { parseRecipe } from '../recipe/share.ts';
 import { publicAssets } from '../test/fixtures.ts';
-import { droppedModel, type ModelFile } from './dropped-files.ts';
+import { checkDroppedSizes, droppedModel, type ModelFile } from './dropped-files.ts';
 import { absentUserModelMessage, isUserModelId, userModelName } from './user-models.ts';
 import { wideModelFiles } from '../test/io-fixtures.ts';
 
@@ -151,6 +151,47 @@ describe('droppedModel: files dropped on the page, read by the CLI’s loader', 
     );
     expect(absentUserModelMessage('user/my-mlp/0123456789abcdef')).toBe(
       'this link needs the model "my-mlp" (user/my-mlp/0123456789abcdef) that was imported in another browser; it is not in this one, so import its files here (drop them on the page) to open the run',
+    );
+  });
+});
+
+describe('checkDroppedSizes: a drop too large is refused from its sizes alone', () => {
+  // 100 MB a file, 250 MB in all, 64 files: the limits the page's hint states.
+  it.each([
+    [[{ name: 'weights.bin', size: 100_000_000 }], null],
+    [
+      [{ name: 'weights.bin', size: 100_000_001 }],
+      'weights.bin is 100,000,001 bytes; the lab reads at most 100 MB a file and 250 MB in all',
+    ],
+    [
+      [
+        { name: 'a.bin', size: 100_000_000 },
+        { name: 'b.bin', size: 100_000_000 },
+        { name: 'model.json', size: 50_000_000 },
+      ],
+      null,
+    ],
+    [
+      [
+        { name: 'a.bin', size: 100_000_000 },
+        { name: 'b.bin', size: 100_000_000 },
+        { name: 'model.json', size: 50_000_001 },
+      ],
+      'the 3 files hold 250,000,001 bytes; the lab reads at most 100 MB a file and 250 MB in all',
+    ],
+    [
+      Array.from({ length: 65 }, (_, i) => ({ name: `s${i}.bin`, size: 1 })),
+      '65 files were dropped; a model is a model.json with at most 63 weight files',
+    ],
+  ])('%j: %s', (files, message) => {
+    if (message === null) expect(() => checkDroppedSizes(files)).not.toThrow();
+    else expect(() => checkDroppedSizes(files)).toThrow(message);
+  });
+
+  it('holds for bytes already read, before hashing them', () => {
+    const big = new Uint8Array(100_000_001);
+    expect(() => droppedModel([{ name: 'huge.clw', bytes: big }])).toThrow(
+      'huge.clw is 100,000,001 bytes',
     );
   });
 });

@@ -23,6 +23,48 @@ export interface ModelFile {
 
 /** The most files one drop may hold (a model.json and its weight shards). */
 const MAX_FILES = 64;
+/**
+ * The most bytes one dropped file may hold, and all of a drop's files together: the page keeps
+ * several copies of them (its own, the worker's, IndexedDB's), so a few hundred MB is the most
+ * a tab can afford. The shipped models are 0.2-1.7 MB; 250 MB is 62.5 million float32 weights.
+ */
+export const MAX_DROPPED_FILE_BYTES = 100_000_000;
+export const MAX_DROPPED_TOTAL_BYTES = 250_000_000;
+
+/** A file as known before its bytes are read (a File's size, a stat's). */
+export interface FileSize {
+  readonly name: string;
+  readonly size: number;
+}
+
+const mb = (bytes: number) => `${Number((bytes / 1e6).toPrecision(4))} MB`;
+
+/** The limits in words, for the page's hint and the messages. */
+export const DROP_LIMITS = `at most ${mb(MAX_DROPPED_FILE_BYTES)} a file and ${mb(MAX_DROPPED_TOTAL_BYTES)} in all`;
+
+/**
+ * Refuses a drop by its count and sizes alone, so no byte of a too-large drop is read: a
+ * ModelLoadError naming the limits, else nothing.
+ */
+export function checkDroppedSizes(files: readonly FileSize[]): void {
+  if (files.length > MAX_FILES) {
+    throw new ModelLoadError(
+      `${files.length} files were dropped; a model is a model.json with at most ${MAX_FILES - 1} weight files`,
+    );
+  }
+  const large = files.find((f) => f.size > MAX_DROPPED_FILE_BYTES);
+  if (large) {
+    throw new ModelLoadError(
+      `${large.name} is ${large.size.toLocaleString('en-US')} bytes; the lab reads ${DROP_LIMITS}`,
+    );
+  }
+  const total = files.reduce((sum, f) => sum + f.size, 0);
+  if (total > MAX_DROPPED_TOTAL_BYTES) {
+    throw new ModelLoadError(
+      `the ${files.length} files hold ${total.toLocaleString('en-US')} bytes; the lab reads ${DROP_LIMITS}`,
+    );
+  }
+}
 
 const baseName = (path: string) => path.slice(path.lastIndexOf('/') + 1);
 const stem = (name: string) => name.replace(/\.[^.]*$/, '') || name;
@@ -37,11 +79,7 @@ export interface DroppedModel {
 /** The dropped files as a model source with its id; ModelLoadError when none is a model. */
 export function droppedModel(files: readonly ModelFile[]): DroppedModel {
   if (files.length === 0) throw new ModelLoadError('no file was dropped');
-  if (files.length > MAX_FILES) {
-    throw new ModelLoadError(
-      `${files.length} files were dropped; a model is a model.json with at most ${MAX_FILES - 1} weight files`,
-    );
-  }
+  checkDroppedSizes(files.map((f) => ({ name: f.name, size: f.bytes.length })));
   const byName = new Map(files.map((f) => [f.name, f]));
   const read = async (path: string): Promise<ArrayBuffer> => {
     const file = byName.get(path) ?? byName.get(baseName(path));

@@ -18,6 +18,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import type { AssetReader } from '../assets.ts';
+import { declaredWeights, field, isObject, reference, type Json } from './declared-weights.ts';
 import { ModelLoadError } from './errors.ts';
 import { SUPPORTED_LAYERS } from './graph.ts';
 
@@ -196,17 +197,10 @@ function decodeWeight(d: DecodedSpec, bytes: Uint8Array, out: Uint8Array): void 
   }
 }
 
-/** The model.json, parsed and checked, with its weights read: ready for modelFromArtifacts. */
-export async function readModelArtifacts(
-  read: AssetReader,
-  modelJsonPath: string,
-): Promise<tf.io.ModelArtifacts> {
-  let raw: ArrayBuffer;
-  try {
-    raw = await read(modelJsonPath);
-  } catch (err) {
-    throw new ModelLoadError(`cannot read the model: ${message(err)}`);
-  }
+type ModelJson = z.infer<typeof modelJsonSchema>;
+
+/** A model.json's bytes, parsed and checked to be a LayersModel's (size, nesting, fields). */
+function parseModelJson(raw: ArrayBuffer, modelJsonPath: string): ModelJson {
   if (raw.byteLength > MAX_MODEL_JSON_BYTES) {
     throw new ModelLoadError(
       `${modelJsonPath} is ${raw.byteLength} bytes; a model.json the lab reads is at most ${MAX_MODEL_JSON_BYTES}`,
@@ -227,7 +221,34 @@ export async function readModelArtifacts(
       `${modelJsonPath} is not a tfjs LayersModel (it needs modelTopology and weightsManifest)`,
     );
   }
-  const { modelTopology, weightsManifest } = parsed.data;
+  return parsed.data;
+}
+
+/**
+ * The weight files a model.json lists, each checked by checkWeightsPath: every reader of a
+ * manifest's paths (the loader, the CLI's id of imported files) goes through this, so none
+ * reads a path outside the model's folder.
+ */
+export function weightsPathsOf(modelJson: ArrayBuffer, modelJsonPath: string): string[] {
+  return manifestPaths(parseModelJson(modelJson, modelJsonPath).weightsManifest, modelJsonPath);
+}
+
+function manifestPaths(manifest: ModelJson['weightsManifest'], modelJsonPath: string): string[] {
+  return manifest.flatMap((group) => group.paths).map((p) => checkWeightsPath(p, modelJsonPath));
+}
+
+/** The model.json, parsed and checked, with its weights read: ready for modelFromArtifacts. */
+export async function readModelArtifacts(
+  read: AssetReader,
+  modelJsonPath: string,
+): Promise<tf.io.ModelArtifacts> {
+  let raw: ArrayBuffer;
+  try {
+    raw = await read(modelJsonPath);
+  } catch (err) {
+    throw new ModelLoadError(`cannot read the model: ${message(err)}`);
+  }
+  const { modelTopology, weightsManifest } = parseModelJson(raw, modelJsonPath);
   const weights = weightsManifest.flatMap((group) => group.weights);
   const decoded = weights.map((w) => describeWeight(w, modelJsonPath));
   const values = decoded.reduce((sum, d) => sum + d.size, 0);
@@ -237,9 +258,7 @@ export async function readModelArtifacts(
     );
   }
   const expectedBytes = decoded.reduce((sum, d) => sum + d.storedBytes, 0);
-  const paths = weightsManifest
-    .flatMap((group) => group.paths)
-    .map((p) => checkWeightsPath(p, modelJsonPath));
+  const paths = manifestPaths(weightsManifest, modelJsonPath);
   const files: Uint8Array[] = [];
   let actualBytes = 0;
   for (const path of paths) {
@@ -292,21 +311,6 @@ export async function readModelArtifacts(
 const TENSOR_NAME = /^[A-Za-z0-9][-A-Za-z0-9._/]*$/;
 /** The most layers a model may have (the lab's models have tens). */
 const MAX_LAYERS = 5000;
-
-type Json = Record<string, unknown>;
-const isObject = (v: unknown): v is Json =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
-const field = (o: Json, snake: string, camel: string) => (snake in o ? o[snake] : o[camel]);
-
-/** An inbound reference [layer name, node index, tensor index, kwargs?], or undefined. */
-function reference(value: unknown): { layer: string; node: number; tensor: number } | undefined {
-  if (!Array.isArray(value) || value.length < 3 || value.length > 4) return undefined;
-  const [layer, node, tensor, kwargs] = value as unknown[];
-  const index = (n: unknown) => typeof n === 'number' && Number.isInteger(n) && n >= 0;
-  if (typeof layer !== 'string' || !index(node) || !index(tensor)) return undefined;
-  if (kwargs !== undefined && kwargs !== null && !isObject(kwargs)) return undefined;
-  return { layer, node: node as number, tensor: tensor as number };
-}
 
 /**
  * Checks the topology's shape before tfjs builds it: a Sequential or functional model of layers
@@ -466,6 +470,46 @@ function weightTensors(artifacts: tf.io.ModelArtifacts, source: string): Map<str
   }
 }
 
+const shapeMismatch = (
+  name: string,
+  inManifest: readonly number[],
+  needed: readonly (number | null)[],
+) =>
+  `weight ${quote(name)} is [${inManifest.join(', ')}] in the weights manifest but its layer needs [${needed.join(', ')}]`;
+const lacking = (missing: readonly string[]) =>
+  `the weights manifest lacks ${missing.slice(0, 3).map(quote).join(', ')}${missing.length > 3 ? ` and ${missing.length - 3} more` : ''}`;
+
+/**
+ * Counts the weights the topology's layers declare, from their configs alone, and refuses the
+ * model before tfjs allocates them when they exceed the lab's limit or the weights the
+ * manifest holds (a model would then need weights the file does not have). A topology that
+ * declares fewer is left to checkWeightsFit, which names the weight no layer holds.
+ */
+function checkDeclaredWeights(artifacts: tf.io.ModelArtifacts, source: string): void {
+  const declared = declaredWeights(artifacts.modelTopology as Json);
+  const total = declared.reduce((sum, w) => sum + w.size, 0);
+  if (total > MAX_WEIGHT_VALUES) {
+    const largest = declared.reduce((a, b) => (b.size > a.size ? b : a));
+    throw new ModelLoadError(
+      `${source}: its layers declare ${total.toLocaleString('en-US')} weights (${quote(largest.name)} alone [${largest.shape.join(', ')}]); the lab reads at most ${MAX_WEIGHT_VALUES.toLocaleString('en-US')}`,
+    );
+  }
+  const inManifest = (artifacts.weightSpecs ?? []).filter((s) => s.group !== 'optimizer');
+  const held = inManifest.reduce((sum, s) => sum + s.shape.reduce((a, b) => a * b, 1), 0);
+  if (total <= held) return;
+  const byName = new Map(inManifest.map((s) => [s.name, s.shape]));
+  const missing = declared.filter((w) => !byName.has(w.name)).map((w) => w.name);
+  const misshapen = declared.find(
+    (w) => byName.has(w.name) && byName.get(w.name)!.join(',') !== w.shape.join(','),
+  );
+  const why = misshapen
+    ? shapeMismatch(misshapen.name, byName.get(misshapen.name)!, misshapen.shape)
+    : missing.length && missing.length < declared.length
+      ? lacking(missing)
+      : `its layers declare ${total.toLocaleString('en-US')} weights but its weights manifest holds ${held.toLocaleString('en-US')}`;
+  throw new ModelLoadError(`${source}: ${why}`);
+}
+
 /**
  * Checks that the manifest's weights are exactly the model's, with the model's shapes, so a
  * mismatch is named clearly. Keras 3 names weights by layer and position ("dense/0"), which
@@ -483,9 +527,7 @@ function checkWeightsFit(model: tf.LayersModel, weights: Map<string, tf.Tensor>,
       );
     }
     if (target.shape.join(',') !== tensor.shape.join(',')) {
-      throw new ModelLoadError(
-        `${source}: weight ${quote(name)} is [${tensor.shape.join(', ')}] in the weights manifest but its layer needs [${target.shape.join(', ')}]`,
-      );
+      throw new ModelLoadError(`${source}: ${shapeMismatch(name, tensor.shape, target.shape)}`);
     }
     if (target.dtype !== tensor.dtype) {
       throw new ModelLoadError(
@@ -496,9 +538,7 @@ function checkWeightsFit(model: tf.LayersModel, weights: Map<string, tf.Tensor>,
   }
   const missing = [...needed.keys()];
   if (missing.length) {
-    throw new ModelLoadError(
-      `${source}: the weights manifest lacks ${missing.slice(0, 3).map(quote).join(', ')}${missing.length > 3 ? ` and ${missing.length - 3} more` : ''}`,
-    );
+    throw new ModelLoadError(`${source}: ${lacking(missing)}`);
   }
 }
 
@@ -531,6 +571,7 @@ export async function modelFromArtifacts(
   let weights: Map<string, tf.Tensor> | undefined;
   try {
     checkTopology(artifacts.modelTopology as Json, source);
+    checkDeclaredWeights(artifacts, source);
     // tfjs builds the model synchronously inside modelFromJSON (there is nothing to fetch), so
     // a scope around the call catches every plain tensor it makes; one it leaves behind when a
     // layer fails half-way is disposed with the scope. Variables are not scoped: they stay.

@@ -1,16 +1,32 @@
 import './io.css';
 import { useEffect, useRef, useState } from 'react';
+import { checkDroppedSizes, DROP_LIMITS } from '../../engine/model/dropped-files.ts';
 import type { DroppedFile } from '../../store/page-io-state.ts';
+import type { PageIo } from '../../store/page-io.ts';
 import { formatBytes, formatCount } from '../format.ts';
 import { useLab } from '../store-context.tsx';
 import { usePageIo } from './io-context.tsx';
 
-async function readFiles(list: FileList | readonly File[]): Promise<DroppedFile[]> {
+/**
+ * The files' bytes, or why they are not read: their count and sizes are checked first, from
+ * File.size, so a drop too large for the tab is refused before any byte is read.
+ */
+async function readFiles(list: FileList | readonly File[]): Promise<DroppedFile[] | string> {
+  const files = Array.from(list);
+  try {
+    checkDroppedSizes(files.map((f) => ({ name: f.name, size: f.size })));
+  } catch (err) {
+    const names = files.map((f) => f.name).join(', ');
+    return `${names} could not be imported: ${(err as Error).message}. Nothing else changed.`;
+  }
   return Promise.all(
-    Array.from(list).map(async (f) => ({
-      name: f.name,
-      bytes: new Uint8Array(await f.arrayBuffer()),
-    })),
+    files.map(async (f) => ({ name: f.name, bytes: new Uint8Array(await f.arrayBuffer()) })),
+  );
+}
+
+function importList(io: PageIo, list: FileList | readonly File[]): void {
+  void readFiles(list).then((read) =>
+    typeof read === 'string' ? io.refuseFiles(read) : io.importFiles(read),
   );
 }
 
@@ -51,8 +67,7 @@ export function ModelImport() {
       e.preventDefault(); // the browser would open the file instead
       depth = 0;
       setDragging(false);
-      const files = Array.from(e.dataTransfer.files);
-      void readFiles(files).then((read) => io.importFiles(read));
+      importList(io, Array.from(e.dataTransfer.files));
     };
     window.addEventListener('dragover', over);
     window.addEventListener('dragenter', enter);
@@ -83,6 +98,7 @@ export function ModelImport() {
           choose files
         </button>
         . It takes a 28x28 digit and outputs 10 classes; it stays in this browser, never uploaded.
+        The lab reads {DROP_LIMITS}.
       </p>
       <input
         ref={input}
@@ -93,7 +109,7 @@ export function ModelImport() {
         aria-label="Model files to import"
         onChange={(e) => {
           const list = e.target.files;
-          if (list && list.length) void readFiles(list).then((read) => io.importFiles(read));
+          if (list && list.length) importList(io, list);
           e.target.value = '';
         }}
       />
