@@ -41,9 +41,11 @@ const record = (runId: number, result: RunResult): RunRecord => ({
 
 /** Waits until `check` holds (IndexedDB writes finish after the store changes). */
 async function eventually<T>(read: () => Promise<T>, check: (value: T) => boolean): Promise<T> {
+  const deadline = Date.now() + 10_000;
   for (;;) {
     const value = await read();
     if (check(value)) return value;
+    if (Date.now() > deadline) throw new Error(`still ${JSON.stringify(value)} after 10 s`);
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
