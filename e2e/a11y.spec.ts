@@ -7,6 +7,7 @@ import AxeBuilder from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures.ts';
 import { DEFAULT_RECIPE_TEXT, openLab, waitForResult } from './lab-page.ts';
+import { keepScreenshot } from './reference.ts';
 
 /** axe's violations of impact serious or critical, one line each (empty when there are none). */
 async function seriousViolations(page: Page): Promise<string[]> {
@@ -26,7 +27,7 @@ test('axe: the main page with a result has no serious violations', async ({ page
   await openLab(page, 'v=1&model=lenet5&seed=1&steps=prune(fraction=0.5)');
   await waitForResult(page, 'v=1&model=lenet5&seed=1&steps=prune(fraction=0.5)');
   expect(await seriousViolations(page)).toEqual([]);
-  await page.screenshot({ path: testInfo.outputPath('a11y-main.png'), fullPage: true });
+  await keepScreenshot(page, testInfo.outputPath('a11y-main.png'), { fullPage: true });
 });
 
 test('axe: a tour step has no serious violations', async ({ page }, testInfo) => {
@@ -34,7 +35,7 @@ test('axe: a tour step has no serious violations', async ({ page }, testInfo) =>
   await waitForResult(page, 'v=1&model=lenet5&seed=1&steps=');
   await expect(page.getByTestId('tour-numbers')).toBeVisible();
   expect(await seriousViolations(page)).toEqual([]);
-  await page.screenshot({ path: testInfo.outputPath('a11y-tour.png'), fullPage: true });
+  await keepScreenshot(page, testInfo.outputPath('a11y-tour.png'), { fullPage: true });
 });
 
 test('axe: a quantized result (quantization panel, Figure 1 stages) has no serious violations', async ({
@@ -48,7 +49,7 @@ test('axe: a quantized result (quantization panel, Figure 1 stages) has no serio
   await waitForResult(page, recipe);
   await expect(page.getByTestId('quantization-panel')).toBeVisible();
   expect(await seriousViolations(page)).toEqual([]);
-  await page.screenshot({ path: testInfo.outputPath('a11y-quantized.png'), fullPage: true });
+  await keepScreenshot(page, testInfo.outputPath('a11y-quantized.png'), { fullPage: true });
 });
 
 test('the pruning slider works from the keyboard, with a visible focus', async ({ page }) => {
@@ -96,8 +97,9 @@ for (const [name, hash] of [
     }));
     expect(widths.scroll).toBeLessThanOrEqual(1280);
     expect(widths.scroll).toBeLessThanOrEqual(widths.client);
-    await page.screenshot({
-      path: testInfo.outputPath(`viewport-1280x720-${name.replace(' ', '-')}.png`),
-    });
+    await keepScreenshot(
+      page,
+      testInfo.outputPath(`viewport-1280x720-${name.replace(' ', '-')}.png`),
+    );
   });
 }

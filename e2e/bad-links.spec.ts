@@ -1,6 +1,7 @@
 import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures.ts';
 import { DEFAULT_RECIPE_TEXT, openLab, pasteLink, waitForResult } from './lab-page.ts';
+import { keepScreenshot } from './reference.ts';
 
 // Markup that would become elements if a message were parsed as HTML: an image whose load fails
 // and opens a dialog, an SVG with a load handler. Each fits whole inside the quote its error
@@ -67,7 +68,7 @@ for (const link of BAD_LINKS) {
     await expect(page.getByTestId('model-picker')).toHaveValue('lenet5');
     // By now an injected image would have failed to load and a handler would have run.
     await expectNoMarkup(page, dialogs);
-    await page.screenshot({ path: testInfo.outputPath('bad-link.png') });
+    await keepScreenshot(page, testInfo.outputPath('bad-link.png'));
   });
 }
 

@@ -1,5 +1,6 @@
 import { expect, test } from './fixtures.ts';
 import { openLab, waitForResult } from './lab-page.ts';
+import { keepScreenshot } from './reference.ts';
 
 test('an XNOR-Net lenet5 runs in the page: binary layers in the layer table, on the XNOR kernel', async ({
   page,
@@ -30,5 +31,5 @@ test('an XNOR-Net lenet5 runs in the page: binary layers in the layer table, on 
   );
   expect(accuracy).toBeGreaterThan(0.5); // three batches of training: far from chance already
   await page.getByTestId('layer-table').scrollIntoViewIfNeeded();
-  await page.screenshot({ path: testInfo.outputPath('binary.png'), fullPage: true });
+  await keepScreenshot(page, testInfo.outputPath('binary.png'), { fullPage: true });
 });

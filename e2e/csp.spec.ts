@@ -7,6 +7,7 @@
  */
 import { expect, test } from './fixtures.ts';
 import { openLab, testHook, waitForResult } from './lab-page.ts';
+import { keepScreenshot } from './reference.ts';
 
 const REQUIRED = [
   "default-src 'self'",
@@ -45,7 +46,7 @@ test('the lab fine-tunes and evaluates on WASM under its Content-Security-Policy
   const shown = await waitForResult(page, recipe);
   expect(parseFloat(shown.accuracy)).toBeGreaterThan(80);
   await expect(page.getByTestId('backend-status')).toContainText('Running on WASM');
-  await page.screenshot({ path: testInfo.outputPath('csp.png') });
+  await keepScreenshot(page, testInfo.outputPath('csp.png'));
 
   // The policy is in force, and its violations fail a spec: an inline script is refused in the
   // page, and so is eval in the worker.

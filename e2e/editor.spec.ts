@@ -7,6 +7,7 @@ import {
   waitForResult,
   waitForRunError,
 } from './lab-page.ts';
+import { keepScreenshot } from './reference.ts';
 
 test('steps are added, edited layer by layer, moved and removed', async ({ page }, testInfo) => {
   await openLab(page, 'v=1&model=lenet5&seed=1&steps=&backend=wasm');
@@ -39,7 +40,7 @@ test('steps are added, edited layer by layer, moved and removed', async ({ page 
   await expect(page.getByTestId('recipe-text')).toHaveText(
     'prune-density(density=*:0.1|conv1:0.66)',
   );
-  await page.screenshot({ path: testInfo.outputPath('editor.png') });
+  await keepScreenshot(page, testInfo.outputPath('editor.png'));
 
   // Global pruning after it; then moved to the front; then the layer-wise step removed.
   await page.getByTestId('step-0-fraction').fill('0.3');
@@ -92,7 +93,7 @@ test('a bad per-layer link names the step or the value and loses nothing', async
   );
   await expect(page.getByTestId('result')).toHaveAttribute('data-recipe', good);
   await expect(historyRows(page)).toHaveCount(1);
-  await page.screenshot({ path: testInfo.outputPath('bad-layer.png') });
+  await keepScreenshot(page, testInfo.outputPath('bad-layer.png'));
 
   // A value out of range: the link is refused whole, the page keeps what it had.
   await pasteLink(page, 'v=1&model=lenet5&seed=1&steps=prune-density(density=*:1.5)&backend=wasm');
@@ -157,5 +158,5 @@ test('a preset from the menu becomes the recipe, and DSD shows each phase', asyn
   await expect(rows).toHaveCount(4);
   await expect(rows.nth(2)).toContainText('pruned weights released at zero');
   for (let i = 0; i < 4; i++) await expect(rows.nth(i)).toContainText(/\d+\.\d\d %/);
-  await page.screenshot({ path: testInfo.outputPath('dsd.png'), fullPage: true });
+  await keepScreenshot(page, testInfo.outputPath('dsd.png'), { fullPage: true });
 });

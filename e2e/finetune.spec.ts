@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { expect, test } from './fixtures.ts';
 import { historyRows, latestSteps, openLab, pasteLink, waitForResult } from './lab-page.ts';
+import { keepScreenshot } from './reference.ts';
 
 const run = promisify(execFile);
 
@@ -59,7 +60,7 @@ test('a fine-tuned recipe gives the same correct count, bytes and training loss 
   await expect(page.getByTestId('trained-on')).toContainText('Fine-tuned on WASM');
   await expect(page.getByTestId('step-row')).toHaveCount(2);
   await expect(page.getByTestId('step-row').nth(1)).toContainText('1 epoch: loss');
-  await page.screenshot({ path: testInfo.outputPath('finetuned.png'), fullPage: true });
+  await keepScreenshot(page, testInfo.outputPath('finetuned.png'), { fullPage: true });
 });
 
 test('moving a control after a cached fine-tuned prefix re-runs only the last step', async ({
@@ -125,7 +126,7 @@ test('progress shows epoch, batch, loss and a time estimate; Cancel keeps the la
       page.getByTestId('run-progress').evaluate((el) => (el as HTMLProgressElement).value),
     )
     .toBeGreaterThan(0);
-  await page.screenshot({ path: testInfo.outputPath('progress.png') });
+  await keepScreenshot(page, testInfo.outputPath('progress.png'));
 
   await page.getByTestId('cancel-run').click();
   await expect(status).toHaveAttribute('data-phase', 'cancelled');
@@ -136,7 +137,7 @@ test('progress shows epoch, batch, loss and a time estimate; Cancel keeps the la
   await expect(page.getByTestId('result')).toHaveAttribute('data-recipe', good);
   await expect(historyRows(page)).toHaveCount(1);
   await expect(page).toHaveURL(/steps=prune\(fraction=0\.8\);finetune\(epochs=3,/);
-  await page.screenshot({ path: testInfo.outputPath('cancelled.png') });
+  await keepScreenshot(page, testInfo.outputPath('cancelled.png'));
 
   // The engine is free again at once: with no epochs the fine-tuning card is skipped, and the
   // recipe runs from the cache.

@@ -12,6 +12,7 @@ import type { Download, Page } from '@playwright/test';
 import { expect, test } from './fixtures.ts';
 import { historyRows, openLab, waitForResult } from './lab-page.ts';
 import { parseCsv, wideModelFiles } from '../src/engine/test/io-fixtures.ts';
+import { keepScreenshot } from './reference.ts';
 
 const root = join(import.meta.dirname, '..');
 const shipped = (path: string) => readFileSync(join(root, 'public', path));
@@ -111,7 +112,7 @@ test('drop a tfjs model, compress it, export it and drop the export back in; it 
   await page.getByTestId('step-0-fraction').fill('0.9');
   const pruned = `v=1&model=${id}&seed=1&steps=prune(fraction=0.9)`;
   const prunedCorrect = await waitForNewRun(page, pruned, 2);
-  await page.screenshot({ path: testInfo.outputPath('imported-model.png'), fullPage: true });
+  await keepScreenshot(page, testInfo.outputPath('imported-model.png'), { fullPage: true });
 
   // Export: tfjs LayersModel and compact file.
   await page.getByTestId('export-model').click();
@@ -139,7 +140,7 @@ test('drop a tfjs model, compress it, export it and drop the export back in; it 
   expect(JSON.parse(modelJson.toString('utf8')).weightsManifest[0].paths).toEqual(['weights.bin']);
   // Plain float32 weights: 4 bytes for each of LeNet-300-100's 266,610 parameters.
   expect(weights.length).toBe(4 * 266_610);
-  await page.screenshot({ path: testInfo.outputPath('export.png'), fullPage: true });
+  await keepScreenshot(page, testInfo.outputPath('export.png'), { fullPage: true });
 
   // The export, dropped back in, is the compressed network: as it is (no step), it gives the
   // pruned run's correct count.
@@ -164,7 +165,7 @@ test('drop a tfjs model, compress it, export it and drop the export back in; it 
   await page.getByTestId('model-picker').selectOption(id);
   await page.getByTestId('step-0-fraction').fill('0.9');
   expect(await waitForNewRun(page, pruned, before.runs.length + 1)).toBe(prunedCorrect);
-  await page.screenshot({ path: testInfo.outputPath('after-reload.png'), fullPage: true });
+  await keepScreenshot(page, testInfo.outputPath('after-reload.png'), { fullPage: true });
 
   // A link to this run says plainly that it needs the model; opened in another browser, it
   // says which model it needs and opens the defaults.
@@ -178,7 +179,7 @@ test('drop a tfjs model, compress it, export it and drop the export back in; it 
     `this link needs the model "my-mlp" (${id}) that was imported in another browser`,
   );
   await waitForResult(other, 'v=1&model=lenet5&seed=1&steps=');
-  await other.screenshot({ path: testInfo.outputPath('link-without-model.png'), fullPage: true });
+  await keepScreenshot(other, testInfo.outputPath('link-without-model.png'), { fullPage: true });
 
   // Removing a model: gone from the list and the picker, and after a reload too.
   await page.getByRole('button', { name: 'Remove pruned from this browser' }).click();
@@ -226,7 +227,7 @@ test('a file that is not a model and a model of the wrong input size: the CLI’
   await expect(page.getByTestId('import-notice')).toContainText(
     "cannot read the model's weights: weights.bin is not among the dropped files",
   );
-  await page.screenshot({ path: testInfo.outputPath('bad-model.png'), fullPage: true });
+  await keepScreenshot(page, testInfo.outputPath('bad-model.png'), { fullPage: true });
 
   // Nothing changed: the model, the history, no model listed.
   expect(await state(page)).toEqual(before);
@@ -274,7 +275,7 @@ test('history survives a reload, exports as JSON and CSV, and Clear asks first',
   // Clear asks first; "Keep it" keeps everything.
   await page.getByRole('button', { name: 'Clear', exact: true }).click();
   await expect(page.getByTestId('clear-confirm')).toContainText('Clear all 3 runs');
-  await page.screenshot({ path: testInfo.outputPath('clear-confirm.png'), fullPage: true });
+  await keepScreenshot(page, testInfo.outputPath('clear-confirm.png'), { fullPage: true });
   await page.getByRole('button', { name: 'Keep it' }).click();
   await expect(historyRows(page)).toHaveCount(3);
   await page.getByRole('button', { name: 'Clear', exact: true }).click();
@@ -317,7 +318,7 @@ test('a full disk and a window without IndexedDB: memory only, with a note, noth
     "kept for this tab only: the browser's storage is full (QuotaExceededError",
   );
   await expect(page.getByTestId('user-model')).toContainText('this tab only');
-  await page.screenshot({ path: testInfo.outputPath('storage-full.png'), fullPage: true });
+  await keepScreenshot(page, testInfo.outputPath('storage-full.png'), { fullPage: true });
   // What was saved before the disk filled up is still there after a reload.
   await reload(page);
   const restored = await state(page);
@@ -339,5 +340,5 @@ test('a full disk and a window without IndexedDB: memory only, with a note, noth
     { name: 'weights.bin', bytes: shipped('models/lenet300/weights.bin') },
   ]);
   await expect(other.getByTestId('import-notice')).toContainText('kept for this tab only');
-  await other.screenshot({ path: testInfo.outputPath('no-indexeddb.png'), fullPage: true });
+  await keepScreenshot(other, testInfo.outputPath('no-indexeddb.png'), { fullPage: true });
 });

@@ -8,6 +8,7 @@ import AxeBuilder from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures.ts';
 import { historyRows, openLab, waitForResult } from './lab-page.ts';
+import { keepScreenshot } from './reference.ts';
 
 test.use({ viewport: { width: 1280, height: 720 } });
 
@@ -33,7 +34,7 @@ async function axeViolations(page: Page, testId: string): Promise<string[]> {
 async function screenshotOf(page: Page, testId: string, name: string): Promise<void> {
   const element = page.getByTestId(testId);
   await element.scrollIntoViewIfNeeded();
-  await element.screenshot({ path: `test-results/${name}.png` });
+  await keepScreenshot(element, `test-results/${name}.png`);
 }
 
 test('switch the x axis, hover a point, click a run to load it', async ({ page }) => {

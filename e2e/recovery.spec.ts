@@ -14,6 +14,7 @@ import {
   waitForResult,
   waitForRunning,
 } from './lab-page.ts';
+import { keepScreenshot } from './reference.ts';
 
 const runsSoFar = (page: import('@playwright/test').Page) =>
   page.evaluate(() => window.__complab!.getState().runs.map((r) => r.result.backend));
@@ -45,7 +46,7 @@ test('a WebGL context lost during a run moves to WASM and keeps the history', as
   // What the person asked for stays in the picker and the link.
   await expect(page.getByTestId('backend-picker')).toHaveValue('webgl');
   await expect(page).toHaveURL(/steps=prune\(fraction=0\.6\)&backend=webgl$/);
-  await status.screenshot({ path: testInfo.outputPath('webgl-lost.png') });
+  await keepScreenshot(status, testInfo.outputPath('webgl-lost.png'));
 
   // Asked for again, the lost backend is skipped with the reason.
   await page.getByTestId('backend-picker').selectOption('cpu');
@@ -87,16 +88,17 @@ test('a worker that dies during a run is replaced and the recipe runs again', as
   await expect(page.getByTestId('engine-notice')).toHaveText(
     'The compute worker stopped unexpectedly (the browser ended it). A new one was started to run the recipe again.',
   );
-  await page.getByTestId('backend-status').screenshot({
-    path: testInfo.outputPath('worker-restarted.png'),
-  });
+  await keepScreenshot(
+    page.getByTestId('backend-status'),
+    testInfo.outputPath('worker-restarted.png'),
+  );
   await waitForResult(page, tuned);
   expect(await runsSoFar(page)).toEqual(['wasm', 'wasm']);
   expect((await latestRun(page))?.recipeText).toBe(tuned);
   await expect(historyRows(page)).toHaveCount(2);
   await expect(page).toHaveURL(/seed=3&steps=prune/);
   await expect(page.getByTestId('backend-status')).toContainText('Running on WASM');
-  await page.screenshot({ path: testInfo.outputPath('worker-restarted-done.png'), fullPage: true });
+  await keepScreenshot(page, testInfo.outputPath('worker-restarted-done.png'), { fullPage: true });
 });
 
 test('a worker error restarts it too; a worker that keeps dying is left stopped', async ({
@@ -123,7 +125,8 @@ test('a worker error restarts it too; a worker that keeps dying is left stopped'
   );
   await expect(historyRows(page)).toHaveCount(3);
   await expect(notice).toHaveCount(0);
-  await page.getByTestId('backend-status').screenshot({
-    path: testInfo.outputPath('worker-given-up.png'),
-  });
+  await keepScreenshot(
+    page.getByTestId('backend-status'),
+    testInfo.outputPath('worker-given-up.png'),
+  );
 });

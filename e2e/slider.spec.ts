@@ -1,5 +1,6 @@
 import { expect, test } from './fixtures.ts';
 import { DEFAULT_RECIPE_TEXT, historyRows, latestRun, openLab, waitForResult } from './lab-page.ts';
+import { keepScreenshot } from './reference.ts';
 
 test('moving the pruning slider adds a point and a history row', async ({ page }, testInfo) => {
   await openLab(page, 'v=1&model=lenet5&seed=1&steps=&backend=wasm');
@@ -34,7 +35,7 @@ test('moving the pruning slider adds a point and a history row', async ({ page }
   await waitForResult(page, 'v=1&model=lenet5&seed=1&steps=prune(fraction=0.91)', 10_000);
   await expect(historyRows(page)).toHaveCount(3);
   await expect(page.locator('.recharts-scatter-symbol')).not.toHaveCount(0);
-  await page.screenshot({ path: testInfo.outputPath('slider.png'), fullPage: true });
+  await keepScreenshot(page, testInfo.outputPath('slider.png'), { fullPage: true });
 });
 
 test('a burst of slider moves delivers only the last recipe', async ({ page }) => {

@@ -7,6 +7,7 @@
 import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures.ts';
 import { waitForResult } from './lab-page.ts';
+import { keepScreenshot } from './reference.ts';
 
 const RECIPE = 'v=1&model=lenet300&seed=1&steps=prune(fraction=0.8)';
 
@@ -37,7 +38,7 @@ test('under /lab/ (with COOP and COEP): the lab runs a recipe, threads and all',
   await waitForResult(page, 'v=1&model=lenet5&seed=1&steps=');
   await expect(page.getByTestId('tour-numbers')).toBeVisible();
   expect(bad).toEqual([]);
-  await page.screenshot({ path: testInfo.outputPath('subpath-lab.png'), fullPage: true });
+  await keepScreenshot(page, testInfo.outputPath('subpath-lab.png'), { fullPage: true });
 });
 
 test('under /plain/lab/ (a host without headers): single-threaded, same numbers', async ({
@@ -53,5 +54,5 @@ test('under /plain/lab/ (a host without headers): single-threaded, same numbers'
   // Threads change how fast, not what: the same accuracy and the same stored bytes.
   expect(shown).toEqual(isolated);
   expect(bad).toEqual([]);
-  await page.screenshot({ path: testInfo.outputPath('subpath-plain.png'), fullPage: true });
+  await keepScreenshot(page, testInfo.outputPath('subpath-plain.png'), { fullPage: true });
 });

@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures.ts';
 import { historyRows, openLab, waitForResult } from './lab-page.ts';
+import { keepScreenshot } from './reference.ts';
 
 const run = promisify(execFile);
 
@@ -63,7 +64,7 @@ test("a sweep in the page draws accuracy against the pruned fraction; complab sw
   expect(inPage.map((p) => p[0])).toEqual([0.5, 0.7, 0.9]);
   // More pruning, fewer bytes.
   expect(inPage[0][2]).toBeGreaterThan(inPage[2][2]);
-  await page.screenshot({ path: testInfo.outputPath('sweep.png'), fullPage: true });
+  await keepScreenshot(page, testInfo.outputPath('sweep.png'), { fullPage: true });
 
   // The same grid from the CLI: each line what complab eval --json prints.
   await cli;
@@ -133,7 +134,7 @@ test('a JSONL file with broken lines: the good ones load, the bad ones are count
   expect(await historyRows(page).count()).toBe(rowsBefore + 2);
   await expect(page.getByTestId('result')).toHaveAttribute('data-recipe', START);
   await expect(page.getByTestId('accuracy')).toHaveText(shownBefore ?? '');
-  await page.screenshot({ path: testInfo.outputPath('import-broken.png'), fullPage: true });
+  await keepScreenshot(page, testInfo.outputPath('import-broken.png'), { fullPage: true });
 });
 
 test('a sweep can be cancelled mid-way (the runs done stay), and a bad range gets a message', async ({
@@ -185,5 +186,5 @@ test('a sweep can be cancelled mid-way (the runs done stay), and a bad range get
   await expect(page.getByTestId('run-cancelled')).toBeVisible();
   await expect(page.getByTestId('sweep-run')).toBeEnabled();
   await page.getByTestId('sweep-controls').scrollIntoViewIfNeeded();
-  await page.screenshot({ path: testInfo.outputPath('sweep-cancelled.png') });
+  await keepScreenshot(page, testInfo.outputPath('sweep-cancelled.png'));
 });

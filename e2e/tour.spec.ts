@@ -9,6 +9,7 @@
 import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures.ts';
 import { DEFAULT_RECIPE_TEXT, historyRows, openLab, pasteLink, waitForResult } from './lab-page.ts';
+import { keepScreenshot } from './reference.ts';
 
 const FLOAT_LENET5 = 'v=1&model=lenet5&seed=1&steps=';
 
@@ -32,8 +33,8 @@ test('walking the XNOR-Net tour by its links, step by step', async ({ page }, te
   await expect(numbers.getByTestId('tour-latency')).toHaveAttribute('data-highlight', 'true');
   await expect(panel.getByTestId('tour-paper')).toContainText('Bits per weight');
   await expectHashHas(page, 'tour=xnor-net&step=1');
-  await page.screenshot({ path: testInfo.outputPath('tour-xnor-step1.png'), fullPage: true });
-  await panel.screenshot({ path: testInfo.outputPath('tour-xnor-step1-panel.png') });
+  await keepScreenshot(page, testInfo.outputPath('tour-xnor-step1.png'), { fullPage: true });
+  await keepScreenshot(panel, testInfo.outputPath('tour-xnor-step1-panel.png'));
 
   // Next is a real link to step 2: the recipe changes to BinaryConnect and starts running.
   const next = panel.getByTestId('tour-next');
@@ -50,7 +51,7 @@ test('walking the XNOR-Net tour by its links, step by step', async ({ page }, te
   await expect(
     panel.getByTestId('tour-progress').getByRole('row', { name: /The float network/ }),
   ).toContainText('1.00×');
-  await page.screenshot({ path: testInfo.outputPath('tour-xnor-step2.png'), fullPage: true });
+  await keepScreenshot(page, testInfo.outputPath('tour-xnor-step2.png'), { fullPage: true });
 
   await panel.getByTestId('tour-next').click();
   await expect(panel.getByTestId('tour-step-count')).toHaveText('Step 3 of 4');
@@ -65,7 +66,7 @@ test('walking the XNOR-Net tour by its links, step by step', async ({ page }, te
   await expect(panel.getByTestId('tour-paper')).toContainText('58x fewer high-precision');
   await expect(panel.getByTestId('tour-next')).toHaveCount(0);
   await expect(panel).toContainText('The end of the tour.');
-  await page.screenshot({ path: testInfo.outputPath('tour-xnor-step4.png'), fullPage: true });
+  await keepScreenshot(page, testInfo.outputPath('tour-xnor-step4.png'), { fullPage: true });
 
   await panel.getByTestId('tour-back').click();
   await expect(panel.getByTestId('tour-step-count')).toHaveText('Step 3 of 4');
@@ -107,7 +108,7 @@ test('the Deep Compression tour shows the ratio after each stage beside Figure 1
   expect(pruning).toBeGreaterThan(8);
   expect(pruning).toBeLessThan(14);
   await expect(page.getByTestId('tour-stage-pruning').getByRole('cell').nth(1)).toHaveText('12×');
-  await page.screenshot({ path: testInfo.outputPath('tour-dc-step1.png'), fullPage: true });
+  await keepScreenshot(page, testInfo.outputPath('tour-dc-step1.png'), { fullPage: true });
 
   await open(2, QUICK_SHARE);
   await expect(panel.getByTestId('tour-step-count')).toHaveText('Step 2 of 3');
@@ -129,7 +130,7 @@ test('the Deep Compression tour shows the ratio after each stage beside Figure 1
   // Huffman codes the same weights in fewer bits: never larger, accuracy unchanged.
   expect(await stageRatio(page, 'huffman')).toBeGreaterThanOrEqual(quantization);
   await expect(page.getByTestId('tour-stage-huffman').getByRole('cell').nth(1)).toHaveText('40×');
-  await page.screenshot({ path: testInfo.outputPath('tour-dc-step3.png'), fullPage: true });
+  await keepScreenshot(page, testInfo.outputPath('tour-dc-step3.png'), { fullPage: true });
 });
 
 test('a tour link with an unknown tour or step says so and keeps what was there', async ({

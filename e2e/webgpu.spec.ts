@@ -1,5 +1,6 @@
 import { expect, test } from './fixtures.ts';
 import { historyRows, openLab, testHook, waitForResult, waitForRunning } from './lab-page.ts';
+import { keepScreenshot } from './reference.ts';
 
 // Runs in the "chromium-webgpu" project (--enable-unsafe-webgpu). Without a GPU the adapter is
 // SwiftShader and every predict is slow, so this uses the small dense lenet300, and one test
@@ -15,7 +16,7 @@ test('evaluates lenet300 on WebGPU, and moves on when the device is lost', async
   const shown = await waitForResult(page, recipe, 220_000);
   expect(shown.accuracy).toMatch(/^\d{1,3}\.\d\d %$/);
   expect(parseFloat(shown.accuracy)).toBeGreaterThan(90);
-  await page.screenshot({ path: testInfo.outputPath('lab-webgpu.png'), fullPage: true });
+  await keepScreenshot(page, testInfo.outputPath('lab-webgpu.png'), { fullPage: true });
 
   // The device is destroyed while the next recipe is evaluated on it.
   await page.getByTestId('step-0-fraction').fill('0.6');
@@ -33,5 +34,5 @@ test('evaluates lenet300 on WebGPU, and moves on when the device is lost', async
   await expect(historyRows(page)).toHaveCount(2);
   await expect(page.getByTestId('backend-picker')).toHaveValue('webgpu');
   await expect(page).toHaveURL(/steps=prune\(fraction=0\.6\)&backend=webgpu$/);
-  await status.screenshot({ path: testInfo.outputPath('webgpu-lost.png') });
+  await keepScreenshot(status, testInfo.outputPath('webgpu-lost.png'));
 });

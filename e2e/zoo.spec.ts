@@ -1,5 +1,6 @@
 import { expect, test } from './fixtures.ts';
 import { DEFAULT_RECIPE_TEXT, openLab, waitForResult } from './lab-page.ts';
+import { keepScreenshot } from './reference.ts';
 
 test('a compact design from the grouped picker, pruned, on the comparison plot', async ({
   page,
@@ -35,6 +36,6 @@ test('a compact design from the grouped picker, pruned, on the comparison plot',
   await expect(comparison).toHaveAttribute('data-runs', '1');
   await expect(comparison.locator('.legend-item')).toHaveCount(6);
   await expect(comparison.locator('.recharts-scatter-symbol')).toHaveCount(7);
-  await comparison.screenshot({ path: testInfo.outputPath('zoo-comparison.png') });
-  await page.screenshot({ path: testInfo.outputPath('zoo-page.png'), fullPage: true });
+  await keepScreenshot(comparison, testInfo.outputPath('zoo-comparison.png'));
+  await keepScreenshot(page, testInfo.outputPath('zoo-page.png'), { fullPage: true });
 });

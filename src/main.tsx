@@ -9,7 +9,7 @@ import './engine/browser/no-eval.ts';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { startHistoryPersistence } from './store/history-persistence.ts';
-import { restoredState } from './store/io-actions.ts';
+import { restoredState, withFreeRunIds } from './store/io-actions.ts';
 import { createLabStore } from './store/lab-store.ts';
 import { openPageDb } from './store/page-db.ts';
 import { createPageIo, userModelInfo } from './store/page-io.ts';
@@ -35,20 +35,22 @@ const testHooks = new URLSearchParams(window.location.search).has('test');
 // History and imported models come back from IndexedDB before anything runs, so a link to a
 // run on an imported model finds it and new runs number on from the restored ones.
 const db = await openPageDb();
-const [savedRuns, savedModels] = await Promise.all([
+const [loadedRuns, savedModels] = await Promise.all([
   db.loadRuns().catch(() => []),
   db.loadModels().catch(() => []),
 ]);
+// Two tabs may both have saved a "run 7": each run gets a number of its own here.
+const savedRuns = withFreeRunIds(loadedRuns);
 const store = createLabStore(
   restoredState(
     initialStateFromHash(window.location.hash),
-    savedRuns,
+    savedRuns.map((s) => s.run),
     savedModels.map((m) => userModelInfo(m, true)),
     db.note,
   ),
 );
 startUrlSync(store);
-startHistoryPersistence(store, db);
+startHistoryPersistence(store, db, savedRuns);
 // The worker is asked for only after the session has started it.
 const io = createPageIo(store, db, savedModels, () => session.client());
 const session = startLabSession(

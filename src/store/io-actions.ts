@@ -7,6 +7,7 @@ import { absentUserModelMessage, isUserModelId } from '../engine/model/user-mode
 import type { Patch } from './actions.ts';
 import { editorSteps, MAX_RUNS, type LabState, type RunRecord } from './state.ts';
 import type { UserModelInfo } from './page-io-state.ts';
+import type { SavedRun } from './page-db.ts';
 
 export function storageFailed(_state: LabState, note: string): Patch {
   return { storageNote: note };
@@ -61,4 +62,53 @@ export function restoredState(
     };
   }
   return restored;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Runs of other tabs (history-persistence.ts): a run number is what one tab shows; two tabs can
+// each have made their "run 7", and both are kept.
+
+/**
+ * `saved` with run numbers no other run uses: a run keeps its number unless it is `taken` or an
+ * earlier run here has it; then it gets the next number above all (below all, for imported
+ * runs, whose numbers are negative).
+ */
+export function withFreeRunIds(
+  saved: readonly SavedRun[],
+  taken: Iterable<number> = [],
+): SavedRun[] {
+  const used = new Set(taken);
+  let highest = Math.max(0, ...used, ...saved.map((s) => s.run.runId));
+  let lowest = Math.min(0, ...used, ...saved.map((s) => s.run.runId));
+  return saved.map((s) => {
+    let runId = s.run.runId;
+    if (used.has(runId)) runId = runId < 0 ? --lowest : ++highest;
+    used.add(runId);
+    return runId === s.run.runId ? s : { key: s.key, run: { ...s.run, runId } };
+  });
+}
+
+/**
+ * Runs another tab made: added before this tab's newest run, so the result shown stays the one
+ * its editor asked for; the oldest drop off beyond MAX_RUNS. Their numbers must be free
+ * (withFreeRunIds).
+ */
+export function runsFromOtherTab(state: LabState, arrived: readonly RunRecord[]): Patch {
+  if (arrived.length === 0) return {};
+  const newest = state.runs.at(-1);
+  const runs = newest ? [...state.runs.slice(0, -1), ...arrived, newest] : [...arrived];
+  if (runs.length <= MAX_RUNS) return { runs };
+  const kept = runs.slice(runs.length - MAX_RUNS);
+  const ids = new Set(kept.map((r) => r.runId));
+  return { runs: kept, compareRunIds: state.compareRunIds.filter((id) => ids.has(id)) };
+}
+
+/** Runs another tab deleted (it cleared the history, or they dropped off its window). */
+export function runsRemovedElsewhere(state: LabState, runIds: readonly number[]): Patch {
+  const gone = new Set(runIds);
+  if (!state.runs.some((r) => gone.has(r.runId))) return {};
+  return {
+    runs: state.runs.filter((r) => !gone.has(r.runId)),
+    compareRunIds: state.compareRunIds.filter((id) => !gone.has(id)),
+  };
 }

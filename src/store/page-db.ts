@@ -4,28 +4,45 @@
  * refuses to open (a private window, storage turned off), the page keeps both in memory and
  * says so (`note`); a write that fails later (the disk full: QuotaExceededError) is reported to
  * the caller, which keeps what it has in memory.
+ *
+ * Several tabs share this database. Each run is stored under a key IndexedDB assigns
+ * (autoIncrement), so two tabs that both write their "run 7" keep both; the run number is only
+ * what a tab shows (history-persistence.ts renumbers a run that arrives with a number in use).
+ * Version 1 stored runs under their run number; opening it upgrades to version 2 and keeps them.
  */
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import type { RunRecord } from './state.ts';
 import type { StoredUserModel } from './page-io-state.ts';
 
-const DB_NAME = 'complab-page';
-const DB_VERSION = 1;
+export const PAGE_DB_NAME = 'complab-page';
+const DB_VERSION = 2;
 /** How long opening may take before the page goes on in memory (a blocked upgrade). */
 const OPEN_TIMEOUT_MS = 3000;
 
 interface PageSchema extends DBSchema {
+  /** Version 2: runs under keys IndexedDB assigns, which no two tabs can share. */
+  history: { key: number; value: RunRecord };
+  /** Version 1 (migrated into history, then deleted): runs under their run number. */
   runs: { key: number; value: RunRecord };
   models: { key: string; value: StoredUserModel };
+}
+
+/** A run as stored: its key in the database and the record (with the number it was saved with). */
+export interface SavedRun {
+  readonly key: number;
+  readonly run: RunRecord;
 }
 
 export interface PageDb {
   /** Why nothing is saved across reloads, or null when IndexedDB works. */
   readonly note: string | null;
-  loadRuns(): Promise<RunRecord[]>;
-  putRuns(runs: readonly RunRecord[]): Promise<void>;
-  deleteRuns(ids: readonly number[]): Promise<void>;
-  clearRuns(): Promise<void>;
+  /** Every saved run, by run number, then key (the order they were written in). */
+  loadRuns(): Promise<SavedRun[]>;
+  /** Saves new runs; returns their keys, in the same order. */
+  addRuns(runs: readonly RunRecord[]): Promise<number[]>;
+  deleteRuns(keys: readonly number[]): Promise<void>;
+  /** Deletes every run saved so far (by any tab); returns the highest key deleted (0: none). */
+  clearRuns(): Promise<number>;
   loadModels(): Promise<StoredUserModel[]>;
   putModel(model: StoredUserModel): Promise<void>;
   deleteModel(id: string): Promise<void>;
@@ -48,9 +65,9 @@ export function memoryPageDb(note: string): PageDb {
   return {
     note,
     loadRuns: async () => [],
-    putRuns: async () => undefined,
+    addRuns: async () => [],
     deleteRuns: async () => undefined,
-    clearRuns: async () => undefined,
+    clearRuns: async () => 0,
     loadModels: async () => [],
     putModel: async () => undefined,
     deleteModel: async () => undefined,
@@ -61,18 +78,34 @@ export function memoryPageDb(note: string): PageDb {
 function idbPageDb(db: IDBPDatabase<PageSchema>): PageDb {
   return {
     note: null,
-    loadRuns: async () => (await db.getAll('runs')).sort((a, b) => a.runId - b.runId),
-    async putRuns(runs) {
-      if (runs.length === 0) return;
-      const tx = db.transaction('runs', 'readwrite');
-      await Promise.all([...runs.map((r) => tx.store.put(r)), tx.done]);
+    async loadRuns() {
+      const tx = db.transaction('history', 'readonly');
+      const [keys, runs] = await Promise.all([tx.store.getAllKeys(), tx.store.getAll(), tx.done]);
+      return runs
+        .map((run, i) => ({ key: keys[i], run }))
+        .sort((a, b) => a.run.runId - b.run.runId || a.key - b.key);
     },
-    async deleteRuns(ids) {
-      if (ids.length === 0) return;
-      const tx = db.transaction('runs', 'readwrite');
-      await Promise.all([...ids.map((id) => tx.store.delete(id)), tx.done]);
+    async addRuns(runs) {
+      if (runs.length === 0) return [];
+      const tx = db.transaction('history', 'readwrite');
+      // put without a key: IndexedDB assigns the next one, atomically across tabs.
+      const [keys] = await Promise.all([Promise.all(runs.map((r) => tx.store.put(r))), tx.done]);
+      return keys;
     },
-    clearRuns: () => db.clear('runs'),
+    async deleteRuns(keys) {
+      if (keys.length === 0) return;
+      const tx = db.transaction('history', 'readwrite');
+      await Promise.all([...keys.map((key) => tx.store.delete(key)), tx.done]);
+    },
+    async clearRuns() {
+      // One transaction: the bound is exactly what was deleted, so another tab can tell its
+      // runs saved before the clear (gone) from those saved after (kept).
+      const tx = db.transaction('history', 'readwrite');
+      const last = await tx.store.openCursor(null, 'prev');
+      const bound = last?.key ?? 0;
+      await Promise.all([tx.store.clear(), tx.done]);
+      return bound;
+    },
     loadModels: async () => (await db.getAll('models')).sort((a, b) => a.importedAt - b.importedAt),
     putModel: async (model) => void (await db.put('models', model)),
     deleteModel: (id) => db.delete('models', id),
@@ -81,7 +114,7 @@ function idbPageDb(db: IDBPDatabase<PageSchema>): PageDb {
 }
 
 /** Opens the page's database, or a memory stand-in with the reason when it cannot. */
-export async function openPageDb(): Promise<PageDb> {
+export async function openPageDb(timeoutMs = OPEN_TIMEOUT_MS): Promise<PageDb> {
   const inMemory = (why: string) =>
     memoryPageDb(
       `History and imported models are kept in memory only, so a reload loses them: ${why}.`,
@@ -90,18 +123,33 @@ export async function openPageDb(): Promise<PageDb> {
     return inMemory('this browser window offers no IndexedDB (a private window?)');
   }
   let timer: ReturnType<typeof setTimeout> | undefined;
+  let gaveUp = false;
   try {
-    const opening = openDB<PageSchema>(DB_NAME, DB_VERSION, {
-      upgrade(db) {
-        db.createObjectStore('runs', { keyPath: 'runId' });
-        db.createObjectStore('models', { keyPath: 'id' });
+    const opening = openDB<PageSchema>(PAGE_DB_NAME, DB_VERSION, {
+      async upgrade(db, oldVersion, _newVersion, tx) {
+        if (oldVersion < 1) db.createObjectStore('models', { keyPath: 'id' });
+        const history = db.createObjectStore('history', { autoIncrement: true });
+        if (oldVersion === 1) {
+          // Version 1's runs, in run order, under new keys; then its store goes.
+          const old = await tx.objectStore('runs').getAll();
+          old.sort((a, b) => a.runId - b.runId);
+          for (const run of old) await history.put(run);
+          db.deleteObjectStore('runs');
+        }
       },
     });
+    // Opened after the page gave up on it: closed at once, or it would block later upgrades.
+    void opening.then(
+      (late) => {
+        if (gaveUp) late.close();
+      },
+      () => undefined,
+    );
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`it did not open within ${OPEN_TIMEOUT_MS / 1000} s`)),
-        OPEN_TIMEOUT_MS,
-      );
+      timer = setTimeout(() => {
+        gaveUp = true;
+        reject(new Error(`it did not open within ${timeoutMs / 1000} s`));
+      }, timeoutMs);
     });
     const db = await Promise.race([opening, timeout]);
     // Another tab upgrading later: close, so it is not blocked.

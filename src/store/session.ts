@@ -92,7 +92,9 @@ export function startLabSession(
    * history. Null when a newer run (or a backend switch) superseded it.
    */
   const execute = async (recipe: Recipe, origin?: RunOrigin): Promise<RunOutcome | null> => {
-    const runId = ++runCounter;
+    // Above every run shown too: another tab's runs arrive with their own numbers.
+    runCounter = Math.max(runCounter, ...store.getState().runs.map((r) => r.runId)) + 1;
+    const runId = runCounter;
     currentRunId = runId;
     const recipeText = recipeTextOf(recipe);
     const askedAt = requestedAt;
