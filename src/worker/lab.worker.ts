@@ -37,7 +37,7 @@ import {
 import type { Recipe } from '../engine/recipe/recipe.ts';
 import { isCancellation, toErrorData } from './errors.ts';
 import { heldPrefixStore } from './held-store.ts';
-import { throttleProgress } from './progress-throttle.ts';
+import { isProgressNews, PROGRESS_INTERVAL_MS, throttleProgress } from './progress-throttle.ts';
 import type {
   BackendOutcome,
   CardsOutcome,
@@ -349,7 +349,9 @@ class LabWorker implements LabWorkerApi {
     this.current = inFlight;
     // At most PROGRESS_PER_SECOND reports reach the page, the newest of each interval, and the
     // last one before the answer: a flood of them would hold the answer back (see the module).
-    const progress = onProgress ? throttleProgress(onProgress) : null;
+    const progress = onProgress
+      ? throttleProgress(onProgress, PROGRESS_INTERVAL_MS, undefined, isProgressNews)
+      : null;
     const report = progress ? (p: RunProgress) => progress.report(p) : undefined;
     return this.enqueue(async (): Promise<RunOutcome> => {
       try {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { throttleProgress, type ProgressClock } from './progress-throttle.ts';
+import type { RunProgress } from '../engine/lab.ts';
+import { isProgressNews, throttleProgress, type ProgressClock } from './progress-throttle.ts';
 
 /** A clock the test moves by hand; timers fire when their time is passed. */
 function manualClock() {
@@ -92,5 +93,37 @@ describe('throttleProgress', () => {
     throttle.report(4);
     throttle.flush();
     expect(sent).toEqual([1, 2]);
+  });
+
+  it('a new step, stage or first estimate goes at once; more batches of the same step wait', () => {
+    const { clock, advance } = manualClock();
+    const sent: RunProgress[] = [];
+    const throttle = throttleProgress<RunProgress>((p) => sent.push(p), 100, clock, isProgressNews);
+    const training = (batch: number): RunProgress => ({
+      stage: 'compressing',
+      fraction: batch / 100,
+      step: 0,
+      steps: 2,
+      batch,
+    });
+    const evaluating = (seen: number): RunProgress => ({
+      stage: 'evaluating',
+      fraction: seen / 2000,
+      step: 0,
+      steps: 2,
+      estimate: { correct: seen - 1, seen, total: 2000, sizeBytes: 1000 },
+    });
+    throttle.report(training(0));
+    advance(10);
+    throttle.report(training(1));
+    advance(10);
+    throttle.report(evaluating(100)); // a new stage with its first estimate: at once
+    advance(10);
+    throttle.report(evaluating(200)); // the next chunk waits for the interval
+    expect(sent.map((p) => p.batch ?? p.estimate?.seen)).toEqual([0, 100]);
+    advance(100);
+    expect(sent.map((p) => p.batch ?? p.estimate?.seen)).toEqual([0, 100, 200]);
+    throttle.report({ ...training(0), step: 1 }); // the next step: at once
+    expect(sent.at(-1)).toMatchObject({ step: 1, batch: 0 });
   });
 });

@@ -7,6 +7,7 @@
  * the interval ends; flush() sends the waiting one at once (before a run's answer, so the last
  * report is never lost) and stop() drops it.
  */
+import type { RunProgress } from '../engine/lab.ts';
 
 /** The page gets at most this many reports a second. */
 export const PROGRESS_PER_SECOND = 10;
@@ -37,8 +38,11 @@ export function throttleProgress<P>(
   send: (progress: P) => void,
   intervalMs = PROGRESS_INTERVAL_MS,
   clock: ProgressClock = realClock,
+  /** A report that is news (a new stage or step) goes at once, whatever the interval. */
+  isNews: (last: P, next: P) => boolean = () => false,
 ): ProgressThrottle<P> {
   let lastSentAt = -Infinity;
+  let lastSent: { readonly progress: P } | null = null;
   let pending: { readonly progress: P } | null = null;
   let timer: unknown = null;
   let stopped = false;
@@ -53,6 +57,7 @@ export function throttleProgress<P>(
     const { progress } = pending;
     pending = null;
     lastSentAt = clock.now();
+    lastSent = { progress };
     send(progress);
   };
 
@@ -61,7 +66,7 @@ export function throttleProgress<P>(
       if (stopped) return;
       pending = { progress };
       const wait = lastSentAt + intervalMs - clock.now();
-      if (wait <= 0) sendPending();
+      if (wait <= 0 || (lastSent && isNews(lastSent.progress, progress))) sendPending();
       else timer ??= clock.setTimeout(sendPending, wait);
     },
     flush: sendPending,
@@ -71,4 +76,16 @@ export function throttleProgress<P>(
       cancelTimer();
     },
   };
+}
+
+/**
+ * The reports worth sending at once: a new stage or step (rare, and the page names it), and the
+ * first accuracy estimate of an evaluation (the plot's provisional point should not wait).
+ */
+export function isProgressNews(last: RunProgress, next: RunProgress): boolean {
+  return (
+    next.stage !== last.stage ||
+    next.step !== last.step ||
+    (next.estimate !== undefined && last.estimate === undefined)
+  );
 }

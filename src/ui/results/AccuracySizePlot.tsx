@@ -242,9 +242,11 @@ function evaluatedEstimate(s: LabState): AccuracyEstimate | null {
   const p = status.progress;
   return p?.estimate && p.step !== undefined && p.step === (p.steps ?? 0) - 1 ? p.estimate : null;
 }
-const runningId = (s: LabState) => (s.runStatus.phase === 'running' ? s.runStatus.runId : null);
-const runningText = (s: LabState) =>
-  s.runStatus.phase === 'running' ? s.runStatus.recipeText : null;
+// Null unless an estimate is drawn: a run that starts or ends in training redraws nothing here.
+const evaluatedRunId = (s: LabState) =>
+  s.runStatus.phase === 'running' && evaluatedEstimate(s) ? s.runStatus.runId : null;
+const evaluatedRecipeText = (s: LabState) =>
+  s.runStatus.phase === 'running' && evaluatedEstimate(s) ? s.runStatus.recipeText : null;
 
 /**
  * Accuracy against stored size or measured latency for the current model, the other as the
@@ -258,8 +260,8 @@ export function AccuracySizePlot() {
   const axis = useLab((s) => s.ui.plot ?? 'size');
   // Redrawing 200 points takes a while: the estimate's redraws may wait for a click's.
   const estimate = useDeferredValue(useLab(evaluatedEstimate));
-  const evaluatedRunId = useLab(runningId);
-  const evaluatedText = useLab(runningText);
+  const runId = useLab(evaluatedRunId);
+  const evaluatedText = useLab(evaluatedRecipeText);
   const dispatch = useDispatch();
   const session = useSession();
   const data = useMemo(() => plotData(allRuns, model, axis), [allRuns, model, axis]);
@@ -268,12 +270,12 @@ export function AccuracySizePlot() {
   const estimating = useMemo(
     () =>
       estimate &&
-      evaluatedRunId !== null &&
+      runId !== null &&
       evaluatedText !== null &&
       evaluatedText.includes(`model=${model}&`)
-        ? estimatePoint(estimate, axis, evaluatedRunId, evaluatedText)
+        ? estimatePoint(estimate, axis, runId, evaluatedText)
         : null,
-    [estimate, evaluatedRunId, evaluatedText, model, axis],
+    [estimate, runId, evaluatedText, model, axis],
   );
 
   const front = useMemo(() => data.runs.filter((p) => p.onFront).sort((a, b) => a.x - b.x), [data]);
@@ -304,6 +306,67 @@ export function AccuracySizePlot() {
     [dispatch, session],
   );
   const backends = data.backends.map(backendLabel);
+
+  const frame = useMemo(
+    () => (
+      <>
+        <CartesianGrid strokeDasharray="3 3" stroke="#d8dee6" />
+        <XAxis
+          type="number"
+          dataKey="x"
+          name={text.name}
+          scale="log"
+          domain={[minX, maxX]}
+          ticks={logTicks(minX, maxX)}
+          tickFormatter={(v: number) => formatX(axis, v)}
+          allowDataOverflow
+          label={{ value: text.label, position: 'insideBottom', offset: -16 }}
+        />
+        <YAxis
+          type="number"
+          dataKey="accuracyPercent"
+          name="Accuracy"
+          domain={[yMin, 100]}
+          ticks={accuracyTicks(yMin)}
+          tickFormatter={(v: number) => `${v} %`}
+          // An estimate's interval may reach below the axis: it is cut off, not followed.
+          allowDataOverflow
+          label={{ value: 'test accuracy', angle: -90, position: 'insideLeft', offset: 4 }}
+          width={72}
+        />
+        <Tooltip
+          content={(props) => <PointTooltip active={props.active} payload={props.payload} />}
+          cursor={{ strokeDasharray: '3 3' }}
+        />
+      </>
+    ),
+    [axis, text, minX, maxX, yMin],
+  );
+  const runShape = useCallback((props: ShapeProps) => <RunMark {...props} onLoad={load} />, [load]);
+  const runLayers = useMemo(
+    () => (
+      <>
+        <Scatter
+          name="Pareto front"
+          data={front}
+          line={{ stroke: PLOT_COLORS.front, strokeWidth: 2 }}
+          shape={NoMark}
+          isAnimationActive={false}
+          legendType="none"
+          tooltipType="none"
+        />
+        <Scatter name="runs" data={drawnRuns} shape={runShape} isAnimationActive={false} />
+        <Scatter
+          name="baseline"
+          data={data.baseline ? [data.baseline] : []}
+          shape={BaselineMark}
+          isAnimationActive={false}
+          tooltipType="none"
+        />
+      </>
+    ),
+    [front, drawnRuns, runShape, data.baseline],
+  );
 
   return (
     <figure
@@ -362,34 +425,8 @@ export function AccuracySizePlot() {
       ) : null}
       <ResponsiveContainer width="100%" height={320}>
         <ScatterChart margin={{ top: 12, right: 24, bottom: 28, left: 8 }}>
-          <CartesianGrid strokeDasharray="3 3" stroke="#d8dee6" />
-          <XAxis
-            type="number"
-            dataKey="x"
-            name={text.name}
-            scale="log"
-            domain={[minX, maxX]}
-            ticks={logTicks(minX, maxX)}
-            tickFormatter={(v: number) => formatX(axis, v)}
-            allowDataOverflow
-            label={{ value: text.label, position: 'insideBottom', offset: -16 }}
-          />
-          <YAxis
-            type="number"
-            dataKey="accuracyPercent"
-            name="Accuracy"
-            domain={[yMin, 100]}
-            ticks={accuracyTicks(yMin)}
-            tickFormatter={(v: number) => `${v} %`}
-            // An estimate's interval may reach below the axis: it is cut off, not followed.
-            allowDataOverflow
-            label={{ value: 'test accuracy', angle: -90, position: 'insideLeft', offset: 4 }}
-            width={72}
-          />
-          <Tooltip
-            content={(props) => <PointTooltip active={props.active} payload={props.payload} />}
-            cursor={{ strokeDasharray: '3 3' }}
-          />
+          {/* Memoized: an estimate's redraw leaves the runs' 200 marks and the axes alone. */}
+          {frame}
           {estimating && estimating.x === null ? (
             <ReferenceArea
               y1={estimating.interval.low * 100}
@@ -406,28 +443,7 @@ export function AccuracySizePlot() {
               }}
             />
           ) : null}
-          <Scatter
-            name="Pareto front"
-            data={front}
-            line={{ stroke: PLOT_COLORS.front, strokeWidth: 2 }}
-            shape={NoMark}
-            isAnimationActive={false}
-            legendType="none"
-            tooltipType="none"
-          />
-          <Scatter
-            name="runs"
-            data={drawnRuns}
-            shape={(props: ShapeProps) => <RunMark {...props} onLoad={load} />}
-            isAnimationActive={false}
-          />
-          <Scatter
-            name="baseline"
-            data={data.baseline ? [data.baseline] : []}
-            shape={BaselineMark}
-            isAnimationActive={false}
-            tooltipType="none"
-          />
+          {runLayers}
           {estimating && estimating.x !== null ? (
             <Scatter
               name="estimate"
@@ -458,7 +474,7 @@ export function AccuracySizePlot() {
       </p>
       {estimating ? (
         <p className="hint plot-estimate" data-testid="plot-estimate" role="status">
-          Run {evaluatedRunId}, being evaluated: estimate{' '}
+          Run {runId}, being evaluated: estimate{' '}
           <strong>{formatPercent(estimating.estimate.correct / estimating.estimate.seen)}</strong>{' '}
           (95 % interval {formatIntervalPercent(estimating.interval)}) from{' '}
           {formatCount(estimating.estimate.seen)} of {formatCount(estimating.estimate.total)} test
