@@ -15,6 +15,7 @@ import {
   removeStep,
   restoreRecipe,
   runCancelled,
+  runCancelRequested,
   runFailed,
   runFinished,
   runProgressed,
@@ -326,6 +327,43 @@ describe('runs', () => {
     const patch = runCancelled(running, 2);
     expect(patch).toEqual({ runStatus: { phase: 'cancelled', recipeText: 'text', progress } });
     expect(runCancelled(running, 1)).toEqual({});
+  });
+
+  it('Cancel shows at once; progress that arrives meanwhile keeps it; the answer ends it', () => {
+    const running = apply(state(), (s) => runStarted(s, 2, 'text'));
+    const asked = apply(running, (s) => runCancelRequested(s, 2));
+    expect(asked.runStatus).toEqual({
+      phase: 'running',
+      runId: 2,
+      recipeText: 'text',
+      progress: null,
+      cancelling: true,
+    });
+    // Another run's cancel, or a second press, changes nothing.
+    expect(runCancelRequested(running, 1)).toEqual({});
+    expect(runCancelRequested(asked, 2)).toEqual({});
+    const moved = apply(asked, (s) => runProgressed(s, 2, progress));
+    expect(moved.runStatus).toMatchObject({ progress, cancelling: true });
+    expect(apply(moved, (s) => runCancelled(s, 2)).runStatus).toEqual({
+      phase: 'cancelled',
+      recipeText: 'text',
+      progress,
+    });
+  });
+
+  it('a result that arrives after Cancel was pressed is kept, and the page says the cancel was late', () => {
+    const record = { runId: 2 } as RunRecord;
+    const asked = apply(
+      state(),
+      (s) => runStarted(s, 2, 'text'),
+      (s) => runCancelRequested(s, 2),
+    );
+    const done = apply(asked, (s) => runFinished(s, record));
+    expect(done.runs).toEqual([record]);
+    expect(done.runStatus).toEqual({ phase: 'idle', cancelTooLate: true });
+    // Without a cancel, a plain idle.
+    const plain = apply(state(), (s) => runStarted(s, 2, 'text'));
+    expect(runFinished(plain, record).runStatus).toEqual({ phase: 'idle' });
   });
 
   it('a failure names the recipe that failed and leaves the results alone', () => {

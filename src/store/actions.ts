@@ -311,10 +311,20 @@ export function runProgressed(state: LabState, runId: number, progress: RunProgr
 
 export function runFinished(state: LabState, record: RunRecord): Patch {
   const runs = [...state.runs, record];
+  const status = state.runStatus;
+  const cancelTooLate =
+    status.phase === 'running' && status.runId === record.runId && status.cancelling === true;
   return {
     runs: runs.length > MAX_RUNS ? runs.slice(runs.length - MAX_RUNS) : runs,
-    runStatus: { phase: 'idle' },
+    runStatus: cancelTooLate ? { phase: 'idle', cancelTooLate } : { phase: 'idle' },
   };
+}
+
+/** Cancel was pressed for run `runId`: the page says so at once, before the engine answers. */
+export function runCancelRequested(state: LabState, runId: number): Patch {
+  const status = state.runStatus;
+  if (status.phase !== 'running' || status.runId !== runId || status.cancelling) return {};
+  return { runStatus: { ...status, cancelling: true } };
 }
 
 /** The user cancelled run `runId`: where it was is kept; the results stay as they were. */

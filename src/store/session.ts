@@ -23,6 +23,7 @@ import {
   engineStopped,
   modelInfoLoaded,
   runCancelled,
+  runCancelRequested,
   runFailed,
   runFinished,
   runProgressed,
@@ -45,6 +46,11 @@ export const CRASH_WINDOW_MS = 60_000;
 export interface LabSession {
   /** Runs the current recipe again (e.g. after an error or a cancel). */
   rerun(): void;
+  /**
+   * After a recipe was chosen again (a preset, a run from the history): runs it when the page
+   * shows a cancelled or failed run, as the same text would otherwise start nothing.
+   */
+  runIfStopped(): void;
   /** Stops the run in flight; the last result stays shown. */
   cancel(): void;
   /** The steps a preset becomes for a model (asks the engine). */
@@ -263,12 +269,22 @@ export function startLabSession(
         scheduleRun();
       } else void startBackend(false);
     },
+    runIfStopped: () => {
+      const { phase } = store.getState().runStatus;
+      if (ready && (phase === 'cancelled' || phase === 'error')) {
+        requestedAt = performance.now();
+        scheduleRun();
+      }
+    },
     cancel: () => {
       if (runTimer !== undefined) {
         clearTimeout(runTimer);
         runTimer = undefined;
       }
-      if (currentRunId !== null) client.cancel(currentRunId);
+      if (currentRunId !== null) {
+        dispatch(store, runCancelRequested, currentRunId);
+        client.cancel(currentRunId);
+      }
     },
     expandPreset: (model, preset) => client.expandPreset(model, preset),
     maskPicture: (recipe, layer) => client.maskPicture(recipe, layer),

@@ -29,7 +29,8 @@ export interface RunRecord {
 }
 
 export type RunStatus =
-  | { readonly phase: 'idle' }
+  /** `cancelTooLate`: the user pressed Cancel, but the run had finished before it arrived. */
+  | { readonly phase: 'idle'; readonly cancelTooLate?: boolean }
   /** Starting the worker or switching backend. */
   | { readonly phase: 'loading'; readonly message: string }
   | {
@@ -38,6 +39,8 @@ export type RunStatus =
       readonly recipeText: string;
       /** The engine's newest report; null until the first one arrives. */
       readonly progress: RunProgress | null;
+      /** Cancel was pressed: the engine's answer is on its way. */
+      readonly cancelling?: boolean;
     }
   /** The user cancelled the run of `recipeText`; `progress` says where it was. */
   | {

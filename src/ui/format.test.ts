@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { formatDuration, formatParamValue, formatShape, formatSmall, stepsOf } from './format.ts';
+import { finitePopulationInterval } from '../engine/measure/interval.ts';
+import {
+  formatDuration,
+  formatIntervalPercent,
+  formatParamValue,
+  formatPercent,
+  formatShape,
+  formatSmall,
+  stepsOf,
+} from './format.ts';
 
 describe('parameter values', () => {
   it('shows fractions as percentages with the digits their step has', () => {
@@ -32,5 +41,32 @@ describe('other formats', () => {
       'prune(fraction=0.9)',
     );
     expect(stepsOf('v=1&steps=%E0%A4%A')).toBe('%E0%A4%A'); // malformed escapes stay as written
+  });
+});
+
+describe('accuracy intervals', () => {
+  it('rounds the low bound down and the high bound up, to a tenth of a percent', () => {
+    // 1,975 of 2,000 seen: the interval is the exact 98.75 %, which to nearest reads 98.8-98.8.
+    expect(formatIntervalPercent({ low: 0.9875, high: 0.9875 })).toBe('98.7–98.8 %');
+    expect(formatIntervalPercent({ low: 0.98712, high: 0.98788 })).toBe('98.7–98.8 %');
+    expect(formatIntervalPercent({ low: 0.98749, high: 0.98801 })).toBe('98.7–98.9 %');
+    // Bounds already on a tenth stay there (0.988 * 1000 is 987.9999999999999 in floats).
+    expect(formatIntervalPercent({ low: 0.988, high: 0.99 })).toBe('98.8–99.0 %');
+    expect(formatIntervalPercent({ low: 0, high: 1 })).toBe('0.0–100.0 %');
+  });
+
+  it('the printed interval holds the printed estimate, for every count the page can show', () => {
+    const total = 2000;
+    const parse = (text: string) => text.replace(' %', '').split('–').map(Number);
+    for (let seen = 100; seen <= total; seen += 100) {
+      for (let correct = Math.floor(seen * 0.9); correct <= seen; correct++) {
+        const estimate = Number(formatPercent(correct / seen).replace(' %', ''));
+        const [low, high] = parse(
+          formatIntervalPercent(finitePopulationInterval(correct, seen, total)),
+        );
+        expect(low, `${correct} of ${seen}`).toBeLessThanOrEqual(estimate);
+        expect(high, `${correct} of ${seen}`).toBeGreaterThanOrEqual(estimate);
+      }
+    }
   });
 });

@@ -9,6 +9,19 @@ export const formatCount = (n: number): string => counts.format(n);
 /** Accuracy fractions as percentages with two decimals (1 digit in 2,000 is 0.05 %). */
 export const formatPercent = (fraction: number): string => `${(fraction * 100).toFixed(2)} %`;
 
+/**
+ * A 95 % interval of an accuracy as "98.7–98.9 %": one decimal, the low bound rounded down and
+ * the high bound up, so the printed interval always holds the estimate printed beside it (an
+ * interval of 98.746–98.752 % rounded to nearest would read 98.7–98.8 around 98.75 %, or worse).
+ */
+export function formatIntervalPercent(interval: { low: number; high: number }): string {
+  // Tenths of a percent; toFixed(6) first drops float noise (0.988 * 1000 = 987.9999999999999).
+  const tenths = (fraction: number) => Number((fraction * 1000).toFixed(6));
+  const low = Math.floor(tenths(interval.low)) / 10;
+  const high = Math.ceil(tenths(interval.high)) / 10;
+  return `${low.toFixed(1)}–${high.toFixed(1)} %`;
+}
+
 export function formatBytes(bytes: number): string {
   if (bytes < 1000) return `${bytes} B`;
   if (bytes < 1_000_000) return `${(bytes / 1000).toFixed(1)} kB`;

@@ -1,4 +1,4 @@
-import { createContext, useContext } from 'react';
+import { createContext, useCallback, useContext } from 'react';
 import { useStore } from 'zustand';
 import type { Patch } from '../store/actions.ts';
 import { dispatch, type LabStore } from '../store/lab-store.ts';
@@ -29,7 +29,8 @@ export function useDispatch(): <A extends unknown[]>(
   ...args: A
 ) => void {
   const { store } = useLabContext();
-  return (action, ...args) => dispatch(store, action, ...args);
+  // The same function every render, so memoized children that take it do not redraw.
+  return useCallback((action, ...args) => dispatch(store, action, ...args), [store]);
 }
 
 export function useSession(): LabSession | null {

@@ -36,6 +36,7 @@ import {
 import type { Recipe } from '../engine/recipe/recipe.ts';
 import { isCancellation, toErrorData } from './errors.ts';
 import { heldPrefixStore } from './held-store.ts';
+import { isProgressNews, PROGRESS_INTERVAL_MS, throttleProgress } from './progress-throttle.ts';
 import type {
   BackendOutcome,
   CardsOutcome,
@@ -347,13 +348,19 @@ class LabWorker implements LabWorkerApi {
     const controller = new AbortController();
     const inFlight: RunInFlight = { runId, controller };
     this.current = inFlight;
+    // At most PROGRESS_PER_SECOND reports reach the page, the newest of each interval, and the
+    // last one before the answer: a flood of them would hold the answer back (see the module).
+    const progress = onProgress
+      ? throttleProgress(onProgress, PROGRESS_INTERVAL_MS, undefined, isProgressNews)
+      : null;
+    const report = progress ? (p: RunProgress) => progress.report(p) : undefined;
     return this.enqueue(async (): Promise<RunOutcome> => {
       try {
         // One try per backend at most: each loss moves down the fallback order.
         for (let tries = 0; tries < BACKENDS.length; tries++) {
           // Superseded while waiting for the previous task: do not start at all.
           if (controller.signal.aborted) return { kind: 'cancelled', runId };
-          const attempt = await this.attempt(recipe, runId, controller, onProgress);
+          const attempt = await this.attempt(recipe, runId, controller, report);
           if (attempt.kind === 'settled') return attempt.outcome;
           await this.replaceLostBackend(this.watch!, attempt.reason);
         }
@@ -361,6 +368,8 @@ class LabWorker implements LabWorkerApi {
       } catch (err) {
         return { kind: 'error', runId, error: toErrorData(err) };
       } finally {
+        progress?.flush();
+        progress?.stop();
         if (this.current === inFlight) this.current = null;
       }
     });

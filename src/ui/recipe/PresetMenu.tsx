@@ -82,6 +82,8 @@ export function PresetMenu() {
                   disabled={preview.model !== model}
                   onClick={() => {
                     dispatch(applyPreset, preview.steps);
+                    // The same steps as a cancelled run: start it again.
+                    session?.runIfStopped();
                     setPreview({ state: 'none' });
                   }}
                 >

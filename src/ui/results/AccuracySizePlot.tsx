@@ -1,4 +1,4 @@
-import type { KeyboardEvent } from 'react';
+import { useCallback, useDeferredValue, useMemo, type KeyboardEvent } from 'react';
 import {
   CartesianGrid,
   ErrorBar,
@@ -12,18 +12,26 @@ import {
 } from 'recharts';
 import type { PlotAxis } from '../../engine/recipe/share.ts';
 import { restoreRecipe, setPlotAxis } from '../../store/actions.ts';
-import type { RunRecord } from '../../store/state.ts';
+import type { AccuracyEstimate } from '../../engine/lab.ts';
+import type { LabState, RunRecord } from '../../store/state.ts';
 import {
   backendLabel,
   formatBytes,
   formatBytesShort,
   formatCount,
+  formatIntervalPercent,
   formatMs,
   formatPercent,
 } from '../format.ts';
 import { PLOT_COLORS } from '../palette.ts';
-import { useDispatch, useLab } from '../store-context.tsx';
-import { estimatePoint, plotData, type BaselinePoint, type RunPoint } from './plot-points.ts';
+import { useDispatch, useLab, useSession } from '../store-context.tsx';
+import {
+  accuracyAxisMin,
+  estimatePoint,
+  plotData,
+  type BaselinePoint,
+  type RunPoint,
+} from './plot-points.ts';
 import { PointTooltip } from './PointTooltip.tsx';
 
 function ticksWithin(min: number, max: number, multiples: readonly number[]): number[] {
@@ -224,6 +232,23 @@ function Swatch({ kind }: { kind: 'run' | 'front' | 'latest' | 'baseline' | 'est
 }
 
 /**
+ * The estimate of the run whose last step is being evaluated, or null: the one part of the run
+ * status the plot draws. The selectors below return the store's own objects and strings, so a
+ * progress report of a training batch does not redraw the plot.
+ */
+function evaluatedEstimate(s: LabState): AccuracyEstimate | null {
+  const status = s.runStatus;
+  if (status.phase !== 'running') return null;
+  const p = status.progress;
+  return p?.estimate && p.step !== undefined && p.step === (p.steps ?? 0) - 1 ? p.estimate : null;
+}
+// Null unless an estimate is drawn: a run that starts or ends in training redraws nothing here.
+const evaluatedRunId = (s: LabState) =>
+  s.runStatus.phase === 'running' && evaluatedEstimate(s) ? s.runStatus.runId : null;
+const evaluatedRecipeText = (s: LabState) =>
+  s.runStatus.phase === 'running' && evaluatedEstimate(s) ? s.runStatus.recipeText : null;
+
+/**
  * Accuracy against stored size or measured latency for the current model, the other as the
  * points' area; the Pareto front joined by a line; a point's recipe and figures on hover, and
  * the run loaded into the editor on click. While a run's last step is evaluated, its first
@@ -233,22 +258,31 @@ export function AccuracySizePlot() {
   const model = useLab((s) => s.recipe.model);
   const allRuns = useLab((s) => s.runs);
   const axis = useLab((s) => s.ui.plot ?? 'size');
-  const runStatus = useLab((s) => s.runStatus);
+  // Redrawing 200 points takes a while: the estimate's redraws may wait for a click's.
+  const estimate = useDeferredValue(useLab(evaluatedEstimate));
+  const runId = useLab(evaluatedRunId);
+  const evaluatedText = useLab(evaluatedRecipeText);
   const dispatch = useDispatch();
-  const data = plotData(allRuns, model, axis);
+  const session = useSession();
+  const data = useMemo(() => plotData(allRuns, model, axis), [allRuns, model, axis]);
   const text = AXIS_TEXT[axis];
 
-  const progress = runStatus.phase === 'running' ? runStatus.progress : null;
-  const estimating =
-    runStatus.phase === 'running' &&
-    progress?.estimate &&
-    progress.step !== undefined &&
-    progress.step === (progress.steps ?? 0) - 1 &&
-    runStatus.recipeText.includes(`model=${model}&`)
-      ? estimatePoint(progress.estimate, axis, runStatus.runId, runStatus.recipeText)
-      : null;
+  const estimating = useMemo(
+    () =>
+      estimate &&
+      runId !== null &&
+      evaluatedText !== null &&
+      evaluatedText.includes(`model=${model}&`)
+        ? estimatePoint(estimate, axis, runId, evaluatedText)
+        : null,
+    [estimate, runId, evaluatedText, model, axis],
+  );
 
-  const front = data.runs.filter((p) => p.onFront).sort((a, b) => a.x - b.x);
+  const front = useMemo(() => data.runs.filter((p) => p.onFront).sort((a, b) => a.x - b.x), [data]);
+  const drawnRuns = useMemo(
+    () => [...data.runs].sort((a, b) => Number(a.latest) - Number(b.latest)),
+    [data],
+  );
   const xs = [
     ...data.runs.map((p) => p.x),
     ...(data.baseline ? [data.baseline.x] : []),
@@ -256,20 +290,83 @@ export function AccuracySizePlot() {
   ].filter((x) => x > 0 && Number.isFinite(x));
   const minX = xs.length ? Math.min(...xs) / 1.3 : axis === 'size' ? 1000 : 0.1;
   const maxX = xs.length ? Math.max(...xs) * 1.3 : axis === 'size' ? 100_000 : 100;
-  const accuracies = [
-    ...data.runs.map((p) => p.accuracyPercent),
-    ...(data.baseline ? [data.baseline.accuracyPercent] : []),
-    ...(estimating ? [estimating.interval.low * 100] : []),
-  ];
-  const minAccuracy = accuracies.length ? Math.min(...accuracies) : 0;
-  // Zoom in on the interesting band, but never hide a collapsed model's point.
-  const yMin =
-    minAccuracy >= 92
-      ? Math.max(0, Math.floor(minAccuracy - 1))
-      : Math.max(0, Math.floor((minAccuracy - 2) / 5) * 5);
+  const yMin = accuracyAxisMin(
+    [
+      ...data.runs.map((p) => p.accuracyPercent),
+      ...(data.baseline ? [data.baseline.accuracyPercent] : []),
+    ],
+    estimating ? estimating.accuracyPercent : null,
+  );
 
-  const load = (run: RunRecord) => dispatch(restoreRecipe, run.result.recipe);
+  const load = useCallback(
+    (run: RunRecord) => {
+      dispatch(restoreRecipe, run.result.recipe);
+      session?.runIfStopped();
+    },
+    [dispatch, session],
+  );
   const backends = data.backends.map(backendLabel);
+
+  const frame = useMemo(
+    () => (
+      <>
+        <CartesianGrid strokeDasharray="3 3" stroke="#d8dee6" />
+        <XAxis
+          type="number"
+          dataKey="x"
+          name={text.name}
+          scale="log"
+          domain={[minX, maxX]}
+          ticks={logTicks(minX, maxX)}
+          tickFormatter={(v: number) => formatX(axis, v)}
+          allowDataOverflow
+          label={{ value: text.label, position: 'insideBottom', offset: -16 }}
+        />
+        <YAxis
+          type="number"
+          dataKey="accuracyPercent"
+          name="Accuracy"
+          domain={[yMin, 100]}
+          ticks={accuracyTicks(yMin)}
+          tickFormatter={(v: number) => `${v} %`}
+          // An estimate's interval may reach below the axis: it is cut off, not followed.
+          allowDataOverflow
+          label={{ value: 'test accuracy', angle: -90, position: 'insideLeft', offset: 4 }}
+          width={72}
+        />
+        <Tooltip
+          content={(props) => <PointTooltip active={props.active} payload={props.payload} />}
+          cursor={{ strokeDasharray: '3 3' }}
+        />
+      </>
+    ),
+    [axis, text, minX, maxX, yMin],
+  );
+  const runShape = useCallback((props: ShapeProps) => <RunMark {...props} onLoad={load} />, [load]);
+  const runLayers = useMemo(
+    () => (
+      <>
+        <Scatter
+          name="Pareto front"
+          data={front}
+          line={{ stroke: PLOT_COLORS.front, strokeWidth: 2 }}
+          shape={NoMark}
+          isAnimationActive={false}
+          legendType="none"
+          tooltipType="none"
+        />
+        <Scatter name="runs" data={drawnRuns} shape={runShape} isAnimationActive={false} />
+        <Scatter
+          name="baseline"
+          data={data.baseline ? [data.baseline] : []}
+          shape={BaselineMark}
+          isAnimationActive={false}
+          tooltipType="none"
+        />
+      </>
+    ),
+    [front, drawnRuns, runShape, data.baseline],
+  );
 
   return (
     <figure
@@ -279,6 +376,7 @@ export function AccuracySizePlot() {
       data-axis={axis}
       data-front={front.map((p) => p.runId).join(',')}
       data-estimate={estimating ? estimating.estimate.seen : ''}
+      data-y-min={yMin}
     >
       <figcaption>
         <span className="plot-title">
@@ -327,32 +425,8 @@ export function AccuracySizePlot() {
       ) : null}
       <ResponsiveContainer width="100%" height={320}>
         <ScatterChart margin={{ top: 12, right: 24, bottom: 28, left: 8 }}>
-          <CartesianGrid strokeDasharray="3 3" stroke="#d8dee6" />
-          <XAxis
-            type="number"
-            dataKey="x"
-            name={text.name}
-            scale="log"
-            domain={[minX, maxX]}
-            ticks={logTicks(minX, maxX)}
-            tickFormatter={(v: number) => formatX(axis, v)}
-            allowDataOverflow
-            label={{ value: text.label, position: 'insideBottom', offset: -16 }}
-          />
-          <YAxis
-            type="number"
-            dataKey="accuracyPercent"
-            name="Accuracy"
-            domain={[yMin, 100]}
-            ticks={accuracyTicks(yMin)}
-            tickFormatter={(v: number) => `${v} %`}
-            label={{ value: 'test accuracy', angle: -90, position: 'insideLeft', offset: 4 }}
-            width={72}
-          />
-          <Tooltip
-            content={(props) => <PointTooltip active={props.active} payload={props.payload} />}
-            cursor={{ strokeDasharray: '3 3' }}
-          />
+          {/* Memoized: an estimate's redraw leaves the runs' 200 marks and the axes alone. */}
+          {frame}
           {estimating && estimating.x === null ? (
             <ReferenceArea
               y1={estimating.interval.low * 100}
@@ -369,28 +443,7 @@ export function AccuracySizePlot() {
               }}
             />
           ) : null}
-          <Scatter
-            name="Pareto front"
-            data={front}
-            line={{ stroke: PLOT_COLORS.front, strokeWidth: 2 }}
-            shape={NoMark}
-            isAnimationActive={false}
-            legendType="none"
-            tooltipType="none"
-          />
-          <Scatter
-            name="runs"
-            data={[...data.runs].sort((a, b) => Number(a.latest) - Number(b.latest))}
-            shape={(props: ShapeProps) => <RunMark {...props} onLoad={load} />}
-            isAnimationActive={false}
-          />
-          <Scatter
-            name="baseline"
-            data={data.baseline ? [data.baseline] : []}
-            shape={BaselineMark}
-            isAnimationActive={false}
-            tooltipType="none"
-          />
+          {runLayers}
           {estimating && estimating.x !== null ? (
             <Scatter
               name="estimate"
@@ -421,10 +474,9 @@ export function AccuracySizePlot() {
       </p>
       {estimating ? (
         <p className="hint plot-estimate" data-testid="plot-estimate" role="status">
-          Run {runStatus.phase === 'running' ? runStatus.runId : ''}, being evaluated: estimate{' '}
+          Run {runId}, being evaluated: estimate{' '}
           <strong>{formatPercent(estimating.estimate.correct / estimating.estimate.seen)}</strong>{' '}
-          (95 % interval {(estimating.interval.low * 100).toFixed(1)}–
-          {(estimating.interval.high * 100).toFixed(1)} %) from{' '}
+          (95 % interval {formatIntervalPercent(estimating.interval)}) from{' '}
           {formatCount(estimating.estimate.seen)} of {formatCount(estimating.estimate.total)} test
           digits
           {estimating.x !== null ? `, at ${formatBytes(estimating.estimate.sizeBytes)}` : ''}.

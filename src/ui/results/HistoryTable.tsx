@@ -9,7 +9,7 @@ import {
   formatRatio,
   stepsOf,
 } from '../format.ts';
-import { useDispatch, useLab } from '../store-context.tsx';
+import { useDispatch, useLab, useSession } from '../store-context.tsx';
 
 /** An imported model's id is user/NAME/HASH: the table shows NAME, the whole id on hover. */
 function modelLabel(id: string): string {
@@ -21,6 +21,7 @@ export function HistoryTable() {
   const runs = useLab((s) => s.runs);
   const picked = useLab((s) => s.compareRunIds);
   const dispatch = useDispatch();
+  const session = useSession();
   return (
     <section className="history" aria-labelledby="history-title">
       <div className="section-head">
@@ -31,6 +32,9 @@ export function HistoryTable() {
         <table data-testid="history">
           <thead>
             <tr>
+              <th scope="col" title="Pick two runs to see them side by side, layer by layer">
+                Compare
+              </th>
               <th scope="col">#</th>
               <th scope="col">Model</th>
               <th scope="col">Steps</th>
@@ -50,9 +54,6 @@ export function HistoryTable() {
                 Latency
               </th>
               <th scope="col">Backend</th>
-              <th scope="col" title="Pick two runs to see them side by side, layer by layer">
-                Compare
-              </th>
               <th scope="col">
                 <span className="visually-hidden">Actions</span>
               </th>
@@ -70,6 +71,15 @@ export function HistoryTable() {
                 const r = run.result;
                 return (
                   <tr key={run.runId} data-testid="history-row" data-recipe={run.recipeText}>
+                    <td className="pick">
+                      <input
+                        type="checkbox"
+                        data-testid="compare-pick"
+                        aria-label={`Compare run ${run.runId}`}
+                        checked={picked.includes(run.runId)}
+                        onChange={() => dispatch(toggleCompare, run.runId)}
+                      />
+                    </td>
                     {run.origin?.kind === 'import' ? (
                       // Imported runs are numbered below zero internally; say where they came from.
                       <td title={`${run.origin.file}, line ${run.origin.line}`}>imported</td>
@@ -77,8 +87,9 @@ export function HistoryTable() {
                       <td>{run.runId}</td>
                     )}
                     <td title={r.model}>{modelLabel(r.model)}</td>
-                    <td className="mono" title={run.recipeText}>
-                      {stepsOf(run.recipeText)}
+                    <td className="mono steps" title={run.recipeText}>
+                      {/* A cell ignores max-width: the block inside it is clipped instead. */}
+                      <span className="clip">{stepsOf(run.recipeText)}</span>
                     </td>
                     <td className="num">{formatPercent(r.accuracy)}</td>
                     <td className="num" title={`${formatCount(r.sizeBytes)} bytes`}>
@@ -90,21 +101,15 @@ export function HistoryTable() {
                     </td>
                     <td className="num">{formatMs(r.latencyMs)}</td>
                     <td>{backendLabel(r.backend)}</td>
-                    <td className="pick">
-                      <input
-                        type="checkbox"
-                        data-testid="compare-pick"
-                        aria-label={`Compare run ${run.runId}`}
-                        checked={picked.includes(run.runId)}
-                        onChange={() => dispatch(toggleCompare, run.runId)}
-                      />
-                    </td>
                     <td>
                       <button
                         type="button"
                         className="quiet"
                         aria-label={`Load the recipe of run ${run.runId}`}
-                        onClick={() => dispatch(restoreRecipe, r.recipe)}
+                        onClick={() => {
+                          dispatch(restoreRecipe, r.recipe);
+                          session?.runIfStopped();
+                        }}
                       >
                         Load
                       </button>

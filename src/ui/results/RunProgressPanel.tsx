@@ -3,19 +3,25 @@ import { asSentence, backendLabel, formatDuration, formatMs, stageLabel } from '
 import { useLab, useSession } from '../store-context.tsx';
 import { trainingLine, whereInRun } from './progress-text.ts';
 
-function Running({ progress }: { progress: RunProgress | null }) {
+function Running({ progress, cancelling }: { progress: RunProgress | null; cancelling: boolean }) {
   const session = useSession();
   const p = progress;
   const inStep = p?.step !== undefined && p.steps !== undefined;
-  const title = !p
+  const where = !p
     ? 'Starting…'
     : inStep
       ? `${p.stage === 'compressing' ? 'Computing' : stageLabel(p.stage)} ${whereInRun(p)}`
       : `${stageLabel(p.stage)}…`;
+  const title = cancelling ? `Cancelling… (${where.replace(/…$/, '')})` : where;
   const training = p ? trainingLine(p) : null;
   const percent = p ? Math.round(p.fraction * 100) : 0;
   return (
-    <div className="run-status running" data-testid="run-status" data-phase="running">
+    <div
+      className="run-status running"
+      data-testid="run-status"
+      data-phase="running"
+      data-cancelling={cancelling}
+    >
       <div className="progress-head">
         <span className="spinner" aria-hidden="true" />
         <p role="status" data-testid="run-stage">
@@ -25,9 +31,10 @@ function Running({ progress }: { progress: RunProgress | null }) {
           type="button"
           className="secondary"
           data-testid="cancel-run"
+          disabled={cancelling}
           onClick={() => session?.cancel()}
         >
-          Cancel
+          {cancelling ? 'Cancelling…' : 'Cancel'}
         </button>
       </div>
       <div className="progress-row">
@@ -68,7 +75,7 @@ export function RunProgressPanel() {
 
   switch (status.phase) {
     case 'running':
-      return <Running progress={status.progress} />;
+      return <Running progress={status.progress} cancelling={status.cancelling === true} />;
     case 'cancelled': {
       const p = status.progress;
       const where = p ? whereInRun(p) : 'the start';
@@ -115,6 +122,12 @@ export function RunProgressPanel() {
           {last
             ? `Done: run ${last.runId} took ${formatMs(last.result.elapsedMs)} on ${backendLabel(last.result.backend)}.`
             : 'Ready.'}
+          {status.cancelTooLate ? (
+            <span data-testid="cancel-too-late">
+              {' '}
+              The run had finished before Cancel reached the engine, so its result is kept.
+            </span>
+          ) : null}
         </p>
       );
   }

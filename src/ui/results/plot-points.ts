@@ -12,6 +12,7 @@ import {
   backendLabel,
   formatBytes,
   formatCount,
+  formatIntervalPercent,
   formatMs,
   formatPercent,
   stepsOf,
@@ -170,7 +171,7 @@ export function estimatePoint(
 ): EstimatePoint {
   const interval = finitePopulationInterval(estimate.correct, estimate.seen, estimate.total);
   const value = estimate.correct / estimate.seen;
-  const range = `${(interval.low * 100).toFixed(1)}–${(interval.high * 100).toFixed(1)} %`;
+  const range = formatIntervalPercent(interval);
   return {
     x: axis === 'size' ? estimate.sizeBytes : null,
     accuracyPercent: value * 100,
@@ -185,4 +186,29 @@ export function estimatePoint(
       `size ${formatBytes(estimate.sizeBytes)}; latency not measured yet`,
     ],
   };
+}
+
+/** The accuracy axis's floor for a band of accuracies (percent): 1-point steps above 92 %. */
+function floorFor(minPercent: number): number {
+  return minPercent >= 92
+    ? Math.max(0, Math.floor(minPercent - 1))
+    : Math.max(0, Math.floor((minPercent - 2) / 5) * 5);
+}
+
+/**
+ * Where the accuracy axis starts (it ends at 100 %): zoomed in on the finished runs and the
+ * baseline, never hiding a collapsed model's point. A run being evaluated moves it only when its
+ * estimate would fall below it, and its interval never does: the first chunks' wide intervals
+ * would make the axis jump (97-100 % to 85-100 % and back) while the estimates come in.
+ */
+export function accuracyAxisMin(
+  finishedPercents: readonly number[],
+  estimatePercent: number | null,
+): number {
+  if (finishedPercents.length === 0) {
+    // Nothing finished yet: a coarse band, so the moving estimate does not move it.
+    return estimatePercent === null ? 0 : Math.max(0, Math.floor((estimatePercent - 2) / 5) * 5);
+  }
+  const floor = floorFor(Math.min(...finishedPercents));
+  return estimatePercent !== null && estimatePercent < floor ? floorFor(estimatePercent) : floor;
 }

@@ -185,7 +185,10 @@ export function TourPanel() {
   const ui = useLab((s) => s.ui);
   const currentText = useLab((s) => recipeTextOf(s.recipe));
   const runs = useLab((s) => s.runs);
-  const runStatus = useLab((s) => s.runStatus);
+  // Only what it shows: a progress report of the run does not redraw the tour.
+  const runningText = useLab((s) =>
+    s.runStatus.phase === 'running' ? s.runStatus.recipeText : null,
+  );
   const dispatch = useDispatch();
   if (ui.tour === undefined) return null;
   const tour = getTour(ui.tour);
@@ -194,7 +197,7 @@ export function TourPanel() {
   const stepText = recipeTextOf(tourStepRecipe(step));
   const changed = stepText !== currentText;
   const run = runs.findLast((r) => r.recipeText === currentText);
-  const running = runStatus.phase === 'running' && runStatus.recipeText === currentText;
+  const running = runningText === currentText;
   const link = (k: number) => `#${tourStepLink(ui, tour.id, k)}`;
   return (
     <section
