@@ -459,6 +459,7 @@ export async function prepareLayerKernel(
       let runner: Runner | null = null;
       try {
         runner = await candidate.make!();
+        await checkpoint(); // building a kernel (packing its weights) is a unit of work too
         const y = runner.apply(x);
         const error = relativeError(await readBack(y), expected);
         y.dispose();

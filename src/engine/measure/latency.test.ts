@@ -120,7 +120,7 @@ describe('measureLatencies (Node, wasm)', () => {
       const settled = performance.now();
       expect(outcome).toBeInstanceOf(RunCancelledError);
       expect(settled - started).toBeLessThan(2000); // far from the 10 s window
-      expect(settled - abortDue).toBeLessThan(100);
+      expect(settled - abortDue).toBeLessThan(250); // one slice and one prediction, under load
     } finally {
       net.dispose();
     }
@@ -140,7 +140,8 @@ describe('kernel autotuning (Node, wasm)', () => {
     const fullMs = performance.now() - unaborted;
     clearKernelChoices();
     const controller = new AbortController();
-    const delay = 60;
+    // Into the candidates' timing (before it, building the reference is one unit of work).
+    const delay = fullMs * 0.3;
     // From when the abort was due: a timer that fires late (work that never yields) counts.
     const abortDue = performance.now() + delay;
     setTimeout(() => controller.abort(), delay);
@@ -148,9 +149,12 @@ describe('kernel autotuning (Node, wasm)', () => {
       (err: unknown) => err,
     );
     const settled = performance.now();
-    expect(fullMs).toBeGreaterThan(4 * delay); // finishing would have been clearly later
     expect(outcome).toBeInstanceOf(RunCancelledError);
-    expect(settled - abortDue).toBeLessThan(100);
+    // ~50 ms slices plus one apply; on a loaded machine every stretch grows alike, so the bound
+    // is a share of the unaborted autotune (without the slices it took 85 % of it).
+    expect(settled - abortDue, `unaborted ${fullMs.toFixed(0)} ms`).toBeLessThan(
+      Math.max(100, fullMs / 4),
+    );
   });
 });
 
