@@ -10,7 +10,7 @@ import {
   stepsOf,
 } from '../format.ts';
 import { useDispatch, useLab } from '../store-context.tsx';
-import { formatLatencySpread } from './latency-text.ts';
+import { formatLatencyRange } from './latency-text.ts';
 import {
   changeMark,
   compareLayers,
@@ -110,7 +110,7 @@ const SUMMARY: readonly SummaryRow[] = [
     label: 'Latency',
     value: (r) => r.result.latencyMs,
     format: (v) => formatMs(v as number),
-    detail: (r) => formatLatencySpread(r.result.latencySpread),
+    detail: (r) => formatLatencyRange(r.result.latencySpread),
   },
   {
     label: 'Backend',
@@ -141,9 +141,9 @@ function Comparison({ a, b }: { a: RunRecord; b: RunRecord }) {
         <span className="mono">{stepsOf(b.recipeText)}</span>. In each pair of rows the second
         run&apos;s figures that differ are shaded and marked ▲ (larger), ▼ (smaller) or ≠. Latency
         per layer is the kernel&apos;s own time for one call, from kernel autotuning (—: picked
-        without timing); the whole run&apos;s latency is measured end to end (the median, and the
-        middle half of its samples), and marked as differing only where those middle halves do not
-        overlap.
+        without timing); the whole run&apos;s latency is measured end to end: the median, and under
+        it, in parentheses, the middle half of its samples; it is marked as differing only where
+        those middle halves do not overlap.
       </p>
       <div className="table-scroll">
         <table className="compare-table" data-testid="compare-summary">

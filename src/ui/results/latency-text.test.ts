@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatLatency, latencyVersusBaseline } from './latency-text.ts';
+import { formatLatency, formatLatencyRange, latencyVersusBaseline } from './latency-text.ts';
 
 const spread = (lowMs: number, highMs: number, samples = 40) => ({
   lowMs,
@@ -16,6 +16,8 @@ describe('latency wording', () => {
     );
     // A run recorded before spreads were kept: the median alone.
     expect(formatLatency(12.34, undefined)).toBe('12.3 ms');
+    expect(formatLatencyRange(spread(0.61, 12.34))).toBe('(0.61–12.3)');
+    expect(formatLatencyRange(undefined)).toBe('');
   });
 
   it('claims no speedup where the spreads overlap, however far apart the medians', () => {

@@ -22,6 +22,12 @@ export function formatLatencySpread(spread: LatencySpread | undefined): string {
   return `middle half ${formatMs(spread.lowMs).replace(/ ms$/, '')}–${formatMs(spread.highMs)} of ${spread.samples} runs`;
 }
 
+/** "(0.61–0.72)": the middle half alone, where space is short; "" without a spread. */
+export function formatLatencyRange(spread: LatencySpread | undefined): string {
+  if (!spread) return '';
+  return `(${formatMs(spread.lowMs).replace(/ ms$/, '')}–${formatMs(spread.highMs).replace(/ ms$/, '')})`;
+}
+
 /** "0.67 ms (middle half 0.61–0.72 ms of 412 runs)", or the median alone without a spread. */
 export function formatLatency(latencyMs: number, spread: LatencySpread | undefined): string {
   const text = formatLatencySpread(spread);
