@@ -70,7 +70,7 @@ async function main() {
       const started = performance.now();
       const result = await lab.run(recipe);
       const elapsedMs = performance.now() - started;
-      const latency = await lab.compareLatency(recipe, { rounds: 7 });
+      const latency = await lab.compareLatency(recipe, { windowMs: 1000 });
       const summary = decompositionSummary(result.steps)!;
       const row = {
         name: run.name,

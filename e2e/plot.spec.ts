@@ -77,6 +77,12 @@ test('switch the x axis, hover a point, click a run to load it', async ({ page }
   await expect(tooltip).toContainText(/accuracy \d+\.\d\d %/);
   await expect(tooltip).toContainText(/size \d/);
   await expect(tooltip).toContainText(/latency [\d.]+ ms per 64 digits on WASM/);
+  // The spread of the samples, and a comparison with the baseline that claims a speedup only
+  // where the spreads are apart.
+  await expect(tooltip).toContainText(/middle half [\d.]+–[\d.]+ ms of \d+ runs/);
+  await expect(tooltip).toContainText(
+    /(no measurable difference from|[\d.]+× (faster than|as fast as)) the baseline \([\d.]+ ms in the same window\)/,
+  );
   await screenshotOf(page, 'plot', 'plot-hover');
 
   // Click: that run's recipe in the editor and the link; it runs again (from the cache).

@@ -648,6 +648,8 @@ async function reproduceCommand(args: string[]): Promise<number> {
       baselineMacs: result.baselineMacs,
       latencyMs: latency.latencyMs,
       baselineLatencyMs: latency.baselineLatencyMs,
+      latencySpread: latency.latencySpread,
+      baselineLatencySpread: latency.baselineLatencySpread,
       speedup: latency.speedup,
       elapsedMs: result.elapsedMs,
       recipe: result.recipeText,

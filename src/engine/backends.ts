@@ -16,19 +16,30 @@ export * from './backend-names.ts';
 let threadsChosen = false;
 
 /**
- * tfjs-wasm 4.22 sizes its thread pool as min(requested, navigator.hardwareConcurrency / 2),
- * assuming two hyperthreads per core, so a 2-core machine gets one thread. We ask for one thread
- * per logical core, and for the duration of the backend's start (when its C++ reads the count)
- * report twice the logical cores so that the halving gives them back. Returns the undo. Runs
- * only in a cross-origin isolated browser context, the one place the threaded build runs.
+ * Threads the wasm backend computes with: one per logical core but one, at least one. The
+ * remaining core is the page's: with a thread on every core, the worker's computation competed
+ * with the page's own thread (rendering, the plot, input), and a latency measured meanwhile
+ * changed with whatever the page was drawing.
  */
-function oneThreadPerLogicalCore(): () => void {
+export function wasmThreadsFor(logicalCores: number): number {
+  return Math.max(1, Math.floor(logicalCores) - 1);
+}
+
+/**
+ * tfjs-wasm 4.22 sizes its thread pool as min(requested, navigator.hardwareConcurrency / 2),
+ * assuming two hyperthreads per core, so a 2-core machine gets one thread. We ask for
+ * wasmThreadsFor(logical cores), and for the duration of the backend's start (when its C++
+ * reads the count) report twice the logical cores so that the halving does not cut it further.
+ * Returns the undo. Runs only in a cross-origin isolated browser context (the page's worker),
+ * the one place the threaded build runs.
+ */
+function chooseWasmThreads(): () => void {
   const scope = globalThis as { crossOriginIsolated?: boolean; navigator?: Navigator };
   const navigator = scope.navigator;
   if (threadsChosen || !scope.crossOriginIsolated || !navigator) return () => undefined;
   threadsChosen = true;
   const cores = Math.max(1, navigator.hardwareConcurrency || 1);
-  setThreadsCount(cores);
+  setThreadsCount(wasmThreadsFor(cores));
   Object.defineProperty(navigator, 'hardwareConcurrency', { value: 2 * cores, configurable: true });
   return () => {
     delete (navigator as { hardwareConcurrency?: number }).hardwareConcurrency;
@@ -46,7 +57,7 @@ export async function activateBackend(name: BackendName): Promise<boolean> {
     const scope = globalThis as { crossOriginIsolated?: boolean };
     if (!scope.crossOriginIsolated) tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
   }
-  const restore = name === 'wasm' ? oneThreadPerLogicalCore() : () => undefined;
+  const restore = name === 'wasm' ? chooseWasmThreads() : () => undefined;
   let ok = false;
   try {
     ok = await tf.setBackend(name);

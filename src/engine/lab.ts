@@ -29,7 +29,9 @@ import {
   type VerifiedCompactFile,
 } from './encode/verified-export.ts';
 import { evaluateAccuracy } from './measure/accuracy.ts';
-import { LATENCY_BATCH, measureLatency, median } from './measure/latency.ts';
+import { LATENCY_BATCH, measureLatencies, type LatencyFigure } from './measure/latency.ts';
+import type { LatencySpread } from './measure/latency-figure.ts';
+import { KernelMemory, kernelChoicesKey } from './measure/kernel-memory.ts';
 import {
   SHIPPED_MODELS,
   isShippedModel,
@@ -155,9 +157,15 @@ export interface RunResult {
   readonly baselineMacs: number;
   /** MACs left when products with zero weights are skipped. */
   readonly sparseMacs: number;
-  /** Median time to predict and read back a batch of `latencyBatch` test digits. */
+  /**
+   * Median time to predict and read back a batch of `latencyBatch` test digits, sampled over a
+   * window of at least 300 ms interleaved with the baseline's (measure/latency.ts).
+   */
   readonly latencyMs: number;
   readonly baselineLatencyMs: number;
+  /** The spread of the samples behind each median (absent in runs recorded before it was kept). */
+  readonly latencySpread?: LatencySpread;
+  readonly baselineLatencySpread?: LatencySpread;
   readonly latencyBatch: number;
   readonly elapsedMs: number;
   readonly layers: readonly LayerStats[];
@@ -238,9 +246,18 @@ interface BaseModel {
 interface Baseline {
   readonly accuracy: number;
   readonly correct: number;
-  readonly sizeBytes: number;
-  readonly latencyMs: number;
+  /** The base model's compact file: its length is the size, its content keys its kernels. */
+  readonly file: Uint8Array;
 }
+
+/** A spread without the median it surrounds (RunResult keeps the median beside it). */
+const spreadOf = ({ lowMs, highMs, minMs, maxMs, samples }: LatencyFigure): LatencySpread => ({
+  lowMs,
+  highMs,
+  minMs,
+  maxMs,
+  samples,
+});
 
 interface PrefixEntry {
   readonly graph: LayerGraph;
@@ -313,11 +330,14 @@ export class Lab {
   private readonly bases = new Map<string, Promise<BaseModel>>();
   private readonly baselines = new Map<string, Baseline>();
   private readonly prefixes = new Map<string, PrefixEntry>();
+  private readonly kernelMemory: KernelMemory;
   private testSplit?: Promise<DigitSplit>;
   private trainSplit?: Promise<DigitSplit>;
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly options: LabOptions) {}
+  constructor(private readonly options: LabOptions) {
+    this.kernelMemory = new KernelMemory(options.prefixStore);
+  }
 
   /** Cards of the shipped models, for pickers and reports. */
   cards(): Promise<ModelCard[]> {
@@ -437,27 +457,39 @@ export class Lab {
   }
 
   /**
-   * Latency of the base model and of the network a recipe leaves, measured in alternation on
-   * the active backend so both see the same machine state: a fair speedup.
+   * Latency of the base model and of the network a recipe leaves, measured interleaved in one
+   * window on the active backend so both see the same machine state: a fair speedup. A run
+   * measures the same way; `windowMs` (per figure) samples longer for a steadier figure.
    */
   async compareLatency(
     recipe: Recipe,
-    options: RunOptions & { rounds?: number } = {},
-  ): Promise<{ latencyMs: number; baselineLatencyMs: number; speedup: number }> {
+    options: RunOptions & { windowMs?: number } = {},
+  ): Promise<{
+    latencyMs: number;
+    baselineLatencyMs: number;
+    speedup: number;
+    latencySpread: LatencySpread;
+    baselineLatencySpread: LatencySpread;
+  }> {
     const normalized = normalizeRecipe(recipe);
     const graph = await this.graphOf(normalized, options);
     const base = await this.baseGraph(normalized.model);
     return this.enqueue(async () => {
       const test = await this.test();
-      const ours: number[] = [];
-      const theirs: number[] = [];
-      for (let r = 0; r < (options.rounds ?? 5); r++) {
-        theirs.push((await this.fastLatency(base, test, options.signal)).latencyMs);
-        ours.push((await this.fastLatency(graph, test, options.signal)).latencyMs);
-      }
-      const latencyMs = median(ours);
-      const baselineLatencyMs = median(theirs);
-      return { latencyMs, baselineLatencyMs, speedup: baselineLatencyMs / latencyMs };
+      const { baseline, ours } = await this.latencies(
+        { graph: base, file: encodeModel(base).bytes },
+        { graph, file: encodeModel(graph).bytes },
+        test,
+        options.signal,
+        options.windowMs,
+      );
+      return {
+        latencyMs: ours.medianMs,
+        baselineLatencyMs: baseline.medianMs,
+        speedup: baseline.medianMs / ours.medianMs,
+        latencySpread: spreadOf(ours),
+        baselineLatencySpread: spreadOf(baseline),
+      };
     });
   }
 
@@ -538,10 +570,16 @@ export class Lab {
     const last = steps.at(-1);
 
     onProgress?.({ stage: 'measuring', fraction: 0 });
-    const { latencyMs: measured, choices } = await this.fastLatency(graph, test, signal, unchanged);
-    const latencyMs = unchanged ? baseline.latencyMs : measured;
+    const encoded = encodeModel(graph);
+    // The run and its baseline share one window (an unchanged model is its own baseline).
+    const latency = await this.latencies(
+      { graph: base.graph, file: baseline.file },
+      unchanged ? null : { graph, file: encoded.bytes },
+      test,
+      signal,
+    );
+    const choices = latency.choices;
     {
-      const encoded = encodeModel(graph);
       const info = graph.info();
       const baseKernels = new Map(base.graph.prunableWeights().map((w) => [w.name, w]));
       let t = 0;
@@ -605,16 +643,18 @@ export class Lab {
         total: test.count,
         baselineAccuracy: baseline.accuracy,
         sizeBytes: encoded.bytes.length,
-        baselineSizeBytes: baseline.sizeBytes,
-        compressionRatio: baseline.sizeBytes / encoded.bytes.length,
+        baselineSizeBytes: baseline.file.length,
+        compressionRatio: baseline.file.length / encoded.bytes.length,
         params: graph.params,
         baselineParams: base.graph.params,
         nonzeroParams: graph.nonzeroParams,
         macs: graph.macs,
         baselineMacs: base.graph.macs,
         sparseMacs: graph.sparseMacs,
-        latencyMs,
-        baselineLatencyMs: baseline.latencyMs,
+        latencyMs: latency.ours.medianMs,
+        baselineLatencyMs: latency.baseline.medianMs,
+        latencySpread: spreadOf(latency.ours),
+        baselineLatencySpread: spreadOf(latency.baseline),
         latencyBatch: LATENCY_BATCH,
         elapsedMs: now() - started,
         layers,
@@ -624,29 +664,48 @@ export class Lab {
   }
 
   /**
-   * Median latency of a graph with the fastest correct kernel for each conv and dense layer on
-   * the active backend, and which kernel each layer ran on. `skipTiming` only picks kernels.
+   * Latency of the base model and of `ours` (null: the base alone), interleaved in one window
+   * (measure/latency.ts), each on the fastest correct kernel for each conv and dense layer on
+   * the active backend: the kernels chosen for the same model before when kept
+   * (kernel-memory.ts), else autotuned and kept. `choices`: the kernel each layer of `ours` (or
+   * the base) ran on.
    */
-  private async fastLatency(
-    graph: LayerGraph,
+  private async latencies(
+    base: { graph: LayerGraph; file: Uint8Array },
+    ours: { graph: LayerGraph; file: Uint8Array } | null,
     test: DigitSplit,
     signal?: AbortSignal,
-    skipTiming = false,
-  ): Promise<{ latencyMs: number; choices: Map<string, KernelChoice> }> {
-    const kernels = await prepareGraphKernels(graph, LATENCY_BATCH, signal);
-    let predictor: ReturnType<typeof createPredictor> | undefined;
+    windowMs?: number,
+  ): Promise<{
+    baseline: LatencyFigure;
+    ours: LatencyFigure;
+    choices: Map<string, KernelChoice>;
+  }> {
+    const backend = tf.getBackend();
+    const prepared: Awaited<ReturnType<typeof prepareGraphKernels>>[] = [];
+    const predictors: ReturnType<typeof createPredictor>[] = [];
+    const choicesOf = (kernels: (typeof prepared)[number]) =>
+      new Map([...kernels].map(([name, k]) => [name, kernelChoice(k)]));
     try {
-      predictor = createPredictor(graph, kernels);
-      const latencyMs = skipTiming
-        ? NaN
-        : await measureLatency(predictor.predict, test, graph.inputShape, { signal });
-      return {
-        latencyMs,
-        choices: new Map([...kernels].map(([name, k]) => [name, kernelChoice(k)])),
-      };
+      for (const model of ours ? [base, ours] : [base]) {
+        const key = kernelChoicesKey(model.file, backend, LATENCY_BATCH);
+        const pins = await this.kernelMemory.get(key);
+        const kernels = await prepareGraphKernels(model.graph, LATENCY_BATCH, signal, pins);
+        prepared.push(kernels);
+        const pinnedAll = pins && [...kernels.keys()].every((layer) => pins.has(layer));
+        if (!pinnedAll) await this.kernelMemory.set(key, choicesOf(kernels));
+        predictors.push(createPredictor(model.graph, kernels));
+      }
+      const figures = await measureLatencies(
+        predictors.map((p) => p.predict),
+        test,
+        base.graph.inputShape,
+        { signal, windowMs },
+      );
+      return { baseline: figures[0], ours: figures.at(-1)!, choices: choicesOf(prepared.at(-1)!) };
     } finally {
-      predictor?.dispose();
-      kernels.forEach((k) => k.dispose());
+      predictors.forEach((p) => p.dispose());
+      prepared.forEach((kernels) => kernels.forEach((k) => k.dispose()));
     }
   }
 
@@ -918,12 +977,11 @@ export class Lab {
         signal,
         onBatch: (done) => onProgress?.({ stage: 'baseline', fraction: done / test.count }),
       });
-      const { latencyMs } = await this.fastLatency(graph, test, signal);
+      // Its latency is not kept here: every run measures it again beside its own figure.
       const baseline = {
         accuracy: accuracy.accuracy,
         correct: accuracy.correct,
-        sizeBytes: encodeModel(graph).bytes.length,
-        latencyMs,
+        file: encodeModel(graph).bytes,
       };
       this.baselines.set(key, baseline);
       return baseline;
@@ -938,5 +996,6 @@ export class Lab {
     this.bases.clear();
     this.baselines.clear();
     this.prefixes.clear();
+    this.kernelMemory.clear();
   }
 }

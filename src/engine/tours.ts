@@ -185,7 +185,7 @@ const XNOR_TOUR: Tour = {
       steps: `xnor(${XNOR_TRAINING})`,
       explanation: [
         'XNOR-Net binarizes the inputs of conv2 and fc1 too: sign(x) times K, the mean |x| around each position. With both weights and inputs ±1, a dot product is an XNOR of bit-packed words and a popcount, 32 or more products per instruction; a batch norm before each binary layer keeps the signs informative.',
-        'Look at the latency: conv2 and fc1 now run on the lab’s XNOR/popcount kernels, measured against the float model in the same run. Binary inputs cost some accuracy beyond step 3; that is the price of the speed.',
+        'Look at the latency: conv2 and fc1 now run on the lab’s XNOR/popcount kernels, measured against the float model in the same window. It says “faster” only when the middle halves of the two sets of timings do not overlap, and “no measurable difference” otherwise. Binary inputs cost some accuracy beyond step 3; the latency box says what they buy in time on this machine.',
       ],
       highlight: ['latency', 'accuracy', 'size'],
       paper: [

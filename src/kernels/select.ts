@@ -36,6 +36,7 @@
  * the next backend and prepares its layers again.
  */
 import * as tf from '@tensorflow/tfjs';
+import { makeCheckpoint, RunCancelledError } from '../engine/cancel.ts';
 import { relativeError } from './compare.ts';
 import { density as densityOf } from './sparse/csr.ts';
 import { specGeometry, type ConvGeometry, type LayerKernelSpec } from './geometry.ts';
@@ -330,8 +331,22 @@ async function readBack(y: tf.Tensor): Promise<Float32Array> {
 export async function timeApply(
   runner: Pick<Runner, 'apply'>,
   x: tf.Tensor,
-  { maxRuns = 5, minRuns = 3, budgetMs = 1000, queued = 1 } = {},
+  {
+    maxRuns = 5,
+    minRuns = 3,
+    budgetMs = 1000,
+    queued = 1,
+    checkpoint = async () => undefined,
+  }: {
+    maxRuns?: number;
+    minRuns?: number;
+    budgetMs?: number;
+    queued?: number;
+    /** Awaited before each run: cancel.ts's makeCheckpoint lets an abort in. */
+    checkpoint?: () => Promise<void>;
+  } = {},
 ): Promise<number> {
+  await checkpoint();
   const warm = runner.apply(x);
   await readBack(warm);
   warm.dispose();
@@ -341,6 +356,7 @@ export async function timeApply(
     times.length < maxRuns &&
     (times.length < minRuns || performance.now() - start < budgetMs)
   ) {
+    await checkpoint();
     const t0 = performance.now();
     let y = runner.apply(x);
     for (let i = 1; i < queued; i++) {
@@ -425,6 +441,8 @@ export async function prepareLayerKernel(
   }
 
   // Autotune: tfjs's op is both a candidate and the reference every other one must match.
+  // An abort gets in between any two timed runs (within ~50 ms, cancel.ts).
+  const checkpoint = makeCheckpoint(options.signal);
   const x = randomInput(spec);
   const reference = tfjsRunner(spec);
   const results: CandidateReport[] = [];
@@ -433,14 +451,15 @@ export async function prepareLayerKernel(
     const expectedTensor = reference.apply(x);
     const expected = await readBack(expectedTensor);
     expectedTensor.dispose();
-    const timing = { queued: backend === 'webgpu' ? 8 : 1 };
+    const timing = { queued: backend === 'webgpu' ? 8 : 1, checkpoint };
     results.push({ kernel: baseline, timeMs: await timeApply(reference, x, timing) });
     const tolerance = spec.binary?.inputs ? 1e-5 : 1e-4;
     for (const candidate of usable) {
-      options.signal?.throwIfAborted();
+      await checkpoint();
       let runner: Runner | null = null;
       try {
         runner = await candidate.make!();
+        await checkpoint(); // building a kernel (packing its weights) is a unit of work too
         const y = runner.apply(x);
         const error = relativeError(await readBack(y), expected);
         y.dispose();
@@ -456,6 +475,7 @@ export async function prepareLayerKernel(
         runners.set(candidate.kernel, runner);
       } catch (err) {
         runner?.dispose();
+        if (err instanceof RunCancelledError) throw err;
         results.push({ kernel: candidate.kernel, reason: `failed: ${(err as Error).message}` });
       }
     }

@@ -57,6 +57,19 @@ const sweepSchema = z.object({
   ),
 });
 
+/** The spread of a latency's samples (engine/measure/latency-figure.ts); older lines lack it. */
+const spreadSchema = z
+  .object({
+    lowMs: z.number().nonnegative(),
+    highMs: z.number().nonnegative(),
+    minMs: z.number().nonnegative(),
+    maxMs: z.number().nonnegative(),
+    samples: z.number().int().positive(),
+  })
+  .refine((s) => s.minMs <= s.lowMs && s.lowMs <= s.highMs && s.highMs <= s.maxMs, {
+    message: 'a latency spread must have min <= low <= high <= max',
+  });
+
 /** `complab eval --json`'s object (see toJson in src/cli/main.ts). */
 const evalLineSchema = z.object({
   model: z.string(),
@@ -78,6 +91,8 @@ const evalLineSchema = z.object({
   sparseMacs: count,
   latencyMs: z.number().nonnegative(),
   baselineLatencyMs: z.number().nonnegative(),
+  latencySpread: spreadSchema.optional(),
+  baselineLatencySpread: spreadSchema.optional(),
   latencyBatch: z.number().int().positive(),
   elapsedMs: z.number().nonnegative(),
   layers: z.array(layerSchema).max(2000),

@@ -89,6 +89,9 @@ describe('importing JSONL', () => {
       expect(record.result.correct).toBe(results[i].correct);
       expect(record.result.sizeBytes).toBe(results[i].sizeBytes);
       expect(record.result.layers).toEqual(JSON.parse(JSON.stringify(results[i].layers)));
+      expect(record.result.latencySpread).toEqual(results[i].latencySpread);
+      expect(record.result.baselineLatencySpread).toEqual(results[i].baselineLatencySpread);
+      expect(record.result.latencySpread?.samples).toBeGreaterThanOrEqual(5);
       expect(record.origin).toEqual({ kind: 'import', file: 'runs.jsonl', line: i + 1 });
     }
     expect(parsed.sweep).toMatchObject({

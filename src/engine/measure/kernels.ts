@@ -5,9 +5,13 @@
  * Accuracy is always evaluated on tfjs's own ops, so a result is reproducible to the digit
  * whichever kernel won the timing on a given machine.
  */
-import { prepareLayerKernel, type PreparedLayerKernel } from '../../kernels/select.ts';
+import {
+  prepareLayerKernel,
+  prepareNamedKernel,
+  type PreparedLayerKernel,
+} from '../../kernels/select.ts';
 import type { LayerGraph, GraphNode } from '../model/graph.ts';
-import { throwIfCancelled } from '../cancel.ts';
+import { makeCheckpoint, RunCancelledError } from '../cancel.ts';
 
 /** What the layer table shows about the kernel a layer ran on. */
 export interface KernelChoice {
@@ -59,22 +63,46 @@ function specOf(node: GraphNode, inputShape: readonly number[], batch: number) {
   };
 }
 
-/** Prepares a kernel for every conv and dense layer; the caller disposes them. */
+/** A kernel chosen earlier for a layer, rebuilt as it was (kernel-memory.ts keeps these). */
+async function pinnedKernel(
+  spec: NonNullable<ReturnType<typeof specOf>>,
+  pin: KernelChoice,
+): Promise<PreparedLayerKernel | undefined> {
+  try {
+    const kernel = await prepareNamedKernel(spec, pin.kernel);
+    return { ...kernel, timeMs: pin.timeMs, reason: pin.reason, notes: pin.notes ?? kernel.notes };
+  } catch {
+    return undefined; // it cannot run here any more (another engine): autotune again
+  }
+}
+
+/**
+ * Prepares a kernel for every conv and dense layer; the caller disposes them. A layer named in
+ * `pins` gets the kernel chosen for it before (no autotuning: the same model keeps the same
+ * kernels from one page load to the next); the others are autotuned. Lets an abort in within
+ * ~50 ms (cancel.ts).
+ */
 export async function prepareGraphKernels(
   graph: LayerGraph,
   batch: number,
   signal?: AbortSignal,
+  pins?: ReadonlyMap<string, KernelChoice>,
 ): Promise<Map<string, PreparedLayerKernel>> {
   const info = graph.info();
   const kernels = new Map<string, PreparedLayerKernel>();
+  const checkpoint = makeCheckpoint(signal);
   try {
     for (const node of graph.nodes) {
       if (!KERNEL_CLASSES.includes(node.className)) continue;
       if (node.weights.some((w) => w.transform)) continue; // transformed weights: the float path
-      throwIfCancelled(signal);
+      await checkpoint();
       const spec = specOf(node, info.get(node.name)!.inputShapes[0], batch);
-      if (spec) kernels.set(node.name, await prepareLayerKernel(spec, { signal }));
+      if (!spec) continue;
+      const pin = pins?.get(node.name);
+      const pinned = pin && (await pinnedKernel(spec, pin));
+      kernels.set(node.name, pinned ?? (await prepareLayerKernel(spec, { signal })));
     }
+    if (signal?.aborted) throw new RunCancelledError();
     return kernels;
   } catch (err) {
     kernels.forEach((k) => k.dispose());

@@ -10,10 +10,12 @@ import {
   stepsOf,
 } from '../format.ts';
 import { useDispatch, useLab } from '../store-context.tsx';
+import { formatLatencyRange } from './latency-text.ts';
 import {
   changeMark,
   compareLayers,
   LATENCY_TOLERANCE,
+  latenciesDiffer,
   type LayerFigure,
   type LayerFigures,
 } from './run-comparison.ts';
@@ -82,6 +84,8 @@ interface SummaryRow {
   readonly label: string;
   readonly value: (run: RunRecord) => number | string;
   readonly format: (value: number | string) => string;
+  /** A second, smaller line under the value (latency: the spread of its samples). */
+  readonly detail?: (run: RunRecord) => string;
 }
 
 const SUMMARY: readonly SummaryRow[] = [
@@ -106,6 +110,7 @@ const SUMMARY: readonly SummaryRow[] = [
     label: 'Latency',
     value: (r) => r.result.latencyMs,
     format: (v) => formatMs(v as number),
+    detail: (r) => formatLatencyRange(r.result.latencySpread),
   },
   {
     label: 'Backend',
@@ -114,6 +119,11 @@ const SUMMARY: readonly SummaryRow[] = [
   },
 ];
 
+function SummaryDetail({ row, run }: { row: SummaryRow; run: RunRecord }) {
+  const text = row.detail?.(run);
+  return text ? <span className="figure-detail">{text}</span> : null;
+}
+
 /** The two picked runs, whole-run figures first, then layer by layer, differences marked. */
 function Comparison({ a, b }: { a: RunRecord; b: RunRecord }) {
   const rows = compareLayers(a.result, b.result);
@@ -121,12 +131,7 @@ function Comparison({ a, b }: { a: RunRecord; b: RunRecord }) {
     formatFigure(figure, f ? f[figure] : null);
   const differsInSummary = (row: SummaryRow) => {
     const [x, y] = [row.value(a), row.value(b)];
-    if (row.label === 'Latency') {
-      return (
-        Math.abs((x as number) - (y as number)) >
-        LATENCY_TOLERANCE * Math.max(x as number, y as number)
-      );
-    }
+    if (row.label === 'Latency') return latenciesDiffer(a.result, b.result);
     return x !== y;
   };
   return (
@@ -136,7 +141,9 @@ function Comparison({ a, b }: { a: RunRecord; b: RunRecord }) {
         <span className="mono">{stepsOf(b.recipeText)}</span>. In each pair of rows the second
         run&apos;s figures that differ are shaded and marked ▲ (larger), ▼ (smaller) or ≠. Latency
         per layer is the kernel&apos;s own time for one call, from kernel autotuning (—: picked
-        without timing); the whole run&apos;s latency is measured end to end.
+        without timing); the whole run&apos;s latency is measured end to end: the median, and under
+        it, in parentheses, the middle half of its samples; it is marked as differing only where
+        those middle halves do not overlap.
       </p>
       <div className="table-scroll">
         <table className="compare-table" data-testid="compare-summary">
@@ -158,6 +165,7 @@ function Comparison({ a, b }: { a: RunRecord; b: RunRecord }) {
                   k === 0 ? (
                     <td key={row.label} className="num">
                       {row.format(row.value(run))}
+                      <SummaryDetail row={row} run={run} />
                     </td>
                   ) : (
                     <Cell
@@ -171,6 +179,7 @@ function Comparison({ a, b }: { a: RunRecord; b: RunRecord }) {
                       testId={`compare-summary-${row.label.toLowerCase().replace(/\W+/g, '-')}`}
                     >
                       {row.format(row.value(run))}
+                      <SummaryDetail row={row} run={run} />
                     </Cell>
                   ),
                 )}

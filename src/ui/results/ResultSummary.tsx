@@ -9,6 +9,7 @@ import {
   stepsOf,
 } from '../format.ts';
 import { useLab } from '../store-context.tsx';
+import { formatLatency, formatLatencySpread, latencyVersusBaseline } from './latency-text.ts';
 
 /** The newest result, as big numbers. Dimmed while a newer recipe is being evaluated. */
 export function ResultSummary() {
@@ -96,9 +97,11 @@ export function ResultSummary() {
         <span className="metric-value" data-testid="latency">
           {formatMs(r.latencyMs)}
         </span>
-        <span className="metric-note">
-          per batch of {r.latencyBatch} digits on {backendLabel(r.backend)} · baseline{' '}
-          {formatMs(r.baselineLatencyMs)}
+        <span className="metric-note" data-testid="latency-note">
+          per batch of {r.latencyBatch} digits on {backendLabel(r.backend)}
+          {r.latencySpread ? ` · ${formatLatencySpread(r.latencySpread)}` : ''} · baseline{' '}
+          {formatLatency(r.baselineLatencyMs, r.baselineLatencySpread)}, measured in the same window
+          · <span data-testid="latency-verdict">{latencyVersusBaseline(r)}</span>
         </span>
       </div>
     </section>

@@ -17,6 +17,7 @@ import {
   formatPercent,
   stepsOf,
 } from '../format.ts';
+import { formatLatencySpread, latencyVersusBaseline } from './latency-text.ts';
 import { paretoFlags } from './pareto.ts';
 
 export interface RunPoint {
@@ -89,6 +90,12 @@ function figures(record: RunRecord): string[] {
     `accuracy ${formatPercent(r.accuracy)} (${formatCount(r.correct)} of ${formatCount(r.total)})`,
     `size ${formatBytes(r.sizeBytes)} (${formatCount(r.sizeBytes)} B)`,
     `latency ${formatMs(r.latencyMs)} per ${r.latencyBatch} digits on ${backendLabel(r.backend)}`,
+    [
+      formatLatencySpread(r.latencySpread),
+      `${latencyVersusBaseline(r)} (${formatMs(r.baselineLatencyMs)} in the same window)`,
+    ]
+      .filter(Boolean)
+      .join('; '),
   ];
 }
 
@@ -146,6 +153,11 @@ export function plotData(runs: readonly RunRecord[], model: string, axis: PlotAx
             `accuracy ${formatPercent(latest.result.baselineAccuracy)}`,
             `size ${formatBytes(latest.result.baselineSizeBytes)}`,
             `latency ${formatMs(latest.result.baselineLatencyMs)} per ${latest.result.latencyBatch} digits on ${backendLabel(latest.result.backend)}`,
+            ...(latest.result.baselineLatencySpread
+              ? [
+                  `${formatLatencySpread(latest.result.baselineLatencySpread)} (measured beside run ${latest.runId})`,
+                ]
+              : []),
           ],
         }
       : null;

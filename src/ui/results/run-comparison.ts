@@ -3,6 +3,7 @@
  * weights, and which of them differ. React-free.
  */
 import type { LayerStats, RunResult } from '../../engine/lab.ts';
+import { latencyDifference } from '../../engine/measure/latency-figure.ts';
 
 export const LAYER_FIGURES = [
   'params',
@@ -42,6 +43,25 @@ export interface LayerComparison {
  * larger than this share is marked as a difference.
  */
 export const LATENCY_TOLERANCE = 0.1;
+
+/**
+ * Whether two runs' whole-network latencies differ measurably: their samples' middle halves do
+ * not overlap (engine/measure/latency-figure.ts); runs recorded without a spread fall back to
+ * the tolerance above.
+ */
+export function latenciesDiffer(a: RunResult, b: RunResult): boolean {
+  if (a.latencySpread && b.latencySpread) {
+    return (
+      latencyDifference(
+        { latencyMs: a.latencyMs, spread: a.latencySpread },
+        { latencyMs: b.latencyMs, spread: b.latencySpread },
+      ).kind !== 'none'
+    );
+  }
+  return (
+    Math.abs(a.latencyMs - b.latencyMs) > LATENCY_TOLERANCE * Math.max(a.latencyMs, b.latencyMs)
+  );
+}
 
 function figuresOf(layer: LayerStats): LayerFigures {
   const storage = layer.storage;

@@ -5,6 +5,11 @@ import { getTour, TOURS, tourStepRecipe, type Tour, type TourMetric } from '../.
 import { leaveTour } from '../../store/actions.ts';
 import { recipeTextOf, type RunRecord } from '../../store/state.ts';
 import { formatBytes, formatMs, formatPercent, formatRatio } from '../format.ts';
+import {
+  formatLatency,
+  formatLatencySpread,
+  latencyVersusBaseline,
+} from '../results/latency-text.ts';
 import { useDispatch, useLab } from '../store-context.tsx';
 
 const STAGES: readonly { stage: Stage; label: string }[] = [
@@ -70,7 +75,6 @@ function LiveNumbers({
   result: RunResult;
   highlight: readonly TourMetric[];
 }) {
-  const speedup = result.baselineLatencyMs / result.latencyMs;
   return (
     <div className="tour-numbers" data-testid="tour-numbers">
       <TourMetricBox
@@ -99,7 +103,7 @@ function LiveNumbers({
         highlighted={highlight.includes('latency')}
         label="Latency"
         value={formatMs(result.latencyMs)}
-        note={`a batch of ${result.latencyBatch}; the float model ${formatMs(result.baselineLatencyMs)} (${speedup.toFixed(2)}× ${speedup >= 1 ? 'faster' : 'as fast'})`}
+        note={`a batch of ${result.latencyBatch}${result.latencySpread ? ` (${formatLatencySpread(result.latencySpread)})` : ''}; the float model ${formatLatency(result.baselineLatencyMs, result.baselineLatencySpread)} in the same window: ${latencyVersusBaseline(result, 'the float model')}`}
       />
     </div>
   );
@@ -168,7 +172,14 @@ function StepsSoFar({
               </th>
               <td className="num">{run ? formatPercent(run.result.accuracy) : '—'}</td>
               <td className="num">{run ? formatRatio(run.result.compressionRatio) : '—'}</td>
-              <td className="num">{run ? formatMs(run.result.latencyMs) : '—'}</td>
+              <td
+                className="num"
+                title={
+                  run ? formatLatency(run.result.latencyMs, run.result.latencySpread) : undefined
+                }
+              >
+                {run ? formatMs(run.result.latencyMs) : '—'}
+              </td>
             </tr>
           );
         })}
