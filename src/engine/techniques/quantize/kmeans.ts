@@ -83,6 +83,36 @@ export function kmeans1d(
 /** Values between two yields of the clustering (a few milliseconds of work). */
 const SLICE_VALUES = 1 << 15;
 
+/**
+ * The values in ascending order, sorted as slices: blocks of SLICE_VALUES sorted natively, then
+ * merged pairwise. Only the sign of a zero may land elsewhere than a single native sort puts it,
+ * which no comparison below can tell.
+ */
+function* sortSlices(values: Float32Array): Slices<Float64Array> {
+  const n = values.length;
+  let from = Float64Array.from(values);
+  for (let start = 0; start < n; start += SLICE_VALUES) {
+    from.subarray(start, Math.min(n, start + SLICE_VALUES)).sort();
+    yield;
+  }
+  let to = new Float64Array(n);
+  for (let width = SLICE_VALUES; width < n; width *= 2) {
+    for (let lo = 0; lo < n; lo += 2 * width) {
+      const mid = Math.min(n, lo + width);
+      const hi = Math.min(n, lo + 2 * width);
+      let i = lo;
+      let j = mid;
+      let k = lo;
+      while (i < mid && j < hi) to[k++] = from[j] < from[i] ? from[j++] : from[i++];
+      while (i < mid) to[k++] = from[i++];
+      while (j < hi) to[k++] = from[j++];
+      yield;
+    }
+    [from, to] = [to, from];
+  }
+  return from;
+}
+
 /** kmeans1d as slices (see Slices), for a step that must let a cancel in within a layer. */
 export function* kmeansSlices(
   values: Float32Array,
@@ -92,8 +122,7 @@ export function* kmeansSlices(
   maxIterations = 50,
 ): Slices<Clustering> {
   const n = values.length;
-  const sorted = Float64Array.from(values).sort();
-  yield;
+  const sorted = yield* sortSlices(values);
   const prefix = new Float64Array(n + 1);
   for (let i = 0; i < n; i++) prefix[i + 1] = prefix[i] + sorted[i];
   let centroids = initialCentroids(sorted, k, init, seed);
