@@ -9,7 +9,11 @@ export interface CancelTiming {
   readonly fullMs: number;
   /** When the abort fired, after the start of the part being measured. */
   readonly abortAtMs: number;
-  /** From the abort to the settled promise. */
+  /**
+   * From the moment the abort was due (its timer's time) to the settled promise. A timer fires
+   * only when the computation yields, so this, not the time after the callback ran, is how long
+   * a cancel waits.
+   */
   readonly afterAbortMs: number;
   /** What the cancelled run settled with: its error, or 'finished' when it was not stopped. */
   readonly settled: unknown;
@@ -49,5 +53,6 @@ export async function timeCancel(
   const end = performance.now();
   // A run that ended before the timer fired was not stopped at all.
   if (Number.isNaN(abortedAt)) return { fullMs, abortAtMs: NaN, afterAbortMs: NaN, settled };
-  return { fullMs, abortAtMs: abortedAt - startedAt, afterAbortMs: end - abortedAt, settled };
+  const dueAt = startedAt + at * fullMs;
+  return { fullMs, abortAtMs: abortedAt - startedAt, afterAbortMs: end - dueAt, settled };
 }
