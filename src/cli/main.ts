@@ -20,7 +20,7 @@ import { WeightsFormatError } from '../engine/encode/weights-blob.ts';
 import { isCompactModel } from '../engine/encode/model-file.ts';
 import { CompactExportError } from '../engine/encode/verified-export.ts';
 import { LayersExportError } from '../engine/encode/layers-model-export.ts';
-import { Lab, type ModelSource, type RunResult } from '../engine/lab.ts';
+import { Lab, RunCancelledError, type ModelSource, type RunResult } from '../engine/lab.ts';
 import { isShippedModel, MODEL_PAPERS, SHIPPED_MODELS } from '../engine/model/catalog.ts';
 import { droppedModel } from '../engine/model/dropped-files.ts';
 import { ModelLoadError } from '../engine/model/errors.ts';
@@ -839,6 +839,10 @@ export async function main(args: string[]): Promise<number> {
     if (err instanceof UsageError) {
       process.stderr.write(`complab: ${err.message}\n`);
       return 2;
+    }
+    if (err instanceof RunCancelledError) {
+      process.stderr.write('complab: cancelled\n');
+      return 130; // as a shell reports a command ended by Ctrl-C
     }
     if (USER_ERRORS.some((type) => err instanceof type)) {
       process.stderr.write(`complab: ${(err as Error).message}\n`);

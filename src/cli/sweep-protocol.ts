@@ -14,12 +14,15 @@ export interface SweepWorkerData {
 
 export type ToSweepWorker =
   | { readonly kind: 'run'; readonly index: number; readonly recipe: Recipe }
+  /** Abort the run in flight (it answers 'cancelled' within one batch or chunk). */
+  | { readonly kind: 'cancel' }
   | { readonly kind: 'stop' };
 
 export type FromSweepWorker =
   | { readonly kind: 'ready' }
   /** `json` is exactly what `complab eval --json` prints for this recipe. */
   | { readonly kind: 'done'; readonly index: number; readonly json: Record<string, unknown> }
+  | { readonly kind: 'cancelled'; readonly index: number }
   | {
       readonly kind: 'failed';
       readonly index: number;

@@ -14,6 +14,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
+import { RunCancelledError } from '../engine/cancel.ts';
 import { isShippedModel, SHIPPED_MODELS } from '../engine/model/catalog.ts';
 import { RecipeError } from '../engine/recipe/errors.ts';
 import {
@@ -161,6 +162,7 @@ async function runPoints(
   indices: readonly number[],
   cache: string,
   onDone: (index: number, json: Record<string, unknown>) => void,
+  signal?: AbortSignal,
 ): Promise<PointFailure | null> {
   const jobs = Math.max(1, Math.min(options.jobs, indices.length));
   const queue = [...indices];
@@ -175,8 +177,20 @@ async function runPoints(
   let firstDone = false;
   return new Promise<PointFailure | null>((resolveAll, rejectAll) => {
     const finish = () => {
+      signal?.removeEventListener('abort', cancel);
       for (const w of workers) w.postMessage({ kind: 'stop' } satisfies ToSweepWorker);
       resolveAll(failure);
+    };
+    // Cancelled: every worker aborts its run (within one batch or chunk, the engine yields),
+    // and once none is running they are stopped, the ones still warming up included.
+    const endCancelled = () => {
+      for (const w of workers) void w.terminate();
+      rejectAll(new RunCancelledError());
+    };
+    const cancel = () => {
+      queue.length = 0;
+      for (const w of workers) w.postMessage({ kind: 'cancel' } satisfies ToSweepWorker);
+      if (running === 0) endCancelled();
     };
     // The first point runs alone, so its fine-tuned prefix is in the cache for the others.
     const mayStart = () => firstDone || running === 0;
@@ -206,13 +220,17 @@ async function runPoints(
         rejectAll(err);
       });
       worker.on('message', (message: FromSweepWorker) => {
+        if (signal?.aborted) {
+          if (message.kind !== 'ready' && --running === 0) endCancelled();
+          return;
+        }
         if (message.kind === 'ready') {
           idle.push(worker);
         } else {
           running--;
           firstDone = true;
           if (message.kind === 'done') onDone(message.index, message.json);
-          else failure ??= message;
+          else if (message.kind === 'failed') failure ??= message;
           idle.push(worker);
         }
         if (failure) {
@@ -223,10 +241,16 @@ async function runPoints(
         if (queue.length === 0 && running === 0) finish();
       });
     }
+    if (signal?.aborted) cancel();
+    else signal?.addEventListener('abort', cancel, { once: true });
   });
 }
 
-export async function sweepCommand(args: string[]): Promise<number> {
+/**
+ * `complab sweep`. Ctrl-C (SIGINT) or `signal` cancels it: the runs in flight stop within one
+ * batch or chunk, no partial output file is left, and it throws RunCancelledError.
+ */
+export async function sweepCommand(args: string[], signal?: AbortSignal): Promise<number> {
   const options = parseSweepArgs(args);
   const { grid, shard } = options;
   const indices = shard
@@ -267,33 +291,45 @@ export async function sweepCommand(args: string[]): Promise<number> {
   });
   const started = performance.now();
   let done = 0;
+  const controller = new AbortController();
+  const interrupt = () => controller.abort();
+  signal?.addEventListener('abort', interrupt, { once: true });
+  if (signal?.aborted) controller.abort();
+  process.once('SIGINT', interrupt);
   try {
-    const failure = await runPoints(options, recipes, indices, cache, (index, json) => {
-      const point = grid.point(index);
-      const line = {
-        ...json,
-        sweep: {
-          index,
-          size: grid.size,
-          shard: shardText,
-          grid: options.gridText,
-          axes: grid.axes.map((a, i) => ({
-            step: a.stepIndex,
-            technique: a.technique,
-            param: a.param,
-            value: point.values[i],
-          })),
-        },
-      };
-      lines.add(index, JSON.stringify(line));
-      done++;
-      if (!options.quiet) {
-        const accuracy = (100 * Number(json.accuracy)).toFixed(2);
-        process.stderr.write(
-          `complab: sweep ${done}/${indices.length} · ${describe(index)} · ${accuracy}% · ${Number(json.sizeBytes)} B · ${((performance.now() - started) / 1000).toFixed(1)} s\n`,
-        );
-      }
-    });
+    const failure = await runPoints(
+      options,
+      recipes,
+      indices,
+      cache,
+      (index, json) => {
+        const point = grid.point(index);
+        const line = {
+          ...json,
+          sweep: {
+            index,
+            size: grid.size,
+            shard: shardText,
+            grid: options.gridText,
+            axes: grid.axes.map((a, i) => ({
+              step: a.stepIndex,
+              technique: a.technique,
+              param: a.param,
+              value: point.values[i],
+            })),
+          },
+        };
+        lines.add(index, JSON.stringify(line));
+        done++;
+        if (!options.quiet) {
+          const accuracy = (100 * Number(json.accuracy)).toFixed(2);
+          process.stderr.write(
+            `complab: sweep ${done}/${indices.length} · ${describe(index)} · ${accuracy}% · ${Number(json.sizeBytes)} B · ${((performance.now() - started) / 1000).toFixed(1)} s\n`,
+          );
+        }
+      },
+      controller.signal,
+    );
     if (fd !== undefined) closeSync(fd);
     fd = undefined;
     if (failure) {
@@ -311,6 +347,8 @@ export async function sweepCommand(args: string[]): Promise<number> {
     }
     return 0;
   } finally {
+    process.off('SIGINT', interrupt);
+    signal?.removeEventListener('abort', interrupt);
     if (fd !== undefined) {
       // Stopped by something other than a point's failure: nothing half-written is left.
       closeSync(fd);

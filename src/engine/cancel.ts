@@ -19,6 +19,9 @@ export function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
+/** A cancellation point to await once per iteration of a long loop (see makeCheckpoint). */
+export type Checkpoint = () => Promise<void>;
+
 /** How much uninterrupted work a loop may do before it lets an abort in. */
 export const YIELD_SLICE_MS = 50;
 
@@ -28,10 +31,7 @@ export const YIELD_SLICE_MS = 50;
  * of work went by since the last yield, so an abort from a timer or a message lands within one
  * slice while a short loop pays nothing.
  */
-export function makeCheckpoint(
-  signal?: AbortSignal,
-  sliceMs: number = YIELD_SLICE_MS,
-): () => Promise<void> {
+export function makeCheckpoint(signal?: AbortSignal, sliceMs: number = YIELD_SLICE_MS): Checkpoint {
   let lastYield = performance.now();
   return async () => {
     throwIfCancelled(signal);
@@ -40,4 +40,26 @@ export function makeCheckpoint(
     lastYield = performance.now();
     throwIfCancelled(signal);
   };
+}
+
+/**
+ * A synchronous computation cut into slices: a generator that yields between them. Callers that
+ * must stay synchronous run it to its end with `finishSlices`; a step that may be cancelled runs
+ * it with `runSlices`, awaiting a checkpoint between slices.
+ */
+export type Slices<T> = Generator<void, T, void>;
+
+export function finishSlices<T>(slices: Slices<T>): T {
+  for (;;) {
+    const next = slices.next();
+    if (next.done) return next.value;
+  }
+}
+
+export async function runSlices<T>(slices: Slices<T>, checkpoint: Checkpoint): Promise<T> {
+  for (;;) {
+    const next = slices.next();
+    if (next.done) return next.value;
+    await checkpoint();
+  }
 }

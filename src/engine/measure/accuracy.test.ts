@@ -6,7 +6,7 @@ import { Lab } from '../lab.ts';
 import { createPredictor } from '../model/program.ts';
 import { NODE_BACKENDS, useNodeBackend } from '../node/backend.ts';
 import { publicAssets } from '../test/fixtures.ts';
-import { evaluateAccuracy, evaluationChunks } from './accuracy.ts';
+import { defaultEvaluationBatch, evaluateAccuracy, evaluationChunks } from './accuracy.ts';
 
 describe('evaluationChunks', () => {
   it('splits the first batch in two and leaves the rest as they were', () => {
@@ -46,9 +46,18 @@ describe('evaluateAccuracy with an early first chunk', () => {
         }
         const seen: [number, number][] = [];
         const result = await evaluateAccuracy(predictor.predict, test, graph.inputShape, {
+          batchSize: 500,
           firstBatchSize: 100,
           onBatch: (done, correct) => seen.push([done, correct]),
         });
+        // The default chunks on this backend (100 digits on wasm and cpu, so that an abort
+        // lands within one) count the same digits right.
+        const chunks: number[] = [];
+        const byDefault = await evaluateAccuracy(predictor.predict, test, graph.inputShape, {
+          onBatch: (done) => chunks.push(done),
+        });
+        expect(byDefault.correct).toBe(expected);
+        expect(chunks.length).toBe(test.count / defaultEvaluationBatch(backend));
         expect(result.correct).toBe(expected);
         expect(seen.map(([done]) => done)).toEqual([100, 500, 1000, 1500, 2000]);
         expect(seen.at(-1)![1]).toBe(expected);

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { digitsToTensor } from '../data/batches.ts';
 import type { DigitSplit } from '../data/digits.ts';
-import { throwIfCancelled } from '../cancel.ts';
+import { makeCheckpoint } from '../cancel.ts';
 
 export interface AccuracyResult {
   readonly correct: number;
@@ -12,7 +12,17 @@ export interface AccuracyResult {
 /** A model as the engine evaluates it: a batch of inputs in, class probabilities out. */
 export type Predict = (x: tf.Tensor) => tf.Tensor;
 
+/**
+ * Digits per evaluation chunk when none is asked for. On wasm and cpu a chunk is a stretch of
+ * work an abort cannot interrupt, so it is kept short (100 lenet5 digits take about 25 ms
+ * there); a GPU backend keeps larger chunks, and awaits its results anyway.
+ */
+export function defaultEvaluationBatch(backend: string = tf.getBackend()): number {
+  return backend === 'wasm' || backend === 'cpu' ? 100 : 500;
+}
+
 export interface AccuracyOptions {
+  /** Digits per chunk (default: defaultEvaluationBatch()). */
   readonly batchSize?: number;
   /**
    * A smaller first chunk, so a first estimate comes early; the next chunk fills up to
@@ -48,11 +58,18 @@ export async function evaluateAccuracy(
   inputShape: readonly number[],
   options: AccuracyOptions = {},
 ): Promise<AccuracyResult> {
-  const chunks = evaluationChunks(split.count, options.batchSize ?? 500, options.firstBatchSize);
+  const chunks = evaluationChunks(
+    split.count,
+    options.batchSize ?? defaultEvaluationBatch(),
+    options.firstBatchSize,
+  );
+  // On wasm and cpu `data()` resolves at once: without a checkpoint that yields, a whole
+  // evaluation would run without letting an abort (a timer, a worker message) in.
+  const checkpoint = makeCheckpoint(options.signal);
   let correct = 0;
   let start = 0;
   for (const count of chunks) {
-    throwIfCancelled(options.signal);
+    await checkpoint();
     const predicted = tf.tidy(() =>
       predict(digitsToTensor(split, start, count, inputShape)).argMax(-1),
     );

@@ -223,7 +223,9 @@ export async function fineTuneGraph(
           await readBack(snapshot, variables, transformTensors);
           const predictor = createPredictor(snapshot);
           try {
-            return (await evaluateAccuracy(predictor.predict, split, graph.inputShape)).accuracy;
+            const { signal } = options;
+            return (await evaluateAccuracy(predictor.predict, split, graph.inputShape, { signal }))
+              .accuracy;
           } finally {
             predictor.dispose();
           }

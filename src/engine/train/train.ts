@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { PIXELS, NUM_CLASSES, type DigitSplit } from '../data/digits.ts';
 import { createRng, shuffleInPlace } from '../util/random.ts';
 import { randomShift, writeShiftedDigit } from './augment.ts';
-import { throwIfCancelled } from '../cancel.ts';
+import { makeCheckpoint } from '../cancel.ts';
 import { evaluateAccuracy } from '../measure/accuracy.ts';
 import { useFastBatchNorm } from './batch-norm.ts';
 
@@ -127,13 +127,6 @@ function oneHotLabels(split: DigitSplit, order: Uint32Array, start: number, coun
   return values;
 }
 
-/** Lets timers, abort signals and UI updates run about every 50 ms of training. */
-async function yieldIfDue(lastYield: { at: number }): Promise<void> {
-  if (performance.now() - lastYield.at < 50) return;
-  await new Promise((resolve) => setTimeout(resolve, 0));
-  lastYield.at = performance.now();
-}
-
 // tfjs optimizers answer `instanceof` by duck typing (an Adam is "instanceof" SGDOptimizer),
 // so the optimizer's name decides.
 function setLearningRate(optimizer: tf.Optimizer, name: OptimizerName, learningRate: number): void {
@@ -214,7 +207,8 @@ export async function trainLoop(
   );
   const digitsPerEpoch = Math.min(trainSplit.count, batchesPerEpoch * batchSize);
   const startedAt = performance.now();
-  const lastYield = { at: startedAt };
+  // Lets timers, abort signals and UI updates run about every 50 ms of training.
+  const checkpoint = makeCheckpoint(signal);
   const results: EpochResult[] = [];
   let learningRate = options.learningRate;
 
@@ -224,7 +218,7 @@ export async function trainLoop(
       let lossSum = 0;
       let correctSum = 0;
       for (let batch = 0; batch < batchesPerEpoch; batch++) {
-        throwIfCancelled(signal);
+        await checkpoint();
         const start = batch * batchSize;
         const count = Math.min(batchSize, trainSplit.count - start);
         const pixels = batchPixels(trainSplit, order, start, count, augment, rng);
@@ -273,7 +267,6 @@ export async function trainLoop(
           accuracy: correctCount / count,
           elapsedMs: performance.now() - startedAt,
         });
-        await yieldIfDue(lastYield);
       }
       const validationAccuracy =
         options.validation && target.evaluate
@@ -329,7 +322,11 @@ export async function trainModel(
                 tf.mul(l1, tf.addN(kernels.map((kernel) => tf.sum(tf.abs(kernel))))) as tf.Scalar
             : undefined,
         evaluate: async (split) =>
-          (await evaluateAccuracy(predictorOf(model), split, inputShape)).accuracy,
+          (
+            await evaluateAccuracy(predictorOf(model), split, inputShape, {
+              signal: options.signal,
+            })
+          ).accuracy,
       },
       trainSplit,
       options,

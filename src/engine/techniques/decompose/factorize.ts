@@ -7,6 +7,7 @@
  *   singular vectors of the input- and output-channel unfoldings (HOSVD), refined by a few
  *   alternating (HOOI) sweeps as the partial_tucker the paper's tools use.
  */
+import { makeCheckpoint, type Checkpoint } from '../../cancel.ts';
 import { leadingLeftVectors, matrix, svd, type Matrix, type Svd } from './linalg.ts';
 
 export interface DenseFactors {
@@ -21,8 +22,13 @@ export function denseMatrix(values: ArrayLike<number>, inUnits: number, units: n
 }
 
 /** The SVD of a dense kernel [in, out]. */
-export function denseSvd(values: ArrayLike<number>, inUnits: number, units: number): Svd {
-  return svd(denseMatrix(values, inUnits, units));
+export function denseSvd(
+  values: ArrayLike<number>,
+  inUnits: number,
+  units: number,
+  checkpoint: Checkpoint = makeCheckpoint(),
+): Promise<Svd> {
+  return svd(denseMatrix(values, inUnits, units), checkpoint);
 }
 
 /** Truncated SVD factors of a dense kernel at rank r, from its SVD. */
@@ -68,12 +74,18 @@ export function unfold(values: ArrayLike<number>, shape: ConvShape, mode: 'in' |
 }
 
 /** K multiplied along its input-channel mode by U^T (U: S x a) -> [kh, kw, a, T]. */
-function projectIn(values: ArrayLike<number>, shape: ConvShape, u: Matrix): Float64Array {
+async function projectIn(
+  values: ArrayLike<number>,
+  shape: ConvShape,
+  u: Matrix,
+  checkpoint: Checkpoint,
+): Promise<Float64Array> {
   const { kh, kw, inC, outC } = shape;
   const a = u.cols;
   const out = new Float64Array(kh * kw * a * outC);
   for (let p = 0; p < kh * kw; p++) {
     for (let s = 0; s < inC; s++) {
+      await checkpoint();
       for (let r = 0; r < a; r++) {
         const coef = u.data[s * a + r];
         if (coef === 0) continue;
@@ -87,11 +99,17 @@ function projectIn(values: ArrayLike<number>, shape: ConvShape, u: Matrix): Floa
 }
 
 /** K multiplied along its output-channel mode by U^T (U: T x b) -> [kh, kw, S, b]. */
-function projectOut(values: ArrayLike<number>, shape: ConvShape, u: Matrix): Float64Array {
+async function projectOut(
+  values: ArrayLike<number>,
+  shape: ConvShape,
+  u: Matrix,
+  checkpoint: Checkpoint,
+): Promise<Float64Array> {
   const { kh, kw, inC, outC } = shape;
   const b = u.cols;
   const out = new Float64Array(kh * kw * inC * b);
   for (let row = 0; row < kh * kw * inC; row++) {
+    await checkpoint();
     for (let t = 0; t < outC; t++) {
       const v = values[row * outC + t];
       if (v === 0) continue;
@@ -123,33 +141,41 @@ const sumSquares = (values: ArrayLike<number>) => {
  * Tucker-2 of an HWIO kernel: HOSVD initialization, then up to `maxIterations` HOOI sweeps
  * (stopping when the fit improves by less than 1e-4, as the reference's tolerance).
  */
-export function tucker2Factors(
+export async function tucker2Factors(
   values: ArrayLike<number>,
   shape: ConvShape,
   rankIn: number,
   rankOut: number,
   maxIterations = 10,
-): TuckerFactors {
+  checkpoint: Checkpoint = makeCheckpoint(),
+): Promise<TuckerFactors> {
   const { kh, kw, inC, outC } = shape;
-  let uIn = leadingLeftVectors(unfold(values, shape, 'in'), rankIn).vectors;
-  let uOut = leadingLeftVectors(unfold(values, shape, 'out'), rankOut).vectors;
+  const leading = async (m: Matrix, rank: number) =>
+    (await leadingLeftVectors(m, rank, checkpoint)).vectors;
+  let uIn = await leading(unfold(values, shape, 'in'), rankIn);
+  let uOut = await leading(unfold(values, shape, 'out'), rankOut);
   const total = sumSquares(values);
-  const coreOf = () =>
-    projectIn(projectOut(values, shape, uOut), { kh, kw, inC, outC: rankOut }, uIn);
+  const coreOf = async () =>
+    projectIn(
+      await projectOut(values, shape, uOut, checkpoint),
+      { kh, kw, inC, outC: rankOut },
+      uIn,
+      checkpoint,
+    );
   // With orthonormal factors, ||K - approx||^2 = ||K||^2 - ||core||^2.
   const errorOf = (core: Float64Array) =>
     total > 0 ? Math.sqrt(Math.max(0, total - sumSquares(core)) / total) : 0;
-  let core = coreOf();
+  let core = await coreOf();
   let error = errorOf(core);
   let iterations = 0;
   const exact = rankIn === inC && rankOut === outC;
   while (!exact && iterations < maxIterations) {
     iterations++;
-    const byOut = projectOut(values, shape, uOut); // [kh, kw, S, rankOut]
-    uIn = leadingLeftVectors(unfold(byOut, { kh, kw, inC, outC: rankOut }, 'in'), rankIn).vectors;
-    const byIn = projectIn(values, shape, uIn); // [kh, kw, rankIn, T]
-    uOut = leadingLeftVectors(unfold(byIn, { kh, kw, inC: rankIn, outC }, 'out'), rankOut).vectors;
-    core = coreOf();
+    const byOut = await projectOut(values, shape, uOut, checkpoint); // [kh, kw, S, rankOut]
+    uIn = await leading(unfold(byOut, { kh, kw, inC, outC: rankOut }, 'in'), rankIn);
+    const byIn = await projectIn(values, shape, uIn, checkpoint); // [kh, kw, rankIn, T]
+    uOut = await leading(unfold(byIn, { kh, kw, inC: rankIn, outC }, 'out'), rankOut);
+    core = await coreOf();
     const next = errorOf(core);
     const improved = error - next;
     error = next;

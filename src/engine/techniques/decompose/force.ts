@@ -20,6 +20,7 @@ import { techniqueSpec } from '../catalog.ts';
 import { choiceParam, perLayerParam, type Technique, type TechniqueContext } from '../technique.ts';
 import { trainRequest } from '../train/training-params.ts';
 import { checkNamedLayers, kernelOf, ownValue, spectrumValues } from './common.ts';
+import { makeCheckpoint, type Checkpoint } from '../../cancel.ts';
 import { matrix, rankForEnergy, singularValues } from './linalg.ts';
 import { svdDecompose } from './svd.ts';
 import { tucker2 } from './tucker2.ts';
@@ -28,9 +29,13 @@ import { tucker2 } from './tucker2.ts';
 export const FORCE_REPORT_ENERGY = 0.95;
 
 /** Singular values of a kernel with its filters as rows ([out, rest]; same values as [rest, out]). */
-export function filterSpectrum(values: Float32Array, shape: readonly number[]): Float64Array {
+export function filterSpectrum(
+  values: Float32Array,
+  shape: readonly number[],
+  checkpoint?: Checkpoint,
+): Promise<Float64Array> {
   const outC = shape[shape.length - 1];
-  return singularValues(matrix(values.length / outC, outC, values));
+  return singularValues(matrix(values.length / outC, outC, values), checkpoint);
 }
 
 /** Ranks the accuracy curves probe: powers of two below half the layer's largest rank, up to 64. */
@@ -85,11 +90,13 @@ export const force: Technique = {
         'force: every strength is 0, so nothing would pull the filters together',
       );
     }
+    const checkpoint = makeCheckpoint(context.signal);
     const spectra = (layer: string) => {
       const kernel = kernelOf(graph.node(layer))!;
-      return filterSpectrum(kernel.values, kernel.shape);
+      return filterSpectrum(kernel.values, kernel.shape, checkpoint);
     };
-    const before = new Map(terms.map((t) => [t.layer, spectra(t.layer)]));
+    const before = new Map<string, Float64Array>();
+    for (const t of terms) before.set(t.layer, await spectra(t.layer));
     const received = graph.clone();
     const type = choiceParam<ForceType>(params, 'type');
     const training = await context.train(graph, {
@@ -104,7 +111,7 @@ export const force: Technique = {
     let probed = 0;
     const layers = [];
     for (const t of terms) {
-      const after = spectra(t.layer);
+      const after = await spectra(t.layer);
       const was = before.get(t.layer)!;
       const accuracy: { rank: number; without: number; with: number }[] = [];
       for (const rank of probeRanks(kernelOf(graph.node(t.layer))!.shape)) {

@@ -6,7 +6,12 @@
  * the smaller side. LeNet's matrices are at most 800 x 500, where this takes well under a second.
  *
  * Matrices are row-major: element (i, j) of an r x c matrix is at i * c + j.
+ *
+ * The O(n^3) routines are async and await a checkpoint once per row or sweep (well under a
+ * millisecond of work each on LeNet's sizes), so a run that is cancelled stops within one slice
+ * of makeCheckpoint instead of finishing the factorization first.
  */
+import { makeCheckpoint, type Checkpoint } from '../../cancel.ts';
 
 export interface Matrix {
   readonly rows: number;
@@ -50,10 +55,11 @@ export function multiply(a: Matrix, b: Matrix): Matrix {
 }
 
 /** A A^T (rows x rows), symmetric. */
-function gramOfRows(a: Matrix): Matrix {
+async function gramOfRows(a: Matrix, checkpoint: Checkpoint): Promise<Matrix> {
   const n = a.rows;
   const out = new Float64Array(n * n);
   for (let i = 0; i < n; i++) {
+    await checkpoint();
     const ri = i * a.cols;
     for (let j = i; j < n; j++) {
       const rj = j * a.cols;
@@ -74,15 +80,18 @@ export interface SymmetricEigen {
 }
 
 /** Eigendecomposition of a symmetric matrix (only its values are read, assumed symmetric). */
-export function symmetricEigen(a: Matrix): SymmetricEigen {
+export async function symmetricEigen(
+  a: Matrix,
+  checkpoint: Checkpoint = makeCheckpoint(),
+): Promise<SymmetricEigen> {
   const n = a.rows;
   if (a.cols !== n) throw new Error('symmetricEigen needs a square matrix');
   const v = Float64Array.from(a.data);
   const d = new Float64Array(n);
   const e = new Float64Array(n);
   if (n === 0) return { values: d, vectors: { rows: 0, cols: 0, data: v } };
-  tridiagonalize(v, d, e, n);
-  implicitQl(v, d, e, n);
+  await tridiagonalize(v, d, e, n, checkpoint);
+  await implicitQl(v, d, e, n, checkpoint);
   // Largest first, vectors following their values.
   const order = Array.from({ length: n }, (_, i) => i).sort((x, y) => d[y] - d[x]);
   const values = Float64Array.from(order, (i) => d[i]);
@@ -98,10 +107,17 @@ export function symmetricEigen(a: Matrix): SymmetricEigen {
  * Householder reduction of the symmetric matrix in `v` to tridiagonal form: on return d holds
  * the diagonal, e the sub-diagonal (e[0] = 0) and v the orthogonal transformation.
  */
-function tridiagonalize(v: Float64Array, d: Float64Array, e: Float64Array, n: number): void {
+async function tridiagonalize(
+  v: Float64Array,
+  d: Float64Array,
+  e: Float64Array,
+  n: number,
+  checkpoint: Checkpoint,
+): Promise<void> {
   const at = (i: number, j: number) => i * n + j;
   for (let j = 0; j < n; j++) d[j] = v[at(n - 1, j)];
   for (let i = n - 1; i > 0; i--) {
+    await checkpoint();
     let scale = 0;
     let h = 0;
     for (let k = 0; k < i; k++) scale += Math.abs(d[k]);
@@ -155,6 +171,7 @@ function tridiagonalize(v: Float64Array, d: Float64Array, e: Float64Array, n: nu
   }
   // Accumulate the transformations.
   for (let i = 0; i < n - 1; i++) {
+    await checkpoint();
     v[at(n - 1, i)] = v[at(i, i)];
     v[at(i, i)] = 1;
     const h = d[i + 1];
@@ -177,7 +194,13 @@ function tridiagonalize(v: Float64Array, d: Float64Array, e: Float64Array, n: nu
 }
 
 /** Implicit QL iterations on the tridiagonal (d, e), accumulating rotations into v. */
-function implicitQl(v: Float64Array, d: Float64Array, e: Float64Array, n: number): void {
+async function implicitQl(
+  v: Float64Array,
+  d: Float64Array,
+  e: Float64Array,
+  n: number,
+  checkpoint: Checkpoint,
+): Promise<void> {
   const at = (i: number, j: number) => i * n + j;
   for (let i = 1; i < n; i++) e[i - 1] = e[i];
   e[n - 1] = 0;
@@ -194,6 +217,7 @@ function implicitQl(v: Float64Array, d: Float64Array, e: Float64Array, n: number
     if (m > l) {
       let iterations = 0;
       do {
+        await checkpoint();
         if (++iterations > 60) throw new Error('the eigensolver did not converge');
         // Implicit shift from the leading 2 x 2 block.
         let g = d[l];
@@ -257,16 +281,17 @@ export interface Svd {
  * divided by s (a zero singular value gets a zero vector). Small singular values carry an
  * absolute error of about eps * s_max, which is far below what rank choices look at.
  */
-export function svd(a: Matrix): Svd {
+export async function svd(a: Matrix, checkpoint: Checkpoint = makeCheckpoint()): Promise<Svd> {
   const wide = a.cols > a.rows;
   // Work on the orientation whose Gram matrix is the smaller one.
   const t = wide ? a : transpose(a); // rows of t = the smaller side
-  const eig = symmetricEigen(gramOfRows(t));
+  const eig = await symmetricEigen(await gramOfRows(t, checkpoint), checkpoint);
   const k = t.rows;
   const s = Float64Array.from(eig.values, (x) => Math.sqrt(Math.max(x, 0)));
   // Vectors of the smaller side: eig.vectors (k x k). Other side: t^T * vec / s.
   const other = new Float64Array(t.cols * k);
   for (let c = 0; c < k; c++) {
+    await checkpoint();
     if (s[c] <= 0) continue;
     for (let j = 0; j < t.cols; j++) {
       let sum = 0;
@@ -280,8 +305,12 @@ export function svd(a: Matrix): Svd {
 }
 
 /** Leading left singular vectors of A (rows x r), from the eigenvectors of A A^T. */
-export function leadingLeftVectors(a: Matrix, r: number): { vectors: Matrix; s: Float64Array } {
-  const eig = symmetricEigen(gramOfRows(a));
+export async function leadingLeftVectors(
+  a: Matrix,
+  r: number,
+  checkpoint: Checkpoint = makeCheckpoint(),
+): Promise<{ vectors: Matrix; s: Float64Array }> {
+  const eig = await symmetricEigen(await gramOfRows(a, checkpoint), checkpoint);
   const n = a.rows;
   const out = new Float64Array(n * r);
   for (let i = 0; i < n; i++)
@@ -293,9 +322,13 @@ export function leadingLeftVectors(a: Matrix, r: number): { vectors: Matrix; s: 
 }
 
 /** Singular values of A, largest first (min(rows, cols) of them). */
-export function singularValues(a: Matrix): Float64Array {
+export async function singularValues(
+  a: Matrix,
+  checkpoint: Checkpoint = makeCheckpoint(),
+): Promise<Float64Array> {
   const t = a.cols > a.rows ? a : transpose(a);
-  return Float64Array.from(symmetricEigen(gramOfRows(t)).values, (x) => Math.sqrt(Math.max(x, 0)));
+  const { values } = await symmetricEigen(await gramOfRows(t, checkpoint), checkpoint);
+  return Float64Array.from(values, (x) => Math.sqrt(Math.max(x, 0)));
 }
 
 /** The smallest rank whose singular values hold at least `energy` of the sum of their squares. */

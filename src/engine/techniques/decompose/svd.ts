@@ -28,6 +28,7 @@ import {
   type DecomposedLayerReport,
   type DecompositionReport,
 } from './common.ts';
+import { makeCheckpoint } from '../../cancel.ts';
 import { denseSvd, svdFactors } from './factorize.ts';
 import { rankForEnergy } from './linalg.ts';
 
@@ -35,7 +36,7 @@ const STEP = 'svd';
 
 export const svdDecompose: Technique = {
   ...techniqueSpec('svd'),
-  apply(graph, params): DecompositionReport {
+  async apply(graph, params, context): Promise<DecompositionReport> {
     const energy = perLayerParam(params, 'energy');
     const rank = perLayerParam(params, 'rank');
     checkTargetLayers(
@@ -64,11 +65,12 @@ export const svdDecompose: Technique = {
     const warnings: string[] = [];
     const layers: DecomposedLayerReport[] = [];
     const taken = new Set<string>();
+    const checkpoint = makeCheckpoint(context.signal);
     for (const { node, rank: given, energy: e } of targets) {
       const kernel = kernelOf(node)!;
       const [inUnits, units] = kernel.shape;
       // The spectrum is needed first to choose a rank by energy; the factors reuse it.
-      const decomposition = denseSvd(kernel.values, inUnits, units);
+      const decomposition = await denseSvd(kernel.values, inUnits, units, checkpoint);
       const s = decomposition.s;
       const r = given > 0 ? given : rankForEnergy(s, e);
       const { first, second } = svdFactors(decomposition, r);

@@ -31,6 +31,7 @@ import {
   type DecompositionReport,
   type SpectrumReport,
 } from './common.ts';
+import { makeCheckpoint } from '../../cancel.ts';
 import { tucker2Factors, unfold, type ConvShape } from './factorize.ts';
 import { rankForEnergy, singularValues } from './linalg.ts';
 import { vbmfFromSingularValues } from './vbmf.ts';
@@ -41,7 +42,7 @@ export const VBMF_FALLBACK_ENERGY = 0.9;
 
 export const tucker2: Technique = {
   ...techniqueSpec('tucker2'),
-  apply(graph, params): DecompositionReport {
+  async apply(graph, params, context): Promise<DecompositionReport> {
     const rankIn = perLayerParam(params, 'rankIn');
     const rankOut = perLayerParam(params, 'rankOut');
     checkTargetLayers(
@@ -77,14 +78,15 @@ export const tucker2: Technique = {
     const warnings: string[] = [];
     const layers: DecomposedLayerReport[] = [];
     const taken = new Set<string>();
+    const checkpoint = makeCheckpoint(context.signal);
     for (const target of targets) {
       const { node } = target;
       const kernel = kernelOf(node)!;
       const [kh, kw, inC, outC] = kernel.shape;
       const shape: ConvShape = { kh, kw, inC, outC };
-      const chooseRank = (mode: 'in' | 'out', setting: number): SpectrumReport => {
+      const chooseRank = async (mode: 'in' | 'out', setting: number): Promise<SpectrumReport> => {
         const unfolding = unfold(kernel.values, shape, mode);
-        const s = singularValues(unfolding);
+        const s = await singularValues(unfolding, checkpoint);
         const spectrum = (rank: number, source: SpectrumReport['source']): SpectrumReport => ({
           mode,
           values: spectrumValues(s),
@@ -102,9 +104,16 @@ export const tucker2: Technique = {
         );
         return spectrum(fallback, 'vbmf-fallback');
       };
-      const spectrumIn = chooseRank('in', target.rankIn);
-      const spectrumOut = chooseRank('out', target.rankOut);
-      const factors = tucker2Factors(kernel.values, shape, spectrumIn.rank, spectrumOut.rank);
+      const spectrumIn = await chooseRank('in', target.rankIn);
+      const spectrumOut = await chooseRank('out', target.rankOut);
+      const factors = await tucker2Factors(
+        kernel.values,
+        shape,
+        spectrumIn.rank,
+        spectrumOut.rank,
+        undefined,
+        checkpoint,
+      );
       const before = cost(graph, [node.name]);
       const bias = biasOf(node);
       const names = ['in', 'core', 'out'].map((part) =>

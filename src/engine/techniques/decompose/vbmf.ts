@@ -112,6 +112,6 @@ export function vbmfFromSingularValues(
 }
 
 /** EVBMF rank of a matrix. */
-export function vbmf(a: Matrix): VbmfResult {
-  return vbmfFromSingularValues(singularValues(a), a.rows, a.cols);
+export async function vbmf(a: Matrix): Promise<VbmfResult> {
+  return vbmfFromSingularValues(await singularValues(a), a.rows, a.cols);
 }

@@ -6,7 +6,7 @@
  */
 import type { LayerGraph } from '../../model/graph.ts';
 import { techniqueSpec } from '../catalog.ts';
-import { throwIfCancelled } from '../../cancel.ts';
+import { makeCheckpoint } from '../../cancel.ts';
 import { numberParam, type Technique, type TechniqueContext } from '../technique.ts';
 import { density, layerKernels, pruneToDensity } from './masks.ts';
 
@@ -39,6 +39,7 @@ export async function sensitivityCurves(
   } = {},
 ): Promise<SensitivityResult> {
   const densities = options.densities ?? SENSITIVITY_DENSITIES;
+  const checkpoint = makeCheckpoint(options.signal);
   const baseAccuracy = await evaluate(graph);
   const layers: SensitivityCurve[] = [];
   const names = [...layerKernels(graph).keys()];
@@ -46,7 +47,7 @@ export async function sensitivityCurves(
   for (const name of names) {
     const points = [{ density: density(layerKernels(graph).get(name)!), accuracy: baseAccuracy }];
     for (const d of densities) {
-      throwIfCancelled(options.signal);
+      await checkpoint();
       const trial = graph.clone();
       pruneToDensity(layerKernels(trial).get(name)!, d);
       points.push({ density: d, accuracy: await evaluate(trial) });

@@ -11,6 +11,7 @@ import { LayerGraph, type GraphNode } from '../../model/graph.ts';
 import { createPredictor } from '../../model/program.ts';
 import type { TechniqueContext } from '../technique.ts';
 import './transforms.ts';
+import { makeCheckpoint } from '../../cancel.ts';
 
 export type ActivationScale = 'linear' | 'log';
 const CALIBRATION_DIGITS = 256;
@@ -90,7 +91,9 @@ export async function quantizeActivations(
   context: TechniqueContext,
 ): Promise<Record<string, Record<string, number>>> {
   const report: Record<string, Record<string, number>> = {};
+  const checkpoint = makeCheckpoint(context.signal);
   for (const node of reluLayers(graph)) {
+    await checkpoint();
     const sample = await positiveOutputs(graph, node.name, context);
     if (scale === 'linear') {
       const max = Math.fround(sample.length ? sample[sample.length - 1] : 1);

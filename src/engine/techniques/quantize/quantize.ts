@@ -19,6 +19,7 @@ import type { LayerGraph } from '../../model/graph.ts';
 import { quantizeActivations, type ActivationScale } from './activations.ts';
 import { weightedEntropyQuantize } from './weighted-entropy.ts';
 import './transforms.ts';
+import { makeCheckpoint } from '../../cancel.ts';
 
 /** "WQ(8,8)", "WQ(4,float)", or with per-layer bits "WQ(conv1:8|*:5,8)". */
 export function wqName(bits: Map<string, number | undefined>, activationBits: number): string {
@@ -85,9 +86,11 @@ export const weightedEntropy: Technique = {
       'weighted-entropy bits',
     );
     const layers: Record<string, ReturnType<typeof weightedEntropyQuantize>> = {};
+    const checkpoint = makeCheckpoint(context.signal);
     for (const node of graph.weightedLayers()) {
       const b = bits.get(node.name);
       if (b === undefined) continue;
+      await checkpoint();
       layers[node.name] = weightedEntropyQuantize(
         node.weights.find((x) => x.prunable)!,
         b,

@@ -12,7 +12,7 @@
  * total variance) into statistics over all the digits.
  */
 import * as tf from '@tensorflow/tfjs';
-import { throwIfCancelled } from '../../cancel.ts';
+import { makeCheckpoint } from '../../cancel.ts';
 import { digitsToTensor } from '../../data/batches.ts';
 import type { DigitSplit } from '../../data/digits.ts';
 import type { LayerGraph } from '../../model/graph.ts';
@@ -46,9 +46,10 @@ export async function recalibrateBatchNorm(
   );
   const batchStats = new Map<string, { mean: tf.Tensor; variance: tf.Tensor }>();
   const predictor = createPredictor(graph, undefined, batchStats);
+  const checkpoint = makeCheckpoint(signal);
   try {
     for (let start = 0; start < total; start += CHUNK) {
-      throwIfCancelled(signal);
+      await checkpoint();
       const n = Math.min(CHUNK, total - start);
       const x = digitsToTensor(digits, start, n, graph.inputShape);
       try {
@@ -67,7 +68,6 @@ export async function recalibrateBatchNorm(
         tf.dispose([stats.mean, stats.variance]);
       }
       batchStats.clear();
-      await new Promise((resolve) => setTimeout(resolve, 0));
     }
   } finally {
     tf.dispose([...batchStats.values()].flatMap((s) => [s.mean, s.variance]));
