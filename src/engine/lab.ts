@@ -235,6 +235,12 @@ export interface LabOptions {
   readonly prefixStore?: PrefixStore;
   /** Prefix results kept in memory (default 48). */
   readonly memoryEntries?: number;
+  /**
+   * Sampling window per latency figure of a run, ms. Default: LATENCY_WINDOW_MS (300), or
+   * $COMPLAB_LATENCY_WINDOW_MS in Node, which the unit tests set (vitest.config.ts): they run
+   * hundreds of recipes, and those that check latency measure it with windows of their own.
+   */
+  readonly latencyWindowMs?: number;
 }
 
 interface BaseModel {
@@ -248,6 +254,13 @@ interface Baseline {
   readonly correct: number;
   /** The base model's compact file: its length is the size, its content keys its kernels. */
   readonly file: Uint8Array;
+}
+
+/** $COMPLAB_LATENCY_WINDOW_MS where there is a process environment (Node), if it is valid. */
+function latencyWindowFromEnvironment(): number | undefined {
+  const text = globalThis.process?.env?.COMPLAB_LATENCY_WINDOW_MS;
+  const ms = Number(text);
+  return text && Number.isFinite(ms) && ms > 0 ? ms : undefined;
 }
 
 /** A spread without the median it surrounds (RunResult keeps the median beside it). */
@@ -577,6 +590,7 @@ export class Lab {
       unchanged ? null : { graph, file: encoded.bytes },
       test,
       signal,
+      this.options.latencyWindowMs ?? latencyWindowFromEnvironment(),
     );
     const choices = latency.choices;
     {
