@@ -22,7 +22,7 @@ import { join } from 'node:path';
 const recipeText = (steps: string) => `v=1&model=lenet300&seed=1&steps=${steps}`;
 const PRUNED = recipeText('prune(fraction=0.5)');
 /** Long enough to still be running when the test acts on its first progress report. */
-const LONG = recipeText('finetune(epochs=1,batches=150)');
+const LONG = recipeText('finetune(epochs=1,batches=400)');
 const THROTTLED = recipeText('finetune(epochs=1,batches=40)');
 
 function memoryPrefixStore(): PrefixStore & { readonly keys: string[] } {
@@ -171,6 +171,7 @@ describe('the lab worker', () => {
     const cancelledAt = log.length;
     await new Promise((resolve) => setTimeout(resolve, 3 * PROGRESS_INTERVAL_MS));
     expect(log.length).toBeGreaterThan(cancelledAt); // still running
+    expect(log).not.toContain('cancelled 5');
     api.cancel(5);
     expect(await run.outcome).toEqual({ kind: 'cancelled', runId: 5 });
     // The worker goes on: the next run answers with its result.
