@@ -94,8 +94,7 @@ function runUntilProgress(
 }
 
 const expected = new Map<string, RunResult>();
-/** How many progress reports the engine itself makes on THROTTLED. */
-let rawReports = 0;
+/** The engine's own last progress report on THROTTLED. */
 let lastRawReport: RunProgress | undefined;
 beforeAll(async () => {
   await useNodeBackend('wasm');
@@ -104,7 +103,6 @@ beforeAll(async () => {
     expected.set(text, await reference.run(parseRecipe(text)));
   }
   const onProgress = (progress: RunProgress) => {
-    rawReports++;
     lastRawReport = progress;
   };
   expected.set(THROTTLED, await reference.run(parseRecipe(THROTTLED), { onProgress }));
@@ -131,7 +129,7 @@ describe('the lab worker', () => {
     // interval, but at once when it is news (a new stage or step, the first accuracy estimate),
     // and the last one flushed before the answer.
     expect(reports.length).toBeGreaterThan(1);
-    expect(reports.length).toBeLessThan(rawReports / 2);
+    // (How many get through depends on the machine's speed; the spacing does not.)
     for (let i = 1; i < reports.length - 1; i++) {
       const [last, next] = [reports[i - 1].progress, reports[i].progress];
       const news =
