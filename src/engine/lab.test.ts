@@ -5,6 +5,7 @@ import { loadModelCard } from './model/catalog.ts';
 import { useNodeBackend } from './node/backend.ts';
 import { parseRecipe, formatRecipe } from './recipe/share.ts';
 import { publicAssets } from './test/fixtures.ts';
+import { isKernelChoicesKey } from './measure/kernel-memory.ts';
 
 const lab = new Lab({ read: publicAssets });
 const recipe = (text: string) => parseRecipe(text);
@@ -147,7 +148,7 @@ describe('Lab.run on the shipped models (wasm)', () => {
     const computed = await first.run(recipe(text));
     // The fine-tuned prefix is kept; the one-shot pruning before it is cheap to redo. (The
     // store also keeps the kernel choices of each measured model, under keys of their own.)
-    const prefixKeys = () => [...saved.keys()].filter((key) => !key.startsWith('kernels|'));
+    const prefixKeys = () => [...saved.keys()].filter((key) => !isKernelChoicesKey(key));
     expect(prefixKeys()).toHaveLength(1);
     const second = new Lab({ read: publicAssets, prefixStore: store });
     const restored = await second.run(recipe(text));

@@ -26,8 +26,15 @@ const choiceSchema = z.object({
 });
 const storedSchema = z.record(z.string(), choiceSchema);
 
+const KEY_PREFIX = 'kernels|';
+
 export function kernelChoicesKey(modelFile: Uint8Array, backend: string, batch: number): string {
-  return `kernels|${bytesToHex(sha256(modelFile)).slice(0, 32)}|${backend}|${batch}`;
+  return `${KEY_PREFIX}${bytesToHex(sha256(modelFile)).slice(0, 32)}|${backend}|${batch}`;
+}
+
+/** Whether a key of the shared prefix store holds kernel choices (not a recipe prefix). */
+export function isKernelChoicesKey(key: string): boolean {
+  return key.startsWith(KEY_PREFIX);
 }
 
 export class KernelMemory {
