@@ -63,19 +63,19 @@ function compare(a: Float32Array, b: Float32Array) {
   return { worst, disagreements };
 }
 
-const apply = (technique: typeof svdDecompose, graph: LayerGraph, params: object) =>
-  technique.apply(
+const apply = async (technique: typeof svdDecompose, graph: LayerGraph, params: object) =>
+  (await technique.apply(
     graph,
     normalizeStep(technique.id, params as Record<string, unknown>).params,
     noContext,
-  ) as DecompositionReport;
+  )) as DecompositionReport;
 
 describe('decomposed LeNets on the real digits', () => {
   it('at full rank, Tucker-2 of conv2 and SVD of fc1 predict what lenet5 predicts', async () => {
     const original = await base('lenet5');
     const graph = original.clone();
-    apply(tucker2, graph, { rankIn: { conv2: 20 }, rankOut: { conv2: 50 } });
-    apply(svdDecompose, graph, { rank: { fc1: 500 }, energy: { '*': 1 } });
+    await apply(tucker2, graph, { rankIn: { conv2: 20 }, rankOut: { conv2: 50 } });
+    await apply(svdDecompose, graph, { rank: { fc1: 500 }, energy: { '*': 1 } });
     // The factor layers execute: conv2 and fc1 are gone, their factors are in the graph.
     const names = graph.nodes.map((n) => `${n.name}:${n.className}`);
     expect(names).toEqual(
@@ -101,8 +101,8 @@ describe('decomposed LeNets on the real digits', () => {
 
   it('saves and reloads as a CLG1 graph file that predicts the same', async () => {
     const graph = await base('lenet5');
-    apply(tucker2, graph, { rankIn: { conv2: 8 }, rankOut: { conv2: 12 } });
-    apply(svdDecompose, graph, { rank: { fc1: 16 }, energy: { '*': 1 } });
+    await apply(tucker2, graph, { rankIn: { conv2: 8 }, rankOut: { conv2: 12 } });
+    await apply(svdDecompose, graph, { rank: { fc1: 16 }, energy: { '*': 1 } });
     const { graph: reloaded } = deserializeGraph(serializeGraph(graph));
     expect(reloaded.structureKey()).toBe(graph.structureKey());
     expect(Array.from(logits(reloaded, 200))).toEqual(Array.from(logits(graph, 200)));
@@ -111,7 +111,7 @@ describe('decomposed LeNets on the real digits', () => {
   it('at full rank, the SVD of lenet300 fc1 predicts what lenet300 predicts', async () => {
     const original = await base('lenet300');
     const graph = original.clone();
-    const report = apply(svdDecompose, graph, { rank: { fc1: 300 }, energy: { '*': 1 } });
+    const report = await apply(svdDecompose, graph, { rank: { fc1: 300 }, energy: { '*': 1 } });
     const { worst, disagreements } = compare(logits(original), logits(graph));
     expect(worst).toBeLessThan(1e-3);
     expect(disagreements).toBe(0);
@@ -125,7 +125,7 @@ describe('decomposed LeNets on the real digits', () => {
 
   it('counts params and MACs of the factor layers by hand, and picks ranks by energy', async () => {
     const graph = await base('lenet5');
-    const report = apply(tucker2, graph, { rankIn: { conv2: 12 }, rankOut: { conv2: 20 } });
+    const report = await apply(tucker2, graph, { rankIn: { conv2: 12 }, rankOut: { conv2: 20 } });
     const layer = report.decomposition[0];
     // conv2: 5x5x20x50 + 50 weights, 8x8 outputs; factors 20x12, 5x5x12x20, 20x50 + 50.
     expect(layer.paramsBefore).toBe(25 * 20 * 50 + 50);
@@ -140,7 +140,7 @@ describe('decomposed LeNets on the real digits', () => {
     expect(graph.macs).toBe(2_293_000 - layer.macsBefore + layer.macsAfter);
 
     const dense = await base('lenet300');
-    const byEnergy = apply(svdDecompose, dense, { energy: { fc1: 0.5, '*': 0.9 } });
+    const byEnergy = await apply(svdDecompose, dense, { energy: { fc1: 0.5, '*': 0.9 } });
     const spectrum = byEnergy.decomposition[0].spectra[0];
     // The chosen rank is the first whose squared singular values reach half of the total.
     const squares = spectrum.values.map((v) => v * v);
@@ -156,7 +156,7 @@ describe('decomposed LeNets on the real digits', () => {
 
   it('chooses Tucker-2 ranks by VBMF when asked (rank 0) and says how', async () => {
     const graph = await base('lenet5');
-    const report = apply(tucker2, graph, { rankIn: { '*': 0 }, rankOut: { '*': 0 } });
+    const report = await apply(tucker2, graph, { rankIn: { '*': 0 }, rankOut: { '*': 0 } });
     // "*" covers conv2 only: conv1 reads the image's single channel.
     expect(report.decomposition.map((l) => l.name)).toEqual(['conv2']);
     for (const s of report.decomposition[0].spectra) {
@@ -170,19 +170,19 @@ describe('bad input, named by the step', () => {
   it('refuses a rank above min(in, out) and a layer type the decomposition does not fit', async () => {
     const graph = await base('lenet5');
     const before = graph.structureKey();
-    expect(() => apply(svdDecompose, graph, { rank: { fc2: 11 } })).toThrow(
+    await expect(apply(svdDecompose, graph, { rank: { fc2: 11 } })).rejects.toThrow(
       new RecipeError('svd: the rank of fc2 must be between 1 and 10 (got 11)'),
     );
-    expect(() => apply(tucker2, graph, { rankIn: { conv2: 21 } })).toThrow(
+    await expect(apply(tucker2, graph, { rankIn: { conv2: 21 } })).rejects.toThrow(
       /^tucker2: rankIn of conv2 must be between 1 and 20 \(got 21\)$/,
     );
-    expect(() => apply(svdDecompose, graph, { rank: { conv2: 4 } })).toThrow(
+    await expect(apply(svdDecompose, graph, { rank: { conv2: 4 } })).rejects.toThrow(
       /^svd: conv2 is a Conv2D layer; SVD applies to Dense layers \(use tucker2 for conv layers\)$/,
     );
-    expect(() => apply(tucker2, graph, { rankOut: { fc1: 4 } })).toThrow(
+    await expect(apply(tucker2, graph, { rankOut: { fc1: 4 } })).rejects.toThrow(
       /^tucker2: fc1 is a Dense layer; Tucker-2 applies to Conv2D layers/,
     );
-    expect(() => apply(svdDecompose, graph, { rank: { fc9: 4 } })).toThrow(
+    await expect(apply(svdDecompose, graph, { rank: { fc9: 4 } })).rejects.toThrow(
       /svd rank: the model has no conv or dense layer "fc9"/,
     );
     // Nothing was changed by the refused steps.
@@ -198,7 +198,7 @@ describe('bad input, named by the step', () => {
       state = (state * 1103515245 + 12345) % 2 ** 31;
       return state / 2 ** 31 - 0.5;
     });
-    const report = apply(tucker2, graph, { rankIn: { conv2: 0 }, rankOut: { conv2: -1 } });
+    const report = await apply(tucker2, graph, { rankIn: { conv2: 0 }, rankOut: { conv2: -1 } });
     const input = report.decomposition[0].spectra.find((s) => s.mode === 'in')!;
     expect(input.source).toBe('vbmf-fallback');
     expect(input.energyKept).toBeGreaterThanOrEqual(0.9);
@@ -209,7 +209,7 @@ describe('bad input, named by the step', () => {
 
   it('refuses a step that would decompose nothing', async () => {
     const graph = await base('lenet300');
-    expect(() => apply(tucker2, graph, { rankIn: { '*': 0 } })).toThrow(
+    await expect(apply(tucker2, graph, { rankIn: { '*': 0 } })).rejects.toThrow(
       /^tucker2: no conv layer to decompose/,
     );
   });
@@ -267,7 +267,7 @@ describe('the decomposed model in the lab', () => {
     const received = (
       await lab.graphOf(parseRecipe('model=lenet5&steps=prune(fraction=0.5)'))
     ).clone();
-    apply(tucker2, received, { rankIn: { conv2: -1 }, rankOut: { conv2: 8 } });
+    await apply(tucker2, received, { rankIn: { conv2: -1 }, rankOut: { conv2: 8 } });
     const predictor = createPredictor(received);
     try {
       const check = await lab.checkDigits();
