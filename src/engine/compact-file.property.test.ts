@@ -2,8 +2,7 @@
  * Issue 16, point 3: over random recipes of the catalog's steps (small budgets) on both LeNets
  * and a compact design, the compact file is exactly `sizeBytes` long, its size breakdown adds
  * up to it, and the decoded file predicts every one of 300 test digits as the lab's graph does.
- * Then every preset, expanded by the presets' own code and cut to a small training budget,
- * goes through the export check (decode, evaluate, same correct count and length).
+ * (Every preset goes through the export check in compact-file.presets.test.ts.)
  *
  * Budgets: every step that trains runs at most 1 epoch of 2 batches, 2 rounds, and
  * bn-recalibrate 250 digits: what is checked is the file against the model, not accuracy,
@@ -21,8 +20,8 @@ import { useNodeBackend } from './node/backend.ts';
 import { RecipeError } from './recipe/errors.ts';
 import { normalizeStep, type RecipeStep } from './recipe/recipe.ts';
 import { TECHNIQUE_SPECS } from './techniques/catalog.ts';
-import { PRESETS } from './techniques/presets.ts';
 import { publicAssets } from './test/fixtures.ts';
+import { smallBudget } from './test/small-budget.ts';
 
 const lab = new Lab({ read: publicAssets });
 const DIGITS = 300;
@@ -30,22 +29,6 @@ const DIGITS = 300;
 beforeAll(async () => {
   await useNodeBackend('wasm');
 });
-
-/** The step with its training cut to the budget above (ranges from its catalog entry). */
-function smallBudget(step: RecipeStep): RecipeStep {
-  const spec = TECHNIQUE_SPECS.find((t) => t.id === step.technique)!;
-  const params: Record<string, unknown> = { ...step.params };
-  for (const p of spec.params) {
-    const min = 'min' in p && typeof p.min === 'number' ? p.min : 0;
-    const value = (params[p.name] ?? p.default) as unknown;
-    if (p.name === 'epochs' && typeof value === 'number')
-      params.epochs = Math.max(min, Math.min(value, 1));
-    if (p.name === 'batches') params.batches = 2;
-    if (p.name === 'rounds' && typeof value === 'number') params.rounds = Math.min(value, 2);
-    if (p.name === 'digits' && step.technique === 'bn-recalibrate') params.digits = 250;
-  }
-  return normalizeStep(step.technique, params);
-}
 
 /** The outputs (class probabilities) and predicted class of the first DIGITS test digits. */
 async function predictions(
@@ -126,7 +109,8 @@ describe('compact files of random recipes', () => {
             if (await checkFile(model, steps)) applied++;
           },
         ),
-        { numRuns: 5, seed: 16, endOnFailure: true },
+        // lenet5 trains 5x slower than lenet300 on wasm: fewer draws keep the file near a minute.
+        { numRuns: model === 'lenet5' ? 3 : 5, seed: 16, endOnFailure: true },
       );
       // Most draws apply: the property is not vacuous.
       expect(applied).toBeGreaterThanOrEqual(2);
@@ -156,19 +140,4 @@ describe('compact files of random recipes', () => {
     ])
       expect(await checkFile('lenet5', steps(text)), text).toBe(true);
   }, 600_000);
-});
-
-describe('every preset, with a small training budget, exports the file it reports', () => {
-  it.each(PRESETS.map((p) => p.id))(
-    '%s',
-    async (id) => {
-      const steps = (await lab.expandPreset('lenet5', id)).map(smallBudget);
-      const recipe = { model: 'lenet5', seed: 1, steps };
-      const result = await lab.run(recipe);
-      const exported = await lab.exportCompact(recipe, { reported: result });
-      expect(exported.bytes.length).toBe(result.sizeBytes);
-      expect(exported.correct).toBe(result.correct);
-    },
-    300_000,
-  );
 });
