@@ -17,17 +17,12 @@ import { openLab } from '../src/cli/main.ts';
 import {
   measureLink,
   readGoldenTable,
+  requiredLinks,
   shardOf,
   writeGoldenTable,
   type GoldenEntry,
   type GoldenFigures,
 } from '../src/engine/golden/golden-links.ts';
-import { SHIPPED_MODELS } from '../src/engine/model/catalog.ts';
-import { RecipeError } from '../src/engine/recipe/errors.ts';
-import { normalizeRecipe } from '../src/engine/recipe/recipe.ts';
-import { formatRecipe } from '../src/engine/recipe/share.ts';
-import { TOURS, tourStepRecipe } from '../src/engine/tours.ts';
-import { PRESETS } from '../src/engine/techniques/presets.ts';
 
 async function measureOne(link: string): Promise<{ figures: GoldenFigures; elapsedMs: number }> {
   const lab = await openLab('wasm');
@@ -146,42 +141,13 @@ async function add(): Promise<number> {
   const links = new Set(table.entries.map((e) => e.link));
   const lab = await openLab('wasm');
   try {
-    for (const model of SHIPPED_MODELS) {
-      for (const preset of PRESETS) {
-        let steps;
-        try {
-          steps = await lab.expandPreset(model, preset.id);
-        } catch (err) {
-          // A preset that does not apply to the model (svd on a network without dense layers).
-          if (err instanceof RecipeError) continue;
-          throw err;
-        }
-        const link = formatRecipe(normalizeRecipe({ model, seed: 1, steps }));
-        if (links.has(link)) continue;
-        links.add(link);
-        table.entries.push({
-          link,
-          source: `preset ${preset.id} on ${model}`,
-          expected: null,
-          fast: false,
-        });
-      }
+    for (const { link, source } of await requiredLinks(lab)) {
+      if (links.has(link)) continue;
+      links.add(link);
+      table.entries.push({ link, source, expected: null, fast: false });
     }
   } finally {
     await lab.dispose();
-  }
-  for (const tour of TOURS) {
-    for (const [k, step] of tour.steps.entries()) {
-      const link = formatRecipe(tourStepRecipe(step));
-      if (links.has(link)) continue;
-      links.add(link);
-      table.entries.push({
-        link,
-        source: `tour ${tour.id}, step ${k + 1}`,
-        expected: null,
-        fast: false,
-      });
-    }
   }
   writeGoldenTable(table);
   return 0;

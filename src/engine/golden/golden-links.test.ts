@@ -7,15 +7,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Lab } from '../lab.ts';
-import { SHIPPED_MODELS } from '../model/catalog.ts';
 import { useNodeBackend } from '../node/backend.ts';
-import { RecipeError } from '../recipe/errors.ts';
-import { normalizeRecipe } from '../recipe/recipe.ts';
-import { formatRecipe } from '../recipe/share.ts';
-import { PRESETS } from '../techniques/presets.ts';
 import { publicAssets } from '../test/fixtures.ts';
-import { TOURS, tourStepRecipe } from '../tours.ts';
-import { measureLink, readGoldenTable, shardOf } from './golden-links.ts';
+import { measureLink, readGoldenTable, requiredLinks, shardOf } from './golden-links.ts';
 
 const table = readGoldenTable();
 const fast = table.entries.filter((e) => e.fast && e.expected !== null);
@@ -35,25 +29,9 @@ describe('the golden table', () => {
 
   it('holds every preset on every shipped model and every tour step', async () => {
     const links = new Set(table.entries.map((e) => e.link));
-    const missing: string[] = [];
-    for (const model of SHIPPED_MODELS) {
-      for (const preset of PRESETS) {
-        let steps;
-        try {
-          steps = await lab.expandPreset(model, preset.id);
-        } catch (err) {
-          if (err instanceof RecipeError) continue; // svd on a network without dense layers
-          throw err;
-        }
-        const link = formatRecipe(normalizeRecipe({ model, seed: 1, steps }));
-        if (!links.has(link)) missing.push(`${preset.id} on ${model}`);
-      }
-    }
-    for (const tour of TOURS) {
-      for (const [k, step] of tour.steps.entries()) {
-        if (!links.has(formatRecipe(tourStepRecipe(step)))) missing.push(`${tour.id} ${k + 1}`);
-      }
-    }
+    const missing = (await requiredLinks(lab))
+      .filter(({ link }) => !links.has(link))
+      .map(({ source }) => source);
     // A preset whose expansion changes is a new link: measure it (scripts/golden.ts).
     expect(missing).toEqual([]);
   }, 60_000);

@@ -8,7 +8,12 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Lab } from '../lab.ts';
-import { parseShareState } from '../recipe/share.ts';
+import { SHIPPED_MODELS } from '../model/catalog.ts';
+import { RecipeError } from '../recipe/errors.ts';
+import { normalizeRecipe } from '../recipe/recipe.ts';
+import { formatRecipe, parseShareState } from '../recipe/share.ts';
+import { PRESETS } from '../techniques/presets.ts';
+import { TOURS, tourStepRecipe } from '../tours.ts';
 
 export const GOLDEN_PATH = fileURLToPath(new URL('./golden-links.json', import.meta.url));
 
@@ -61,6 +66,34 @@ export function writeGoldenTable(table: GoldenTable, path = GOLDEN_PATH): void {
 export async function measureLink(lab: Lab, link: string): Promise<GoldenFigures> {
   const result = await lab.run(parseShareState(link).recipe);
   return { correct: result.correct, total: result.total, sizeBytes: result.sizeBytes };
+}
+
+/**
+ * The links the table must hold, with where each comes from: every preset on every shipped
+ * model it applies to, then every tour step.
+ */
+export async function requiredLinks(lab: Lab): Promise<{ link: string; source: string }[]> {
+  const required: { link: string; source: string }[] = [];
+  for (const model of SHIPPED_MODELS) {
+    for (const preset of PRESETS) {
+      let steps;
+      try {
+        steps = await lab.expandPreset(model, preset.id);
+      } catch (err) {
+        if (err instanceof RecipeError) continue; // svd on a network without dense layers
+        throw err;
+      }
+      const link = formatRecipe(normalizeRecipe({ model, seed: 1, steps }));
+      required.push({ link, source: `preset ${preset.id} on ${model}` });
+    }
+  }
+  for (const tour of TOURS) {
+    for (const [k, step] of tour.steps.entries()) {
+      const link = formatRecipe(tourStepRecipe(step));
+      required.push({ link, source: `tour ${tour.id}, step ${k + 1}` });
+    }
+  }
+  return required;
 }
 
 /** Entries of shard `index` of `count` (1-based), every count-th entry, so shards mix slow and fast. */
