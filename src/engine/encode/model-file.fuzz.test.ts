@@ -18,7 +18,15 @@ import {
   MAX_TOTAL_MACS,
   MAX_TOTAL_WEIGHTS,
 } from '../model/declared-work.ts';
-import { decodeModel, encodeModel } from './model-file.ts';
+import { ByteReader, ByteWriter } from './byte-io.ts';
+import { TENSOR_LAYOUTS } from './layouts/index.ts';
+import {
+  FILE_VERSIONS,
+  type FileVersion,
+  type StoredWeight,
+  type TensorLayout,
+} from './layouts/layout.ts';
+import { decodedValues, decodeModel, encodeModel } from './model-file.ts';
 import { WeightsFormatError } from './weights-blob.ts';
 
 function expectTypedOutcome<T>(decode: () => T): T | undefined {
@@ -249,5 +257,193 @@ describe('the compact model file caps the work a file declares, before allocatin
       emptySparseFile({ output: 'd', nodes: [input([2048]), dense('d', 2048, 2048)] }),
     );
     expect(graph.weights[0].values.length).toBe(MAX_LAYER_WEIGHTS);
+  });
+});
+
+/** A random tensor that `layout` stores, as the writer hands it over (see stored-form.ts). */
+function randomStoredWeight(layout: TensorLayout, seed: number): StoredWeight {
+  let s = seed >>> 0 || 1;
+  const rand = () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
+  const int = (below: number) => Math.floor(rand() * below);
+  const shape = [1 + int(40), 1 + int(6)];
+  const n = shape[0] * shape[1];
+  const channels = shape[1];
+  const channelOf = (i: number) => i % channels;
+  // Pruned positions: none, some, or (for sparse binary) at least one.
+  const density = [1, 0.5, 0.1, 0.02][int(4)];
+  let mask: Uint8Array | undefined =
+    density < 1 ? Uint8Array.from({ length: n }, () => (rand() < density ? 1 : 0)) : undefined;
+  const indexBits = rand() < 0.3 ? 1 + int(16) : undefined;
+  const masked = (values: Float32Array) =>
+    mask ? values.map((v, i) => (mask![i] ? v : 0)) : values;
+  const name = `t${seed}`;
+  switch (layout.name) {
+    case 'dense':
+      return { name, shape, values: Float32Array.from({ length: n }, () => rand() - 0.5) };
+    case 'sparse': {
+      // Mostly zeros, a -0 now and then (stored: it is not +0).
+      const values = Float32Array.from({ length: n }, () => {
+        const r = rand();
+        return r < 0.75 ? 0 : r < 0.78 ? -0 : rand() - 0.5;
+      });
+      if (values.every((v) => v === 0 && !Object.is(v, -0))) values[int(n)] = 0.5;
+      return { name, shape: [n, 1], values: n < 4 ? new Float32Array(0) : values, indexBits };
+    }
+    case 'codebook': {
+      const bits = 1 + int(8);
+      const codebook = Float32Array.from({ length: 1 + int(2 ** bits) }, () => rand() - 0.5);
+      if (rand() < 0.5) codebook[int(codebook.length)] = 0;
+      const indices = Uint16Array.from({ length: n }, () => int(codebook.length));
+      const coding = { kind: 'codebook', bits, codebook, indices, huffman: rand() < 0.5 } as const;
+      return { name, shape, values: masked(decodedValues(coding, shape)), coding, mask, indexBits };
+    }
+    case 'fixed': {
+      const bits = 1 + int(8);
+      const count = rand() < 0.5 ? 1 : channels;
+      const scales = Float32Array.from({ length: count }, () => rand() / 10);
+      const zeroPoints = Int32Array.from({ length: count }, () => int(2 ** bits));
+      const levels = Uint16Array.from({ length: n }, () => int(2 ** bits));
+      const coding = { kind: 'fixed', bits, scales, zeroPoints, levels } as const;
+      return { name, shape, values: decodedValues(coding, shape, mask), coding, mask, indexBits };
+    }
+    case 'ternary': {
+      const [positive, negative] = [Math.fround(rand()), Math.fround(rand())];
+      const values = Float32Array.from({ length: n }, () => [0, positive, -negative][int(3)]);
+      return {
+        name,
+        shape,
+        values: masked(values),
+        coding: { kind: 'ternary', positive, negative },
+      };
+    }
+    case 'binary':
+    case 'sparse-binary': {
+      if (layout.name === 'binary') mask = undefined;
+      else if (!mask || mask.every((m) => m)) (mask ??= new Uint8Array(n).fill(1))[int(n)] = 0;
+      const scales = Float32Array.from({ length: rand() < 0.5 ? 1 : channels }, () => rand());
+      const values = Float32Array.from({ length: n }, (_, i) => {
+        const scale = scales[scales.length === 1 ? 0 : channelOf(i)];
+        return rand() < 0.5 ? scale : -scale;
+      });
+      return {
+        name,
+        shape,
+        values: masked(values),
+        coding: { kind: 'binary', scales },
+        mask,
+        indexBits,
+      };
+    }
+  }
+}
+
+/** Encodes one tensor with `layout` in `version`; returns the body and the writer's report. */
+function encodeBody(layout: TensorLayout, w: StoredWeight, version: FileVersion) {
+  const out = new ByteWriter();
+  const report = layout.encode(out, w, version);
+  return { body: out.finish(), report };
+}
+
+function decodeBody(layout: TensorLayout, w: StoredWeight, body: Uint8Array, version: FileVersion) {
+  const input = new ByteReader(body);
+  const n = w.values.length;
+  const decoded = layout.decode(
+    input,
+    { shape: w.shape, n, channels: w.shape[w.shape.length - 1], what: `tensor ${w.name}` },
+    version,
+  );
+  // As the file's reader does: a tensor that ends early leaves bytes it cannot account for.
+  if (input.pos !== body.length)
+    throw new WeightsFormatError(`${body.length - input.pos} bytes follow the tensor`);
+  return decoded;
+}
+
+const sameFloats = (a: Float32Array, b: Float32Array) =>
+  a.length === b.length && a.every((v, i) => Object.is(v, b[i]));
+
+const versionsOf = (layout: TensorLayout) => FILE_VERSIONS.filter((v) => v >= layout.since);
+
+describe('every layout of the table', () => {
+  it('holds the seven layouts, each at its layout byte', () => {
+    expect(TENSOR_LAYOUTS.map((l) => [l.id, l.name])).toEqual([
+      [0, 'dense'],
+      [1, 'sparse'],
+      [2, 'codebook'],
+      [3, 'fixed'],
+      [4, 'ternary'],
+      [5, 'binary'],
+      [6, 'sparse-binary'],
+    ]);
+  });
+
+  it.each(TENSOR_LAYOUTS.map((l) => [l.name, l] as const))(
+    '%s round-trips random tensors in every version that has it, in the bytes it says',
+    (_name, layout) => {
+      fc.assert(
+        fc.property(
+          fc.integer({ min: 1 }),
+          fc.constantFrom(...versionsOf(layout)),
+          (seed, version) => {
+            const w = randomStoredWeight(layout, seed);
+            if (!layout.fits(w)) return; // a sparse tensor too small to beat dense
+            const { body, report } = encodeBody(layout, w, version);
+            expect(layout.sizeBytes(w, version)).toBe(body.length);
+            const p = report.parts;
+            expect(p.values + p.indices + p.codebooks + p.tables + p.header).toBe(body.length);
+            const decoded = decodeBody(layout, w, body, version);
+            expect(sameFloats(decoded.values, w.values)).toBe(true);
+            if (w.coding) expect(decoded.coding?.kind).toBe(w.coding.kind);
+            // What the file says again gives the same bytes.
+            const again: StoredWeight = { ...w, ...decoded, name: w.name, shape: w.shape };
+            expect(Array.from(encodeBody(layout, again, version).body)).toEqual(Array.from(body));
+          },
+        ),
+        { numRuns: 150 },
+      );
+    },
+  );
+
+  it.each(TENSOR_LAYOUTS.map((l) => [l.name, l] as const))(
+    '%s refuses every truncation and answers corruption with a tensor or a WeightsFormatError',
+    (_name, layout) => {
+      fc.assert(
+        fc.property(
+          fc.integer({ min: 1 }),
+          fc.constantFrom(...versionsOf(layout)),
+          fc.array(mutation, { minLength: 1, maxLength: 3 }),
+          (seed, version, ms) => {
+            const w = randomStoredWeight(layout, seed);
+            if (!layout.fits(w)) return;
+            const { body } = encodeBody(layout, w, version);
+            for (let cut = 0; cut < body.length; cut++) {
+              expect(() => decodeBody(layout, w, body.slice(0, cut), version)).toThrow(
+                WeightsFormatError,
+              );
+            }
+            expect(() => decodeBody(layout, w, body.slice(0, body.length - 1), version)).toThrow(
+              `tensor ${w.name}`,
+            );
+            const corrupted = mutate(body, ms);
+            const decoded = expectTypedOutcome(() => decodeBody(layout, w, corrupted, version));
+            if (decoded) expect(decoded.values.length).toBe(w.values.length);
+          },
+        ),
+        { numRuns: 100 },
+      );
+    },
+  );
+
+  it('version 5 files answer mutation with a graph or a WeightsFormatError, quickly', () => {
+    fc.assert(
+      fc.property(fc.integer(), fc.array(mutation, { minLength: 1, maxLength: 4 }), (seed, ms) => {
+        const v5 = encodeModel(decodeModel(sample(seed)), { version: 5 }).bytes;
+        expect(v5[3]).toBe(0x35);
+        const bytes = mutate(v5, ms);
+        const start = performance.now();
+        expectTypedOutcome(() => decodeModel(bytes));
+        expect(performance.now() - start).toBeLessThan(1000);
+      }),
+      { numRuns: 500 },
+    );
   });
 });

@@ -32,7 +32,9 @@ export function fieldPlan(data: ArrayLike<number>, width: number, huffman: boole
     const bits = width * data.length;
     return { data, width, tableBytes: 0, streamBytes: bytesOf(bits), streamBits: bits };
   }
-  const table = huffmanTable(data);
+  // An empty field still needs a table a reader accepts (its count field cannot say 0 symbols):
+  // one symbol of a 1-bit code, never used.
+  const table = data.length ? huffmanTable(data) : { symbols: [0], lengths: [1] };
   const bits = streamBits(table, data);
   return {
     data,
