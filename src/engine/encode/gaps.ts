@@ -10,7 +10,7 @@
  *   positions and stores the next one; a longer gap is bridged by storing a zero every 2^k
  *   positions.
  *
- * The skip filler is the one new files use: a padding filler costs k index bits plus a stored
+ * The skip filler is version 5's one convention: a padding filler costs k index bits plus a stored
  * value (32 bits for a float), a skip filler only its k bits (it skips one position fewer,
  * which costs at most one extra filler on gaps of 2^k - 1 or more), and it needs no value that
  * means zero, which a binary sign or a codebook without 0 does not have.
