@@ -11,9 +11,9 @@
  *   positions.
  *
  * The skip filler is version 5's one convention: a padding filler costs k index bits plus a stored
- * value (32 bits for a float), a skip filler only its k bits (it skips one position fewer,
- * which costs at most one extra filler on gaps of 2^k - 1 or more), and it needs no value that
- * means zero, which a binary sign or a codebook without 0 does not have.
+ * value (32 bits for a float), a skip filler only its k bits (it skips one position fewer, so
+ * a long gap takes an extra filler now and then), and it needs no value that means zero, which
+ * a binary sign or a codebook without 0 does not have.
  */
 import { WeightsFormatError } from './weights-blob.ts';
 
