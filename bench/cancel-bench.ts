@@ -8,9 +8,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-// main.ts first: sweep.ts and main.ts import each other, and main.ts must be the one entered.
-import '../src/cli/main.ts';
-import { sweepCommand } from '../src/cli/sweep.ts';
+import { sweepCommand } from '../src/cli/commands/sweep.ts';
 import { RunCancelledError } from '../src/engine/cancel.ts';
 import { Lab, type RunProgress } from '../src/engine/lab.ts';
 import { median } from '../src/engine/measure/latency.ts';

@@ -13,7 +13,7 @@
 import { execSync } from 'node:child_process';
 import { appendFileSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { openLab } from '../src/cli/main.ts';
+import { openLab } from '../src/cli/open-lab.ts';
 import {
   measureLink,
   readGoldenTable,

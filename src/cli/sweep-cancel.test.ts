@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { RunCancelledError } from '../engine/cancel.ts';
 import { timeCancel } from '../engine/test/cancel-timing.ts';
-import { sweepCommand } from './sweep.ts';
+import { sweepCommand } from './commands/sweep.ts';
 
 describe('complab sweep, cancelled', () => {
   it('stops its worker mid-run on an abort from a timer and leaves no output file', async () => {

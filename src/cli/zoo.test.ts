@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { SHIPPED_MODELS } from '../engine/model/catalog.ts';
-import { formatZooTable, type ZooRow } from './main.ts';
+import { formatZooTable, type ZooRow } from './format/zoo-table.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 

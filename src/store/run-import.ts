@@ -70,7 +70,7 @@ const spreadSchema = z
     message: 'a latency spread must have min <= low <= high <= max',
   });
 
-/** `complab eval --json`'s object (see toJson in src/cli/main.ts). */
+/** `complab eval --json`'s object (see toJson in src/cli/run-json.ts). */
 const evalLineSchema = z.object({
   model: z.string(),
   backend,

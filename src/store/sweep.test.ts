@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { linkFor, toJson } from '../cli/main.ts';
+import { toJson } from '../cli/run-json.ts';
+import { linkFor } from '../cli/share-link.ts';
 import { Lab, type RunResult } from '../engine/lab.ts';
 import { fileAssetReader } from '../engine/node/assets.ts';
 import { useNodeBackend } from '../engine/node/backend.ts';

@@ -1,16 +1,9 @@
 import { z } from 'zod';
 import { AssetError, type AssetReader } from '../assets.ts';
+import type { ShippedModelId } from './shipped.ts';
 
-/** The baselines shipped under public/models/<id>/, trained by `npm run train`. */
-export const SHIPPED_MODELS = [
-  'lenet5',
-  'lenet300',
-  'nin',
-  'squeezenet',
-  'inception',
-  'resnext',
-] as const;
-export type ShippedModelId = (typeof SHIPPED_MODELS)[number];
+// The ids live apart from zod so the CLI's help can list them without loading it.
+export { SHIPPED_MODELS, isShippedModel, type ShippedModelId } from './shipped.ts';
 
 /** How the page's model picker groups the shipped models: compress a big one, or design a small one. */
 export const MODEL_GROUPS: readonly {
@@ -30,10 +23,6 @@ export const MODEL_PAPERS: Readonly<Record<ShippedModelId, string>> = {
   inception: 'Szegedy et al., Going Deeper with Convolutions (CVPR 2015)',
   resnext: 'Xie et al., Aggregated Residual Transformations (CVPR 2017)',
 };
-
-export function isShippedModel(id: string): id is ShippedModelId {
-  return (SHIPPED_MODELS as readonly string[]).includes(id);
-}
 
 export const modelJsonPath = (id: ShippedModelId) => `models/${id}/model.json`;
 

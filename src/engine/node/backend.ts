@@ -7,9 +7,10 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { activateBackend } from '../backends.ts';
+import type { NodeBackendName } from './backend-names.ts';
 
-export const NODE_BACKENDS = ['wasm', 'cpu'] as const;
-export type NodeBackendName = (typeof NODE_BACKENDS)[number];
+// The names live apart from tfjs so the CLI's help can list them without loading it.
+export { NODE_BACKENDS, type NodeBackendName } from './backend-names.ts';
 
 let wasmPathsSet = false;
 

@@ -10,7 +10,8 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseEvalArgs, UsageError } from '../../cli/main.ts';
+import { parseEvalArgs } from '../../cli/commands/eval.ts';
+import { UsageError } from '../../cli/errors.ts';
 import { droppedModel } from '../model/dropped-files.ts';
 import { readModelArtifacts } from '../model/load.ts';
 import { fileAssetReader, PUBLIC_DIR } from './assets.ts';

@@ -1,6 +1,6 @@
 /**
- * `complab sweep`: runs every recipe of a grid (`prune(fraction=0.5..0.99:0.01)`) on worker
- * threads, each with its own wasm engine, and writes one JSON line per run: what `complab eval
+ * The runner of `complab sweep` (commands/sweep.ts reads its options): runs every recipe of a
+ * grid (`prune(fraction=0.5..0.99:0.01)`) on worker threads, each with its own wasm engine, and writes one JSON line per run: what `complab eval
  * --json` prints for that recipe, plus `sweep` (the point's grid index and swept values).
  * Lines come out in grid order. `--shard i/n` runs every n-th point from i, so a batch
  * scheduler's array of n tasks covers the grid exactly once.
@@ -10,46 +10,16 @@
  * by every worker.
  */
 import { closeSync, mkdtempSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
-import { RunCancelledError } from '../engine/cancel.ts';
-import { isShippedModel, SHIPPED_MODELS } from '../engine/model/catalog.ts';
-import { RecipeError } from '../engine/recipe/errors.ts';
-import {
-  MAX_GRID_POINTS,
-  parseGrid,
-  parseShard,
-  shardIndices,
-  type Grid,
-  type Shard,
-} from '../engine/recipe/grid.ts';
-import { formatSteps, normalizeRecipe, type Recipe } from '../engine/recipe/recipe.ts';
-import { backendOf, UsageError } from './main.ts';
-import type { FromSweepWorker, SweepWorkerData, ToSweepWorker } from './sweep-protocol.ts';
-
-export const SWEEP_USAGE = `Usage: complab sweep --model <id> --grid '<steps with ranges>' [--out runs.jsonl]
-                    [--jobs <n>] [--shard <i>/<n>] [--seed <n>] [--backend cpu|wasm]
-                    [--cache <dir>] [--quiet]
-
-Runs every recipe of a grid and writes one JSON line per run: what complab eval --json prints
-for that recipe, plus "sweep": {index, size, shard, grid, axes: [{step, technique, param,
-value}]}. Lines come in grid order.
-  --grid      recipe steps where number parameters may be ranges from..to:step (to included
-              when it lands on the grid); several ranges make their product, the first
-              outermost. E.g. 'prune(fraction=0.5..0.99:0.01)' (50 runs) or
-              'finetune(epochs=1);prune(fraction=0.5..0.9:0.1)'. At most ${MAX_GRID_POINTS} points.
-  --out       the JSONL file (written beside it as FILE.tmp, renamed when every line is in);
-              default: stdout
-  --jobs      worker threads, each with its own engine (default: the cores available, ${availableParallelism()} here)
-  --shard     run only shard i of n (i counted from 0: 0/4, 1/4, 2/4, 3/4): every n-th point
-              from i, so n tasks of a batch scheduler cover the grid exactly once
-  --seed      the recipes' seed (default 1)
-  --cache     a folder that keeps every recipe prefix (shared by the workers; default: a
-              temporary one, removed at the end)
-  --backend   wasm (default) or cpu; fine-tuning always runs on wasm
-  --quiet     no progress lines on stderr`;
+import { RunCancelledError } from '../../engine/cancel.ts';
+import type { NodeBackendName } from '../../engine/node/backend-names.ts';
+import { RecipeError } from '../../engine/recipe/errors.ts';
+import { shardIndices, type Grid, type Shard } from '../../engine/recipe/grid.ts';
+import { formatSteps, normalizeRecipe, type Recipe } from '../../engine/recipe/recipe.ts';
+import { UsageError } from '../errors.ts';
+import type { FromSweepWorker, SweepWorkerData, ToSweepWorker } from './protocol.ts';
 
 export interface SweepOptions {
   readonly model: string;
@@ -60,70 +30,8 @@ export interface SweepOptions {
   readonly jobs: number;
   readonly out?: string;
   readonly cache?: string;
-  readonly backend: ReturnType<typeof backendOf>;
+  readonly backend: NodeBackendName;
   readonly quiet: boolean;
-}
-
-export function parseSweepArgs(args: string[]): SweepOptions {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      strict: true,
-      options: {
-        model: { type: 'string' },
-        grid: { type: 'string' },
-        out: { type: 'string' },
-        jobs: { type: 'string' },
-        shard: { type: 'string' },
-        seed: { type: 'string', default: '1' },
-        cache: { type: 'string' },
-        backend: { type: 'string', default: 'wasm' },
-        quiet: { type: 'boolean', default: false },
-      },
-    }));
-  } catch (err) {
-    throw new UsageError((err as Error).message.split('\n')[0]);
-  }
-  const model = values.model;
-  if (model === undefined || !isShippedModel(model)) {
-    throw new UsageError(`sweep needs a shipped model: --model ${SHIPPED_MODELS.join(' | ')}`);
-  }
-  if (values.grid === undefined) {
-    throw new UsageError(`name the grid with --grid, e.g. --grid 'prune(fraction=0.5..0.99:0.01)'`);
-  }
-  if (!/^\d{1,10}$/.test(values.seed)) {
-    throw new UsageError(`--seed must be a whole number (got "${values.seed}")`);
-  }
-  let jobs = availableParallelism();
-  if (values.jobs !== undefined) {
-    jobs = Number(values.jobs);
-    if (!/^\d{1,3}$/.test(values.jobs) || jobs < 1 || jobs > 64) {
-      throw new UsageError(`--jobs must be a whole number from 1 to 64 (got "${values.jobs}")`);
-    }
-  }
-  let shard: Shard | null = null;
-  if (values.shard !== undefined) {
-    try {
-      shard = parseShard(values.shard);
-    } catch (err) {
-      throw new UsageError(`--shard: ${(err as Error).message}`);
-    }
-  }
-  // A malformed grid is the grid's own RecipeError (exit 1), naming the range at fault.
-  const grid = parseGrid(values.grid);
-  return {
-    model,
-    seed: Number(values.seed),
-    grid,
-    gridText: values.grid,
-    shard,
-    jobs,
-    out: values.out,
-    cache: values.cache,
-    backend: backendOf(values.backend),
-    quiet: values.quiet,
-  };
 }
 
 /** Where lines go: in grid order, each as soon as every line before it is in. */
@@ -210,7 +118,7 @@ async function runPoints(
     };
     const idle: Worker[] = [];
     for (let i = 0; i < jobs; i++) {
-      const worker = new Worker(new URL('./sweep-worker.mjs', import.meta.url), {
+      const worker = new Worker(new URL('./worker.mjs', import.meta.url), {
         workerData: { ...workerData, warmUp: i > 0 } satisfies SweepWorkerData,
         stderr: false,
       });
@@ -247,11 +155,10 @@ async function runPoints(
 }
 
 /**
- * `complab sweep`. Ctrl-C (SIGINT) or `signal` cancels it: the runs in flight stop within one
+ * Runs the sweep. Ctrl-C (SIGINT) or `signal` cancels it: the runs in flight stop within one
  * batch or chunk, no partial output file is left, and it throws RunCancelledError.
  */
-export async function sweepCommand(args: string[], signal?: AbortSignal): Promise<number> {
-  const options = parseSweepArgs(args);
+export async function runSweep(options: SweepOptions, signal?: AbortSignal): Promise<number> {
   const { grid, shard } = options;
   const indices = shard
     ? shardIndices(grid.size, shard)

@@ -1,6 +1,6 @@
 /** Messages between `complab sweep` and its worker threads (structured-clone safe). */
-import type { NodeBackendName } from '../engine/node/backend.ts';
-import type { Recipe } from '../engine/recipe/recipe.ts';
+import type { NodeBackendName } from '../../engine/node/backend-names.ts';
+import type { Recipe } from '../../engine/recipe/recipe.ts';
 
 export interface SweepWorkerData {
   readonly backend: NodeBackendName;

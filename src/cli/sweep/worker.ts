@@ -3,13 +3,15 @@
  * recipes it is sent one at a time and answering with what `complab eval --json` prints.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { AssetError } from '../engine/assets.ts';
-import { RunCancelledError } from '../engine/cancel.ts';
-import { ModelLoadError } from '../engine/model/errors.ts';
-import { RecipeError } from '../engine/recipe/errors.ts';
-import { normalizeRecipe } from '../engine/recipe/recipe.ts';
-import { linkFor, openLab, toJson } from './main.ts';
-import type { FromSweepWorker, SweepWorkerData, ToSweepWorker } from './sweep-protocol.ts';
+import { AssetError } from '../../engine/assets.ts';
+import { RunCancelledError } from '../../engine/cancel.ts';
+import { ModelLoadError } from '../../engine/model/errors.ts';
+import { RecipeError } from '../../engine/recipe/errors.ts';
+import { normalizeRecipe } from '../../engine/recipe/recipe.ts';
+import { openLab } from '../open-lab.ts';
+import { toJson } from '../run-json.ts';
+import { linkFor } from '../share-link.ts';
+import type { FromSweepWorker, SweepWorkerData, ToSweepWorker } from './protocol.ts';
 
 const port = parentPort;
 if (!port) throw new Error('sweep-worker.ts runs as a worker thread of complab sweep');
