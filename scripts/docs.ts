@@ -6,6 +6,8 @@
  *   npx tsx scripts/docs.ts check   build it, then check every internal link and anchor
  *                                   (`npm run docs:check`, a step of `npm test`)
  *
+ * Further arguments go to VitePress (`npm run docs -- --port 5180`).
+ *
  * docs/cli.md is generated from the CLI's own command definitions by scripts/cli-docs.ts and is
  * not committed; it is written again before every dev server and build, so it cannot drift.
  * `vite build` empties dist/, so build the docs after the lab (`npm run build:site` does both).
@@ -23,7 +25,7 @@ function run(command: string, args: string[]): void {
   if (result.status !== 0) process.exit(result.status ?? 1);
 }
 
-const mode = process.argv[2] as Mode | undefined;
+const [mode, ...vitepressArgs] = process.argv.slice(2) as [Mode | undefined, ...string[]];
 if (!mode || !modes.includes(mode)) {
   console.error(`usage: tsx scripts/docs.ts ${modes.join('|')} (got ${mode ?? 'nothing'})`);
   process.exit(2);
@@ -39,8 +41,8 @@ if (existsSync(CLI_DOCS_GENERATOR)) {
 }
 
 if (mode === 'dev') {
-  run('npx', ['vitepress', 'dev', 'docs']);
+  run('npx', ['vitepress', 'dev', 'docs', ...vitepressArgs]);
 } else {
-  run('npx', ['vitepress', 'build', 'docs']);
+  run('npx', ['vitepress', 'build', 'docs', ...vitepressArgs]);
   if (mode === 'check') run('npx', ['tsx', 'scripts/check-docs-links.ts']);
 }
