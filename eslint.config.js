@@ -3,7 +3,16 @@ import tseslint from 'typescript-eslint';
 import reactHooks from 'eslint-plugin-react-hooks';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'public/', 'node_modules/', 'test-results/', '.gpu/'] },
+  {
+    ignores: [
+      'dist/',
+      'public/',
+      'node_modules/',
+      'test-results/',
+      '.gpu/',
+      'docs/.vitepress/cache/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -22,7 +31,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['bin/**/*.mjs', 'scripts/**', 'bench/**', '*.config.{js,ts}'],
+    files: ['bin/**/*.mjs', 'scripts/**', 'bench/**', '*.config.{js,ts}', 'docs/.vitepress/*.ts'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
   },
   {

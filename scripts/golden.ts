@@ -1,6 +1,6 @@
 /**
- * The golden table of links (src/engine/golden/golden-links.json; README, "Links keep their
- * numbers").
+ * The golden table of links (src/engine/golden/golden-links.json;
+ * docs/links-keep-their-numbers.md).
  *
  *   npm run test:golden [-- --shard i/n] [-- --fast]   run every entry (or a shard), compare
  *   tsx scripts/golden.ts measure --out F.jsonl [--filter RE] [--pending] [--list LINKS.txt]

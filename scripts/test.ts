@@ -28,5 +28,6 @@ try {
 step('type check', 'npx', ['tsc', '--noEmit', '-p', '.']);
 step('lint', 'npx', ['eslint', '.']);
 step('format', 'npx', ['prettier', '--check', '.']);
+step('docs', 'npx', ['tsx', 'scripts/docs.ts', 'check']);
 step('unit tests', 'npx', ['vitest', 'run']);
 step('browser tests', 'npx', ['playwright', 'test'], { CHROMIUM_PATH: chromium });

@@ -79,7 +79,7 @@ const TRAINING: Record<ModelId, Omit<TrainOptions, 'onBatch' | 'onEpoch' | 'sign
   // them at 97.40-98.10%; 18-22 epochs at 0.83-0.86 (20-31 s an epoch on a quiet core) do better.
   // An L1 penalty on the kernels (Han et al. 2015, section 3.1) drives the weights a network
   // does not need towards zero, so that pruning half of them without retraining costs little:
-  // without it these nets lost 5.7-34.7 points at 50%. See the README, "Compact architectures".
+  // without it these nets lost 5.7-34.7 points at 50%. See docs/techniques/compact-architectures.md.
   nin: { ...compactTraining, epochs: 22, learningRateDecay: 0.86, kernelL1: 3e-4 },
   squeezenet: { ...compactTraining, epochs: 20, learningRateDecay: 0.85, kernelL1: 2e-4 },
   inception: { ...compactTraining, epochs: 15, learningRateDecay: 0.8, kernelL1: 2.5e-4 },

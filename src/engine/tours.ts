@@ -109,7 +109,7 @@ const DEEP_COMPRESSION_TOUR: Tour = {
       steps: DC_HUFFMAN,
       explanation: [
         'Some codebook indices and some gaps between kept weights are far more frequent than others. Huffman coding gives the frequent ones shorter codes, without changing a single weight: accuracy stays exactly where step 2 left it.',
-        'The three stages together are Deep Compression. The paper reports 40x for LeNet-300-100 (1070 KB to 27 KB); the table compares our ratio after each stage with its Figure 1. Here Huffman adds less than in the paper: the gaps between kept weights are close to random, about 5 bits of information each, and fc1’s 2-bit indices leave little to squeeze (the README has the numbers).',
+        'The three stages together are Deep Compression. The paper reports 40x for LeNet-300-100 (1070 KB to 27 KB); the table compares our ratio after each stage with its Figure 1. Here Huffman adds less than in the paper: the gaps between kept weights are close to random, about 5 bits of information each, and fc1’s 2-bit indices leave little to squeeze (the documentation’s Quantization page has the numbers).',
       ],
       highlight: ['ratio', 'size', 'stages'],
       paper: [

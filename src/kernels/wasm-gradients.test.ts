@@ -481,7 +481,7 @@ describe('model gradients on wasm match cpu', () => {
   // a few ulps (the digits' background), and wasm's and cpu's forward sums break those
   // near-ties differently, so the max-pool gradient lands on another, equally valid position
   // and everything upstream of pool2 differs (up to 14%) while the loss and everything after
-  // agree to 1e-5. See the README (Compact architectures).
+  // agree to 1e-5. See docs/techniques/compact-architectures.md.
   const ids: ModelId[] = ['lenet5', 'squeezenet', 'inception', 'resnext'];
   // 16 digits for LeNet-5; 4 for the compact designs, whose cpu reference is slower per digit.
   it.each(ids)('%s: for all weights on a batch of real digits', async (id) => {

@@ -2,7 +2,7 @@
  * The golden table: share links with the correct count, digit count and stored bytes they gave
  * when they were recorded (src/engine/golden/golden-links.json). They are regression values,
  * not truths: a change that moves one is a bug to fix, or a deliberate change that bumps the
- * recipe version so that old links keep their numbers (README, "Links keep their numbers").
+ * recipe version so that old links keep their numbers (docs/links-keep-their-numbers.md).
  * `npm test` checks the entries marked fast; `npm run test:golden` checks them all.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -26,7 +26,7 @@ export interface GoldenFigures {
 export interface GoldenEntry {
   /** Link text (v=...&model=...&seed=...&steps=...), as the page and `complab eval` read it. */
   readonly link: string;
-  /** Where the link comes from: a preset on a model, a README section, a tour step, by hand. */
+  /** Where the link comes from: a preset on a model, a docs page, a tour step, by hand. */
   readonly source: string;
   /** null: not measured yet (pending). */
   readonly expected: GoldenFigures | null;

@@ -61,7 +61,7 @@ export interface ForwardContext {
    * Batch norm in training mode through the lab's kernels (src/engine/train/batch-norm.ts)
    * instead of tf.moments + tf.batchNorm. Same formulas, other rounding: a recipe's fine-tuning
    * leaves it off, so that links give the numbers they gave before the kernels existed
-   * (README, "Links keep their numbers"); batch-norm recalibration, written with it, keeps it.
+   * (docs/links-keep-their-numbers.md); batch-norm recalibration, written with it, keeps it.
    */
   readonly labBatchNorm?: boolean;
   /**

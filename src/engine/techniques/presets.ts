@@ -54,7 +54,7 @@ const isConv = (model: PresetModel) => model.layers.some((l) => l.className === 
 /**
  * Bits of the shared-weight indices per layer. The paper used 6 bits for LeNet-300-100 and
  * 8 (conv) / 5 (dense) for LeNet-5; these go lower where our sensitivity runs showed the layer
- * tolerates it (README, "The quantization family, reproduced"): fc1 holds most of the weights.
+ * tolerates it (docs/techniques/quantization.md): fc1 holds most of the weights.
  */
 export const DEEP_COMPRESSION_BITS: Readonly<Record<string, Readonly<Record<string, number>>>> = {
   lenet300: { fc1: 2, fc2: 4, fc3: 4 },
@@ -230,7 +230,7 @@ export const PRESETS: readonly Preset[] = [
     description:
       'Binary weights and inputs (XNOR-Net) in every conv and dense layer but the first and the last, a batch norm before each, fine-tuned on the training digits; runs on the XNOR/popcount kernels.',
     // Without the shift augmentation: on these 8,000 digits it gave 97.60% against 97.40% with
-    // it (bench: README, Ternary and binary).
+    // it (bench: docs/techniques/ternary-binary.md).
     expand: () => [normalizeStep('xnor', { epochs: 3, lr: 0.001, decay: 0.7, augment: false })],
   },
   {
@@ -246,7 +246,7 @@ export const PRESETS: readonly Preset[] = [
 /**
  * Ranks of the tucker2 presets. LeNet-5's conv2 (5x5, 20 -> 50) keeps 12 input and 20 output
  * ranks and fc1 rank 64: 3.5x fewer MACs in the two layers. Analytic VBMF (rankIn=0, rankOut=0)
- * gives 3 and 2 on our conv2, whose spectrum is nearly flat; see the README for both. With force
+ * gives 3 and 2 on our conv2, whose spectrum is nearly flat; see docs/techniques/decomposition.md for both. With force
  * regularization first the same layers keep lower ranks (10, 16, 32).
  */
 function tuckerSteps(model: PresetModel, withForce: boolean): RecipeStep[] {
