@@ -1,7 +1,7 @@
 /**
  * The compact model file: the network's architecture and every weight tensor in its stored
  * form, a real file whose length is the size the lab reports. `complab export` writes it and
- * `complab eval --model FILE` reads it back. The README ("The compact model file") documents it
+ * `complab eval --model FILE` reads it back. docs/model-file.md documents it
  * field by field; in short:
  *
  *   file    = "CLW" version arch-length:u32 arch tensor*  (nothing may follow the last tensor)
@@ -52,7 +52,7 @@ const MAX_ELEMENTS = 2 ** 26;
  * 6. Version 5 stores every sparse tensor with one convention, the skip filler (gaps.ts: a
  * filler costs k bits instead of k + 32), so its sparse floats change size (lenet300 pruned to
  * 3%: 42,251 B instead of 42,567); but the size a shared link reports is this file's length, and
- * links keep their numbers (README, "Links keep their numbers": the golden table holds, among
+ * links keep their numbers (docs/links-keep-their-numbers.md: the golden table holds, among
  * others, `prune(fraction=0.95)` on lenet300 at 66,719 B, sparse floats with padding fillers).
  * Links of recipe version 1 therefore write version 3/4; the recipe version that next goes up
  * writes version 5 by changing this constant. Both versions decode, and so does every earlier
