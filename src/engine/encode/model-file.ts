@@ -52,8 +52,9 @@ const MAX_ELEMENTS = 2 ** 26;
  * 6. Version 5 stores every sparse tensor with one convention, the skip filler (gaps.ts: a
  * filler costs k bits instead of k + 32), so its sparse floats change size (lenet300 with each
  * layer pruned to 3%, fixtures/lenet300-pruned-floats.clw3: 42,251 B instead of 42,567);
- * but the size a shared link reports is this file's length, and links keep their numbers (docs/links-keep-their-numbers.md: the golden table holds, among
- * others, `prune(fraction=0.95)` on lenet300 at 66,719 B, sparse floats with padding fillers).
+ * but the size a shared link reports is this file's length, and links keep their numbers
+ * (docs/links-keep-their-numbers.md: the golden table holds, among others,
+ * `prune(fraction=0.95)` on lenet300 at 66,719 B, sparse floats with padding fillers).
  * Links of recipe version 1 therefore write version 3/4; the recipe version that next goes up
  * writes version 5 by changing this constant. Both versions decode, and so does every earlier
  * file (src/engine/encode/fixtures).
