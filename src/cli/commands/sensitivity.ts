@@ -90,7 +90,7 @@ export function addSensitivityCommand(program: Command): Command {
     .summary('accuracy of each layer pruned alone to a range of densities')
     .description(
       'Prunes each conv and dense layer alone (one-shot, the others untouched) to each density ' +
-        'and prints the accuracy: {model, digits, baseAccuracy, layers: [{name, points: [{density, ' +
+        'and prints the accuracy: {model, recipe, digits, baseAccuracy, layers: [{name, points: [{density, ' +
         'accuracy}]}]}. With --recipe, of the network the recipe leaves (default: the model as ' +
         'shipped).',
     )
