@@ -6,6 +6,7 @@
  * so no fixed milliseconds): a loop that never yields to the event loop would let the abort in
  * only at its end, 70% later, or not at all.
  */
+import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { makeCheckpoint, RunCancelledError, runSlices } from './cancel.ts';
 import { Lab, type RunProgress } from './lab.ts';
@@ -15,7 +16,9 @@ import { useNodeBackend } from './node/backend.ts';
 import { parseRecipe } from './recipe/share.ts';
 import { matrix, svd } from './techniques/decompose/linalg.ts';
 import { tucker2Factors } from './techniques/decompose/factorize.ts';
+import { sensitivityCurves } from './techniques/prune/sensitivity.ts';
 import { kmeansSlices } from './techniques/quantize/kmeans.ts';
+import { recalibrateBatchNorm } from './techniques/train/recalibrate.ts';
 import { publicAssets } from './test/fixtures.ts';
 import { timeCancel, type CancelTiming } from './test/cancel-timing.ts';
 import { createRng } from './util/random.ts';
@@ -28,6 +31,7 @@ beforeAll(async () => {
   // The baselines are measured once per model: not part of any step timed here.
   await lab.run(parseRecipe('model=lenet5'));
   await lab.run(parseRecipe('model=lenet300'));
+  await lab.run(parseRecipe('model=resnext'));
 }, 120_000);
 
 /** A recipe run with a fresh seed (nothing cached); `started` when `inPart` first holds. */
@@ -120,4 +124,74 @@ describe('an abort from a timer stops', () => {
     });
     expectStoppedEarly(timing);
   }, 60_000);
+
+  it('a sensitivity trial (lenet5) while it prunes fc1 (400,000 weights), not after its evaluation', async () => {
+    // The trials run conv1, conv2, fc1, fc2 in turn; the abort fires 5 ms into fc1's trial,
+    // while its weights are pruned. It must land far sooner than a trial's evaluation takes.
+    const graph = await lab.baseGraph('lenet5');
+    const check = await lab.checkDigits();
+    const evaluate = async (g: typeof graph, signal?: AbortSignal) => {
+      const predictor = createPredictor(g);
+      try {
+        return (await evaluateAccuracy(predictor.predict, check, g.inputShape, { signal }))
+          .accuracy;
+      } finally {
+        predictor.dispose();
+      }
+    };
+    const trialsDone: number[] = [];
+    await sensitivityCurves(graph, (g) => evaluate(g), {
+      densities: [0.1],
+      onProgress: () => trialsDone.push(performance.now()),
+    });
+    // conv2's trial: a small pruning (25,000 weights), then one evaluation of the check digits.
+    const evaluationMs = trialsDone[1] - trialsDone[0];
+
+    const controller = new AbortController();
+    let dueAt = NaN;
+    let reports = 0;
+    const settled = await sensitivityCurves(graph, (g) => evaluate(g, controller.signal), {
+      densities: [0.1],
+      signal: controller.signal,
+      onProgress: () => {
+        if (++reports !== 2) return; // conv2's trial is done: fc1's begins
+        dueAt = performance.now() + 5;
+        setTimeout(() => controller.abort(), 5);
+      },
+    }).then(
+      () => 'finished',
+      (err: unknown) => err,
+    );
+    const afterAbortMs = performance.now() - dueAt;
+    expect(settled).toBeInstanceOf(RunCancelledError);
+    expect(afterAbortMs).toBeLessThan(0.25 * evaluationMs);
+  }, 120_000);
+
+  it('fine-tuning (lenet5, 100-300 ms a batch on wasm) within a batch', async () => {
+    const batchesAt: number[] = [];
+    const timing = await timeCancel(
+      recipeWork('model=lenet5&steps=finetune(epochs=1,batches=12)', (p) => {
+        if (p.stage === 'compressing' && p.batch !== undefined) batchesAt.push(performance.now());
+        return p.stage === 'compressing' && p.batch !== undefined;
+      }),
+    );
+    expectStoppedEarly(timing);
+    // The uncancelled run's batches (its progress reports come once per batch).
+    const gaps = batchesAt.slice(1, 12).map((t, k) => t - batchesAt[k]);
+    const medianBatchMs = gaps.sort((a, b) => a - b)[gaps.length >> 1];
+    expect(timing.afterAbortMs).toBeLessThan(1.5 * medianBatchMs);
+  }, 120_000);
+
+  it('batch-norm recalibration (resnext) within one 250-digit chunk, leaving no tensor behind', async () => {
+    // One chunk: all the work is a single pass of 250 digits through the network's 97 nodes.
+    const graph = await lab.baseGraph('resnext');
+    const digits = await lab.train();
+    const before = tf.memory().numTensors;
+    const timing = await timeCancel((signal, started) => {
+      started();
+      return recalibrateBatchNorm(graph.clone(), digits, 250, signal);
+    });
+    expectStoppedEarly(timing);
+    expect(tf.memory().numTensors).toBe(before);
+  }, 120_000);
 });

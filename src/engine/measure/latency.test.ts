@@ -10,7 +10,12 @@ import { parseRecipe } from '../recipe/share.ts';
 import { publicAssets } from '../test/fixtures.ts';
 import { kernelChoicesKey } from './kernel-memory.ts';
 import { latencyDifference, latencyFigure } from './latency-figure.ts';
-import { measureLatencies, measureLatency } from './latency.ts';
+import {
+  LATENCY_FLOOR_SAMPLES,
+  LATENCY_WARMUPS,
+  measureLatencies,
+  measureLatency,
+} from './latency.ts';
 
 describe('latencyFigure', () => {
   it('takes the median and the quartiles by linear interpolation (counted by hand)', () => {
@@ -103,6 +108,46 @@ describe('measureLatencies (Node, wasm)', () => {
       light.dispose();
       heavy.dispose();
     }
+  });
+
+  /** A model that takes `ms` of wall time a prediction (busy, as a slow conv net is), counted. */
+  const slowModel = (ms: number) => {
+    const model = {
+      calls: 0,
+      predict: (x: tf.Tensor) => {
+        model.calls++;
+        const until = performance.now() + ms;
+        while (performance.now() < until);
+        return tf.zeros([x.shape[0], 10]);
+      },
+    };
+    return model;
+  };
+
+  it('samples a model too slow for 15 predictions in its window at least 15 times', async () => {
+    // 40 ms a prediction: 300 ms of window hold 7 or 8; the figure must wait for 15.
+    const model = slowModel(40);
+    const started = performance.now();
+    const figure = await measureLatency(model.predict, test, [PIXELS], { windowMs: 300 });
+    const wall = performance.now() - started;
+    expect(model.calls).toBe(LATENCY_WARMUPS + figure.samples);
+    expect(figure.samples).toBeGreaterThanOrEqual(15);
+    expect(figure.medianMs).toBeGreaterThanOrEqual(40);
+    expect(wall).toBeGreaterThanOrEqual((LATENCY_WARMUPS + 15) * 40);
+  });
+
+  it('stops a very slow model at ten windows, but never below 5 predictions', async () => {
+    // 40 ms a prediction with a 20 ms window: ten windows (200 ms) hold 5 of them, not 15.
+    const model = slowModel(40);
+    const figure = await measureLatency(model.predict, test, [PIXELS], { windowMs: 20 });
+    expect(model.calls).toBe(LATENCY_WARMUPS + figure.samples);
+    expect(figure.samples).toBeGreaterThanOrEqual(LATENCY_FLOOR_SAMPLES);
+    expect(figure.samples).toBeLessThan(15);
+    // 100 ms a prediction: ten windows hold 2, and the floor still asks for 5.
+    const slower = slowModel(100);
+    expect((await measureLatency(slower.predict, test, [PIXELS], { windowMs: 20 })).samples).toBe(
+      LATENCY_FLOOR_SAMPLES,
+    );
   });
 
   it('lets an abort from a timer in within ~50 ms', async () => {

@@ -57,6 +57,24 @@ export class GraphProgram {
     context: ForwardContext,
     outputTransforms?: readonly (OutputTransform | undefined)[],
   ): tf.Tensor {
+    const slices = this.forwardSlices(x, weights, context, outputTransforms);
+    for (;;) {
+      const next = slices.next();
+      if (next.done) return next.value;
+    }
+  }
+
+  /**
+   * `forward` one node at a time: each `next()` runs one node and yields its output; the last
+   * returns the graph's output (one of those yielded). A caller that must let an abort in
+   * during a long pass awaits a checkpoint between nodes (see `GraphPredictor.predictInSlices`).
+   */
+  *forwardSlices(
+    x: tf.Tensor,
+    weights: readonly (readonly tf.Tensor[])[],
+    context: ForwardContext,
+    outputTransforms?: readonly (OutputTransform | undefined)[],
+  ): Generator<tf.Tensor, tf.Tensor, void> {
     const outputs: tf.Tensor[] = [];
     for (const [i, { node, kind, inputs }] of this.compiled.entries()) {
       const args = i === 0 ? [x] : inputs.map((k) => outputs[k]);
@@ -64,6 +82,7 @@ export class GraphProgram {
       const transform = outputTransforms?.[i];
       if (transform) y = applyTransform(transform.ref, y, transform.tensors);
       outputs.push(y);
+      yield y;
     }
     return outputs[this.outputIndex];
   }
@@ -170,6 +189,12 @@ export function effectiveWeights(
 /** A graph ready to predict: its weights on the active backend, transforms applied once. */
 export interface GraphPredictor {
   predict(x: tf.Tensor): tf.Tensor;
+  /**
+   * `predict` with `checkpoint` awaited between nodes, for a pass long enough (a large batch
+   * through a deep network) that an abort must land within it. The same ops in the same order:
+   * the same output. Leaves no tensor behind but the output, even when cancelled.
+   */
+  predictInSlices(x: tf.Tensor, checkpoint: () => Promise<void>): Promise<tf.Tensor>;
   dispose(): void;
 }
 
@@ -226,6 +251,32 @@ export function createPredictor(
   };
   return {
     predict: (x) => tf.tidy(() => program.forward(x, weights, context, outputTransforms)),
+    predictInSlices: async (x, checkpoint) => {
+      const slices = program.forwardSlices(x, weights, context, outputTransforms);
+      // Each node runs in its own tidy that keeps its output (what later nodes read); the
+      // outputs are disposed at the end, all but the graph's.
+      const outputs: tf.Tensor[] = [];
+      let result: tf.Tensor | undefined;
+      try {
+        for (;;) {
+          let done = false;
+          const y = tf.tidy(() => {
+            const next = slices.next();
+            done = next.done === true;
+            return next.value;
+          });
+          if (done) {
+            result = y;
+            return y;
+          }
+          outputs.push(y);
+          await checkpoint();
+        }
+      } finally {
+        // A layer that passes a tensor through (its input, a weight) made nothing to dispose.
+        for (const y of outputs) if (y !== result && y !== x && !owned.has(y)) y.dispose();
+      }
+    },
     dispose: () => owned.forEach((t) => t.dispose()),
   };
 }

@@ -224,28 +224,48 @@ export async function trainLoop(
         const pixels = batchPixels(trainSplit, order, start, count, augment, rng);
         const labels = oneHotLabels(trainSplit, order, start, count);
 
-        // tidy disposes what a failing forward pass, loss or update leaves; the probabilities
-        // are kept past the gradient tape, so they are disposed here whatever happens.
-        const [loss, correct] = tf.tidy(() => {
-          const x = tf.tensor(pixels, [count, ...inputShape], 'float32');
-          const y = tf.tensor2d(labels, [count, NUM_CLASSES]);
-          let probabilities: tf.Tensor | undefined;
-          try {
-            const { value, grads } = variableGradsCleanly(() => {
-              probabilities = tf.keep(target.forward(x));
-              const dataLoss = crossEntropyLoss(probabilities, y);
-              const penalty = target.penalty?.();
-              return penalty ? tf.add(dataLoss, penalty) : dataLoss;
-            }, variables);
+        // The forward and backward pass is most of a batch (lenet5 on wasm: 150-300 ms), so the
+        // update waits behind a checkpoint: an abort that came meanwhile lands before it rather
+        // than a whole batch later. The gradients, loss and probabilities outlive the first tidy
+        // for that, and are disposed here whatever happens.
+        const y = tf.tensor2d(labels, [count, NUM_CLASSES]);
+        let pass: { value: tf.Scalar; grads: tf.NamedTensorMap; probabilities: tf.Tensor } | null =
+          null;
+        let loss: tf.Tensor;
+        let correct: tf.Tensor;
+        try {
+          pass = tf.tidy(() => {
+            const x = tf.tensor(pixels, [count, ...inputShape], 'float32');
+            let probabilities: tf.Tensor | undefined;
+            try {
+              const { value, grads } = variableGradsCleanly(() => {
+                probabilities = tf.keep(target.forward(x));
+                const dataLoss = crossEntropyLoss(probabilities, y);
+                const penalty = target.penalty?.();
+                return penalty ? tf.add(dataLoss, penalty) : dataLoss;
+              }, variables);
+              return { value, grads, probabilities: probabilities! };
+            } catch (err) {
+              probabilities?.dispose();
+              throw err;
+            }
+          });
+          await checkpoint();
+          const { grads, probabilities } = pass;
+          correct = tf.tidy(() => {
             optimizer.applyGradients(grads);
-            const hits = tf.sum(
-              tf.cast(tf.equal(tf.argMax(probabilities!, -1), tf.argMax(y, -1)), 'int32'),
+            return tf.sum(
+              tf.cast(tf.equal(tf.argMax(probabilities, -1), tf.argMax(y, -1)), 'int32'),
             );
-            return [value, hits];
-          } finally {
-            probabilities?.dispose();
-          }
-        });
+          });
+          loss = pass.value;
+        } catch (err) {
+          pass?.value.dispose();
+          throw err;
+        } finally {
+          y.dispose();
+          if (pass) tf.dispose([pass.probabilities, pass.grads]);
+        }
         let lossValue: number;
         let correctCount: number;
         try {

@@ -26,16 +26,27 @@ export const density = (w: WeightTensor) => keptCount(w) / w.values.length;
 /**
  * Prunes `w` down to exactly round(keep * n) weights, smallest |w| first (already pruned weights
  * count as the smallest), ties broken by position. Never revives a pruned weight.
+ *
+ * The weights pruned are the first n - round(keep * n) in (magnitude, position) order: every
+ * weight below the magnitude at that rank, then the first weights (by position) equal to it. A
+ * typed-array sort of the magnitudes finds that rank (a sort of positions with a comparator took
+ * about half a second on lenet300's fc1 and let no abort in meanwhile).
  */
 export function pruneToDensity(w: WeightTensor, keep: number): void {
   const n = w.values.length;
-  const target = Math.round(keep * n);
-  const order = Array.from({ length: n }, (_, i) => i);
-  const magnitude = (i: number) => (w.mask && !w.mask[i] ? -1 : Math.abs(w.values[i]));
-  order.sort((a, b) => magnitude(a) - magnitude(b) || a - b);
-  for (let k = 0; k < n - target; k++) {
-    const i = order[k];
-    if (!w.mask || w.mask[i]) pruneAt(w, i);
+  const pruned = n - Math.round(keep * n);
+  if (pruned <= 0) return;
+  const magnitudes = new Float64Array(n);
+  for (let i = 0; i < n; i++) magnitudes[i] = w.mask && !w.mask[i] ? -1 : Math.abs(w.values[i]);
+  const threshold = magnitudes.slice().sort()[pruned - 1];
+  let below = 0;
+  for (let i = 0; i < n; i++) if (magnitudes[i] < threshold) below++;
+  let tiesLeft = pruned - below;
+  for (let i = 0; i < n; i++) {
+    const m = magnitudes[i];
+    if (m < threshold || (m === threshold && tiesLeft-- > 0)) {
+      if (!w.mask || w.mask[i]) pruneAt(w, i);
+    }
   }
 }
 

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { LayerGraph } from '../../model/graph.ts';
+import type { LayerGraph, WeightTensor } from '../../model/graph.ts';
 import { twoDenseGraph as smallGraph } from '../../test/models.ts';
 import { useNodeBackend } from '../../node/backend.ts';
 import { RecipeError } from '../../recipe/errors.ts';
@@ -15,6 +15,16 @@ import { densitiesForDrop, type SensitivityResult } from './sensitivity.ts';
 const noContext = new Proxy({} as TechniqueContext, {
   get: (_, key) =>
     key === 'seed' ? 1 : () => Promise.reject(new Error(`unexpected ${String(key)}`)),
+});
+
+/** A dense kernel of these values, as pruning sees it. */
+const graphWeight = (values: Float32Array): WeightTensor => ({
+  name: 'fc/kernel',
+  role: 'kernel',
+  shape: [values.length, 1],
+  values,
+  prunable: true,
+  trainable: true,
 });
 
 const magnitudes = (graph: LayerGraph, layer: string) =>
@@ -73,6 +83,44 @@ describe('per-layer magnitude pruning', () => {
     await expect((async () => pruneDensity.apply(graph, bad.params, noContext))()).rejects.toThrow(
       /no conv or dense layer "c9" \(its layers: a, b\)/,
     );
+  });
+
+  it('prune-to-density breaks ties by position and counts earlier pruning as smallest', () => {
+    // Hand count: magnitudes 3, 1, 2, 1, 0(pruned), 1, 5, 1 keep round(0.5 * 8) = 4, so 4 go: the
+    // pruned one, then the first three 1s (positions 1, 3, 5); the 1 at position 7 stays.
+    const values = Float32Array.from([3, -1, 2, 1, 0, -1, 5, 1]);
+    const w = { ...graphWeight(values), mask: Uint8Array.from([1, 1, 1, 1, 0, 1, 1, 1]) };
+    pruneToDensity(w, 0.5);
+    expect(Array.from(w.mask)).toEqual([1, 0, 1, 0, 0, 0, 1, 1]);
+    expect(Array.from(w.values)).toEqual([3, 0, 2, 0, 0, 0, 5, 1]);
+  });
+
+  it('prune-to-density prunes what a sort of positions by (magnitude, position) names', () => {
+    // The definition, written the slow way: every position sorted by its magnitude (pruned first),
+    // then by position; the first n - round(keep * n) go.
+    const byDefinition = (values: Float32Array, mask: Uint8Array, keep: number) => {
+      const magnitude = (i: number) => (mask[i] ? Math.abs(values[i]) : -1);
+      const order = Array.from(values, (_, i) => i).sort(
+        (a, b) => magnitude(a) - magnitude(b) || a - b,
+      );
+      const kept = Uint8Array.from(mask);
+      for (const i of order.slice(0, values.length - Math.round(keep * values.length))) kept[i] = 0;
+      return Array.from(kept);
+    };
+    let state = 12345;
+    const next = () => (state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    for (let trial = 0; trial < 40; trial++) {
+      const n = 1 + Math.floor(next() * 300);
+      // Few distinct values (many ties), both signs, some weights pruned before.
+      const values = Float32Array.from({ length: n }, () => Math.round((next() - 0.5) * 12) / 4);
+      const mask = Uint8Array.from({ length: n }, () => (next() < 0.2 ? 0 : 1));
+      values.forEach((_, i) => (values[i] = mask[i] ? values[i] : 0));
+      const keep = Math.round(next() * 100) / 100;
+      const expected = byDefinition(values, mask, keep);
+      const w = { ...graphWeight(Float32Array.from(values)), mask: Uint8Array.from(mask) };
+      pruneToDensity(w, keep);
+      expect(Array.from(w.mask), `trial ${trial}: ${n} weights, keep ${keep}`).toEqual(expected);
+    }
   });
 
   it('redense releases the masks; the pruned weights restart at zero', async () => {

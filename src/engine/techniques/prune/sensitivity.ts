@@ -6,7 +6,7 @@
  */
 import type { LayerGraph } from '../../model/graph.ts';
 import { techniqueSpec } from '../catalog.ts';
-import { makeCheckpoint } from '../../cancel.ts';
+import { makeCheckpoint, throwIfCancelled, yieldToEventLoop } from '../../cancel.ts';
 import { numberParam, type Technique, type TechniqueContext } from '../technique.ts';
 import { density, layerKernels, pruneToDensity } from './masks.ts';
 
@@ -50,6 +50,11 @@ export async function sensitivityCurves(
       await checkpoint();
       const trial = graph.clone();
       pruneToDensity(layerKernels(trial).get(name)!, d);
+      // The evaluation's own checkpoints first yield after a slice of its work: a yield here
+      // keeps the pruning and the evaluation's first slice apart, so one trial never holds an
+      // abort for longer than one of them (a yield costs a millisecond, a trial 100 or more).
+      await yieldToEventLoop();
+      throwIfCancelled(options.signal);
       points.push({ density: d, accuracy: await evaluate(trial) });
       options.onProgress?.(++done / (names.length * densities.length));
     }
@@ -83,7 +88,11 @@ export const pruneAuto: Technique = {
     });
     const chosen = densitiesForDrop(result, numberParam(params, 'drop') / 100);
     const kernels = layerKernels(graph);
-    for (const [name, d] of Object.entries(chosen)) pruneToDensity(kernels.get(name)!, d);
+    const checkpoint = makeCheckpoint(context.signal);
+    for (const [name, d] of Object.entries(chosen)) {
+      await checkpoint();
+      pruneToDensity(kernels.get(name)!, d);
+    }
     return { sensitivity: result, density: chosen };
   },
 };

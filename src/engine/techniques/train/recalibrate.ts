@@ -53,7 +53,9 @@ export async function recalibrateBatchNorm(
       const n = Math.min(CHUNK, total - start);
       const x = digitsToTensor(digits, start, n, graph.inputShape);
       try {
-        predictor.predict(x).dispose();
+        // A chunk through resnext takes most of a second: an abort lands between layers. The
+        // chunk stays whole, since each norm normalizes by the statistics of the whole chunk.
+        (await predictor.predictInSlices(x, checkpoint)).dispose();
       } finally {
         x.dispose();
       }
