@@ -5,7 +5,7 @@
  * through it (what a structural edit must change when filters are removed upstream).
  */
 import * as tf from '@tensorflow/tfjs';
-import type { GraphNode } from './graph.ts';
+import type { GraphNode } from './graph-node.ts';
 import {
   MAX_ACTIVATION_BINARIZATIONS,
   xnorConv2d,
