@@ -24,7 +24,6 @@ import {
   setModel,
   setStepLayerValue,
   setStepParam,
-  type Patch,
 } from './actions.ts';
 import {
   INITIAL_STATE,
@@ -32,6 +31,7 @@ import {
   recipeTextOf,
   runnableIndex,
   type LabState,
+  type Patch,
   type RunRecord,
 } from './state.ts';
 import { initialStateFromHash, shareText } from './url-sync.ts';

@@ -28,9 +28,7 @@ import type {
   PerLayerValue,
 } from '../engine/techniques/technique.ts';
 import type { LabErrorData, ModelInfo } from '../worker/protocol.ts';
-import { editorSteps, MAX_RUNS, type LabState, type RunRecord } from './state.ts';
-
-export type Patch = Partial<LabState>;
+import { editorSteps, MAX_RUNS, type LabState, type Patch, type RunRecord } from './state.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Recipe steps

@@ -4,8 +4,7 @@
  */
 import { DEFAULT_RECIPE } from '../engine/recipe/recipe.ts';
 import { absentUserModelMessage, isUserModelId } from '../engine/model/user-models.ts';
-import type { Patch } from './actions.ts';
-import { editorSteps, MAX_RUNS, type LabState, type RunRecord } from './state.ts';
+import { editorSteps, MAX_RUNS, type LabState, type Patch, type RunRecord } from './state.ts';
 import type { UserModelInfo } from './page-io-state.ts';
 import type { SavedRun } from './page-db.ts';
 

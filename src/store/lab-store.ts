@@ -3,8 +3,7 @@
  * hooks in ui/store-context.tsx and change it only through the pure actions in actions.ts.
  */
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import type { Patch } from './actions.ts';
-import { INITIAL_STATE, type LabState } from './state.ts';
+import { INITIAL_STATE, type LabState, type Patch } from './state.ts';
 
 export type LabStore = StoreApi<LabState>;
 

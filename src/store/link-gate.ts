@@ -12,16 +12,9 @@ import {
   LINK_TRAINING_LIMIT_MS,
   measuredMsPerDigit,
   recipeTraining,
-  type TrainingEstimate,
 } from '../engine/training-estimate.ts';
-import type { Patch } from './actions.ts';
 import { dispatch, type LabStore } from './lab-store.ts';
-import { recipeTextOf, runnableRecipe, type LabState } from './state.ts';
-
-export interface HeldRun {
-  readonly recipeText: string;
-  readonly estimate: TrainingEstimate;
-}
+import { recipeTextOf, runnableRecipe, type HeldRun, type LabState, type Patch } from './state.ts';
 
 /** The recipe text a link opened, still to be checked before it runs; null for a tour. */
 export function linkRecipeOf(share: ShareState): string | null {

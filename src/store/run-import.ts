@@ -11,7 +11,7 @@ import { isShippedModel } from '../engine/model/catalog.ts';
 import { RecipeError } from '../engine/recipe/errors.ts';
 import { formatRecipe, parseRecipe } from '../engine/recipe/share.ts';
 import type { RunRecord } from './state.ts';
-import type { ImportReport, SweepPoint, SweepState } from './sweep.ts';
+import type { ImportReport, SweepPoint, SweepState } from './sweep-state.ts';
 
 /** Longer files are refused before reading (a 10,000-point lenet5 sweep is about 200 MB). */
 export const MAX_IMPORT_BYTES = 256 * 1024 * 1024;

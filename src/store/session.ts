@@ -33,7 +33,8 @@ import { macsOfLayers } from '../engine/training-estimate.ts';
 import { dispatch, type LabStore } from './lab-store.ts';
 import { holdLongLink } from './link-gate.ts';
 import { recipeTextOf, runnableRecipe } from './state.ts';
-import type { RunOrigin, SweepRequest } from './sweep.ts';
+import type { RunOrigin } from './sweep-state.ts';
+import type { SweepRequest } from './sweep.ts';
 import { runSweep, type SweepControl } from './sweep-runner.ts';
 
 /** Slider drags fire many input events; a short pause lets most of them merge into one run. */

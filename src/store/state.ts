@@ -9,10 +9,10 @@ import {
   type RecipeStep,
 } from '../engine/recipe/recipe.ts';
 import { DEFAULT_SHARE_STATE, formatRecipe, type UiState } from '../engine/recipe/share.ts';
+import type { TrainingEstimate } from '../engine/training-estimate.ts';
 import type { LabErrorKind, ModelInfo } from '../worker/protocol.ts';
-import type { HeldRun } from './link-gate.ts';
 import type { UserModelInfo } from './page-io-state.ts';
-import type { ImportReport, RunOrigin, SweepState } from './sweep.ts';
+import type { ImportReport, RunOrigin, SweepState } from './sweep-state.ts';
 
 /** One finished evaluation, as shown in the plot and the history table. */
 export interface RunRecord {
@@ -56,6 +56,12 @@ export type RunStatus =
       readonly recipeText?: string;
     };
 
+/** A link's run held back for its long training (link-gate.ts), with the estimate shown. */
+export interface HeldRun {
+  readonly recipeText: string;
+  readonly estimate: TrainingEstimate;
+}
+
 export interface LabState {
   /**
    * The recipe as the editor shows it: steps at their identity (pruning 0%) stay as cards but
@@ -98,6 +104,9 @@ export interface LabState {
   /** A link's recipe whose training is estimated too long to start unasked: waits for Run. */
   readonly heldRun: HeldRun | null;
 }
+
+/** What an action returns: the fields of the state it changes. */
+export type Patch = Partial<LabState>;
 
 /** Runs kept in history; older ones drop off so a long session stays light. */
 export const MAX_RUNS = 200;

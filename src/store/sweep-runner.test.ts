@@ -15,7 +15,7 @@ import { toErrorData } from '../worker/errors.ts';
 import type { RunOutcome } from '../worker/protocol.ts';
 import { createLabStore, type LabStore } from './lab-store.ts';
 import { runSweep, type SweepDeps } from './sweep-runner.ts';
-import type { RunOrigin } from './sweep.ts';
+import type { RunOrigin } from './sweep-state.ts';
 
 const recipeText = (fraction: number) =>
   `v=1&model=lenet300&seed=1&steps=prune(fraction=${fraction})`;

@@ -15,9 +15,9 @@ import {
   sweepPointDone,
   sweepRefused,
   sweepStarted,
-  type RunOrigin,
   type SweepRequest,
 } from './sweep.ts';
+import type { RunOrigin } from './sweep-state.ts';
 
 export interface SweepDeps {
   /** Runs a recipe as the current run; null when something newer superseded it. */

@@ -1,9 +1,8 @@
 import { createContext, useCallback, useContext } from 'react';
 import { useStore } from 'zustand';
-import type { Patch } from '../store/actions.ts';
 import { dispatch, type LabStore } from '../store/lab-store.ts';
 import type { LabSession } from '../store/session.ts';
-import type { LabState } from '../store/state.ts';
+import type { LabState, Patch } from '../store/state.ts';
 
 export interface LabContextValue {
   readonly store: LabStore;

@@ -5,7 +5,13 @@
  * through it (what a structural edit must change when filters are removed upstream).
  */
 import * as tf from '@tensorflow/tfjs';
-import type { GraphNode } from './graph.ts';
+import type { GraphNode } from './graph-node.ts';
+import {
+  MAX_ACTIVATION_BINARIZATIONS,
+  xnorConv2d,
+  xnorDense,
+  type ConvGeometry,
+} from './binary-arithmetic.ts';
 import { batchNormInTraining } from '../train/batch-norm.ts';
 
 /** Layer classes the engine understands (those of small CNNs and MLPs, with branches). */
@@ -652,61 +658,8 @@ const inputLayer: LayerKind = {
 };
 
 // --- Binary layers (XNOR-Net, Rastegari et al. 2016; Tang et al. 2017) ---------------------
-
-/** sign(x) with sign(0) = +1, as the XNOR kernels count it (bit 0 = +1). */
-export function signOf(x: tf.Tensor): tf.Tensor {
-  return tf.sub(tf.mul(tf.cast(tf.greaterEqual(x, 0), 'float32'), 2), 1);
-}
-
-/**
- * Binarized activations: forward sign(x); backward BinaryNet's straight-through estimator,
- * dy where |x| <= 1 and 0 elsewhere (XNOR-Net's BinActiveZ).
- */
-export const binarizeActivations: (x: tf.Tensor) => tf.Tensor = (() => {
-  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const x = args[0] as tf.Tensor;
-    (args[1] as tf.GradSaveFunc)([x]);
-    return {
-      value: signOf(x),
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
-        tf.mul(dy, tf.cast(tf.lessEqual(tf.abs(saved[0]), 1), 'float32')),
-    };
-  });
-  return (x: tf.Tensor) => op(x) as tf.Tensor;
-})();
-
-/**
- * mean |w| over `axes` (kept as size-1 dims). Where every |w| of a group is equal (weights
- * already stored as +-alpha) the common value itself, so binarizing stored binary weights
- * gives back exactly the stored floats (a float32 mean of equal values may not).
- */
-export function binaryScales(w: tf.Tensor, axes: number[]): tf.Tensor {
-  const abs = tf.abs(w);
-  const max = tf.max(abs, axes, true);
-  return tf.where(tf.equal(max, tf.min(abs, axes, true)), max, tf.mean(abs, axes, true));
-}
-
-/**
- * XNOR-Net's binary weights (section 3.1): alpha * sign(W), alpha = mean |W| per output
- * filter (the last axis). Gradient as the paper's: dC/dW = dC/dW~ * (1/n + alpha 1_{|W|<=1}).
- */
-export const binarizeFilters: (w: tf.Tensor) => tf.Tensor = (() => {
-  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
-    const w = args[0] as tf.Tensor;
-    const axes = Array.from({ length: w.rank - 1 }, (_, i) => i);
-    const alpha = binaryScales(w, axes);
-    (args[1] as tf.GradSaveFunc)([w, alpha]);
-    return {
-      value: tf.mul(signOf(w), alpha),
-      gradFunc: (dy: tf.Tensor, [saved, a]: tf.Tensor[]) => {
-        const n = saved.size / saved.shape[saved.rank - 1];
-        const inside = tf.cast(tf.lessEqual(tf.abs(saved), 1), 'float32');
-        return tf.mul(dy, tf.add(tf.mul(inside, a), 1 / n));
-      },
-    };
-  });
-  return (w: tf.Tensor) => op(w) as tf.Tensor;
-})();
+// The layer keeps its geometry, dropout, bias and activation; the binary product itself is the
+// binary family's arithmetic (binary-arithmetic.ts).
 
 /** Tang et al.'s multiple binarization: how many residual sign terms approximate the input. */
 const activationBits = (node: GraphNode) =>
@@ -714,38 +667,13 @@ const activationBits = (node: GraphNode) =>
     node,
     'activationBits',
     1,
-    (v) => Number.isInteger(v) && v >= 1 && v <= 4,
+    (v) => Number.isInteger(v) && v >= 1 && v <= MAX_ACTIVATION_BINARIZATIONS,
     'a number of activation binarizations of',
   );
 
 /**
- * Runs `term` on E_0 = x, E_1, ..., E_{m-1}, with E_i = E_{i-1} - A_i sign(E_{i-1}) and A_i the
- * mean |E_{i-1}| over `axis` (channels of a pixel, features of a digit), and sums the results:
- * A ~ sum_i A_i H_i (Tang et al. 2017); m = 1 is XNOR-Net's single binarization.
- */
-function residualSum(
-  x: tf.Tensor,
-  m: number,
-  axis: number,
-  term: (e: tf.Tensor) => tf.Tensor,
-): tf.Tensor {
-  let residual = x;
-  let sum: tf.Tensor | null = null;
-  for (let i = 0; i < m; i++) {
-    const y = term(residual);
-    sum = sum ? tf.add(sum, y) : y;
-    if (i + 1 < m) {
-      const a = tf.mean(tf.abs(residual), axis, true);
-      residual = tf.sub(residual, tf.mul(a, tf.sign(tf.add(tf.sign(residual), 0.5))));
-    }
-  }
-  return sum!;
-}
-
-/**
- * XNOR-Net conv (section 3.2): (sign(I) conv sign(W)) * alpha * K, K the mean |I| over channels
- * box-filtered over each window (zero padding counts as 0), then bias and activation. With a
- * fast kernel (the bit-packed XNOR/popcount kernels, for latency) it computes the same product.
+ * XNOR-Net conv: the binary product (xnorConv2d), then bias and activation. With a fast kernel
+ * (the bit-packed XNOR/popcount kernels, for latency) it computes the same product.
  */
 const binaryConv2d: LayerKind = {
   channels: 'produce',
@@ -755,35 +683,22 @@ const binaryConv2d: LayerKind = {
   },
   macs: (node, inputs, output) => conv2d.macs!(node, inputs, output),
   forward(node, [x], weights, context) {
-    const strides = pair(node.config.strides ?? 1, 'stride', node);
-    const dilations = pair(node.config.dilationRate ?? 1, 'dilation', node);
-    const pad = padding(node);
+    const geometry: ConvGeometry = {
+      strides: pair(node.config.strides ?? 1, 'stride', node),
+      dilations: pair(node.config.dilationRate ?? 1, 'dilation', node),
+      pad: padding(node),
+    };
     const fast = context.kernels?.get(node.name);
-    const kernel = kernelOf(node, weights);
-    const [kh, kw] = kernel.shape;
-    const filters = fast ? null : binarizeFilters(kernel);
-    const box = tf.fill([kh, kw, 1, 1], 1 / (kh * kw)) as tf.Tensor4D;
-    const input = maybeDropout(node, x, context);
-    let y = residualSum(input, activationBits(node), 3, (e) => {
-      if (fast) return fast(e);
-      const dots = tf.conv2d(
-        binarizeActivations(e) as tf.Tensor4D,
-        filters as tf.Tensor4D,
-        strides,
-        pad,
-        'NHWC',
-        dilations,
-      );
-      const a = tf.mean(tf.abs(e), 3, true) as tf.Tensor4D;
-      return tf.mul(dots, tf.conv2d(a, box, strides, pad, 'NHWC', dilations));
-    });
+    const kernel = kernelOf(node, weights) as tf.Tensor4D;
+    const input = maybeDropout(node, x, context) as tf.Tensor4D;
+    let y = xnorConv2d({ input, kernel, binarizations: activationBits(node), fast }, geometry);
     const bias = biasOf(node, weights);
     if (bias) y = addBias(y, bias);
     return applyFusable(activationName(node), y);
   },
 };
 
-/** XNOR-Net dense: (sign(x) . sign(W)) * alpha * mean |x| per digit, then bias, activation. */
+/** XNOR-Net dense: the binary product (xnorDense), then bias and activation. */
 const binaryDense: LayerKind = {
   channels: 'produce',
   outputShape(node, inputs) {
@@ -797,16 +712,11 @@ const binaryDense: LayerKind = {
     return dense.outputShape(node, inputs);
   },
   macs: (node, inputs, output) => dense.macs!(node, inputs, output),
-  forward(node, [input], weights, context) {
+  forward(node, [x], weights, context) {
     const fast = context.kernels?.get(node.name);
-    const kernel = kernelOf(node, weights);
-    const binary = fast ? null : binarizeFilters(kernel);
-    const x = maybeDropout(node, input, context);
-    let y = residualSum(x, activationBits(node), 1, (e) => {
-      if (fast) return fast(e);
-      const dots = tf.matMul(binarizeActivations(e) as tf.Tensor2D, binary as tf.Tensor2D);
-      return tf.mul(dots, tf.mean(tf.abs(e), 1, true));
-    });
+    const kernel = kernelOf(node, weights) as tf.Tensor2D;
+    const input = maybeDropout(node, x, context) as tf.Tensor2D;
+    let y = xnorDense({ input, kernel, binarizations: activationBits(node), fast });
     const bias = biasOf(node, weights);
     if (bias) y = addBias(y, bias);
     return applyFusable(activationName(node), y);

@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BinaryCoding } from '../../model/coding.ts';
 import type { LayerGraph, WeightTensor } from '../../model/graph.ts';
-import { binarizeFilters, binaryScales, signOf } from '../../model/layers.ts';
+import { binarizeFilters, binaryScales, signOf } from '../../model/binary-arithmetic.ts';
 import { registerTransform, type TensorTransform } from '../../model/transforms.ts';
 import { techniqueSpec } from '../catalog.ts';
 import { choiceParam, numberParam, type Technique } from '../technique.ts';

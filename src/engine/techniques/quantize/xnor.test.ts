@@ -6,7 +6,7 @@ import { Lab } from '../../lab.ts';
 import { prepareGraphKernels } from '../../measure/kernels.ts';
 import { removeChannels } from '../../model/edit.ts';
 import { LayerGraph, makeWeight, type GraphNode } from '../../model/graph.ts';
-import { binarizeActivations, binarizeFilters } from '../../model/layers.ts';
+import { binarizeActivations, binarizeFilters } from '../../model/binary-arithmetic.ts';
 import { createPredictor } from '../../model/program.ts';
 import { deserializeGraph, serializeGraph } from '../../model/serialize.ts';
 import { useNodeBackend } from '../../node/backend.ts';
