@@ -1,9 +1,10 @@
 /**
  * XNOR-Net (Rastegari, Ordonez, Redmon, Farhadi, ECCV 2016) as a change of the network, not of
  * its weights alone: each chosen Conv2D / Dense becomes a BinaryConv2D / BinaryDense
- * (layers.ts), whose forward binarizes its inputs (sign, with the scale K of section 3.2) and
- * its weights (sign times alpha = mean |W| per output filter), and which the bit-packed
- * XNOR/popcount kernels run when latency is measured. As the paper's block order (BN ->
+ * (model/layers.ts, with the binarization and XNOR products in model/binary-arithmetic.ts),
+ * whose forward binarizes its inputs (sign, with the scale K of section 3.2) and its weights
+ * (sign times alpha = mean |W| per output filter), and which the bit-packed XNOR/popcount
+ * kernels run when latency is measured. As the paper's block order (BN ->
  * BinActiv -> BinConv, Table 3b), a batch norm goes before each binary layer, started at the
  * statistics of its input on training digits, so the signs split the activations at their mean
  * rather than at 0 (LeNet's inputs there are ReLU outputs, all >= 0). First and last layers
