@@ -8,6 +8,8 @@ const PORT = Number(process.env.E2E_PORT ?? 4317);
 /** A plain static server with the built lab under a sub-path (scripts/serve-static.ts). */
 const SUBPATH_PORT = PORT + 1;
 const executablePath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+/** `npm test` builds dist/ while the type check and lint run (scripts/test.ts) and sets E2E_BUILT. */
+const build = process.env.E2E_BUILT ? '' : 'npx vite build --logLevel warn && ';
 
 export default defineConfig({
   testDir: 'e2e',
@@ -47,7 +49,7 @@ export default defineConfig({
   // Started in order: the static server reads the dist/ the first one builds.
   webServer: [
     {
-      command: `npx vite build --logLevel warn && npx vite preview --port ${PORT} --strictPort --host 127.0.0.1`,
+      command: `${build}npx vite preview --port ${PORT} --strictPort --host 127.0.0.1`,
       url: `http://127.0.0.1:${PORT}/`,
       reuseExistingServer: !process.env.CI,
       timeout: 180_000,

@@ -155,7 +155,7 @@ describe('200 evaluations in one session', () => {
       expect(outcomes[kind], kind).toBeGreaterThan(0);
     }
     expect(Object.keys(outcomes).filter((k) => k.startsWith('failed: broken/')).length).toBe(3);
-  });
+  }, 300_000); // ~90 s on a quiet machine: the suite's 120 s default fails it on a busy one
 });
 
 describe('Lab.dispose', () => {
