@@ -13,7 +13,9 @@ import { normalizeStep } from '../../recipe/recipe.ts';
 import { parseRecipe } from '../../recipe/share.ts';
 import { publicAssets } from '../../test/fixtures.ts';
 import type { TechniqueContext } from '../technique.ts';
-import type { DecompositionReport } from './common.ts';
+import { makeCheckpoint } from '../../cancel.ts';
+import { kernelOf, type DecompositionReport } from './common.ts';
+import { filterSpectrum, rankCuts } from './force.ts';
 import { svdDecompose } from './svd.ts';
 import { tucker2 } from './tucker2.ts';
 
@@ -163,6 +165,41 @@ describe('decomposed LeNets on the real digits', () => {
       expect(['vbmf', 'vbmf-fallback']).toContain(s.source);
       expect(s.rank).toBeGreaterThanOrEqual(1);
     }
+  });
+});
+
+describe('force’s accuracy probes', () => {
+  // The probes reuse one decomposition per layer for every rank; each cut must still be what
+  // the svd or tucker2 step alone gives at that rank, bit for bit.
+  const weightsOf = (graph: LayerGraph) =>
+    graph.weights.map((w) => ({ name: w.name, shape: [...w.shape], values: Array.from(w.values) }));
+
+  it('cut lenet5 conv2 (Tucker-2, input mode whole) and lenet300 fc1 (SVD) as the steps do', async () => {
+    const rank = 4;
+    const conv = await base('lenet5');
+    const byTucker = conv.clone();
+    const tuckerStep = normalizeStep('tucker2', {
+      rankIn: { conv2: -1 },
+      rankOut: { conv2: rank },
+    });
+    await tucker2.apply(byTucker, tuckerStep.params, noContext);
+    const convCuts = await rankCuts(conv, 'conv2', makeCheckpoint());
+    expect(weightsOf(await convCuts.cut(rank))).toEqual(weightsOf(byTucker));
+
+    const dense = await base('lenet300');
+    const bySvd = dense.clone();
+    const svdStep = normalizeStep('svd', { rank: { fc1: rank }, energy: { '*': 1 } });
+    await svdDecompose.apply(bySvd, svdStep.params, noContext);
+    const denseCuts = await rankCuts(dense, 'fc1', makeCheckpoint());
+    expect(weightsOf(await denseCuts.cut(rank))).toEqual(weightsOf(bySvd));
+    // The report's spectrum after force comes from that SVD instead of a second eigensolve.
+    const fc1 = kernelOf(dense.node('fc1'))!;
+    expect(Array.from(denseCuts.spectrum!)).toEqual(
+      Array.from(await filterSpectrum(fc1.values, fc1.shape)),
+    );
+    // Cutting leaves the graphs cut from as they were.
+    expect(weightsOf(conv)).toEqual(weightsOf(await base('lenet5')));
+    expect(weightsOf(dense)).toEqual(weightsOf(await base('lenet300')));
   });
 });
 

@@ -138,8 +138,38 @@ const sumSquares = (values: ArrayLike<number>) => {
 };
 
 /**
- * Tucker-2 of an HWIO kernel: HOSVD initialization, then up to `maxIterations` HOOI sweeps
- * (stopping when the fit improves by less than 1e-4, as the reference's tolerance).
+ * Every left singular vector of a kernel's two channel unfoldings: the HOSVD start of Tucker-2
+ * at any ranks is their leading columns, so callers that try several ranks compute it once.
+ */
+export interface HosvdBasis {
+  /** [S, S] */
+  readonly in: Matrix;
+  /** [T, T] */
+  readonly out: Matrix;
+}
+
+export async function hosvdBasis(
+  values: ArrayLike<number>,
+  shape: ConvShape,
+  checkpoint: Checkpoint = makeCheckpoint(),
+): Promise<HosvdBasis> {
+  const all = async (mode: 'in' | 'out', rank: number) =>
+    (await leadingLeftVectors(unfold(values, shape, mode), rank, checkpoint)).vectors;
+  return { in: await all('in', shape.inC), out: await all('out', shape.outC) };
+}
+
+/** The first `count` columns of m (the same numbers leadingLeftVectors gives at that rank). */
+function leadingColumns(m: Matrix, count: number): Matrix {
+  const out = new Float64Array(m.rows * count);
+  for (let i = 0; i < m.rows; i++)
+    for (let c = 0; c < count; c++) out[i * count + c] = m.data[i * m.cols + c];
+  return { rows: m.rows, cols: count, data: out };
+}
+
+/**
+ * Tucker-2 of an HWIO kernel: HOSVD initialization (from `basis` when given, else computed),
+ * then up to `maxIterations` HOOI sweeps (stopping when the fit improves by less than 1e-4, as
+ * the reference's tolerance).
  */
 export async function tucker2Factors(
   values: ArrayLike<number>,
@@ -148,12 +178,17 @@ export async function tucker2Factors(
   rankOut: number,
   maxIterations = 10,
   checkpoint: Checkpoint = makeCheckpoint(),
+  basis?: HosvdBasis,
 ): Promise<TuckerFactors> {
   const { kh, kw, inC, outC } = shape;
   const leading = async (m: Matrix, rank: number) =>
     (await leadingLeftVectors(m, rank, checkpoint)).vectors;
-  let uIn = await leading(unfold(values, shape, 'in'), rankIn);
-  let uOut = await leading(unfold(values, shape, 'out'), rankOut);
+  let uIn = basis
+    ? leadingColumns(basis.in, rankIn)
+    : await leading(unfold(values, shape, 'in'), rankIn);
+  let uOut = basis
+    ? leadingColumns(basis.out, rankOut)
+    : await leading(unfold(values, shape, 'out'), rankOut);
   const total = sumSquares(values);
   const coreOf = async () =>
     projectIn(

@@ -14,16 +14,16 @@
  */
 import type { LayerGraph } from '../../model/graph.ts';
 import { RecipeError } from '../../recipe/errors.ts';
-import { normalizeStep } from '../../recipe/recipe.ts';
 import { forceRegularizer, type ForceTerm, type ForceType } from '../../train/force.ts';
 import { techniqueSpec } from '../catalog.ts';
-import { choiceParam, perLayerParam, type Technique, type TechniqueContext } from '../technique.ts';
+import { choiceParam, perLayerParam, type Technique } from '../technique.ts';
 import { trainRequest } from '../train/training-params.ts';
 import { checkNamedLayers, kernelOf, ownValue, spectrumValues } from './common.ts';
 import { makeCheckpoint, type Checkpoint } from '../../cancel.ts';
+import { denseSvd, hosvdBasis, tucker2Factors, type ConvShape } from './factorize.ts';
 import { matrix, rankForEnergy, singularValues } from './linalg.ts';
-import { svdDecompose } from './svd.ts';
-import { tucker2 } from './tucker2.ts';
+import { replaceBySvdFactors } from './svd.ts';
+import { replaceByTuckerFactors } from './tucker2.ts';
 
 /** Energy the report's "rank" keeps (the authors' decomposer default of 95%). */
 export const FORCE_REPORT_ENERGY = 0.95;
@@ -46,22 +46,53 @@ export function probeRanks(kernelShape: readonly number[]): number[] {
   return [2, 4, 8, 16, 32, 64].filter((r) => r <= largest / 2);
 }
 
-/** Check-digit accuracy of `graph` with `layer` alone cut to `rank`. */
-async function accuracyAtRank(
+/** `graph` with `layer` alone cut to a rank, as tucker2 (conv) or svd (dense) would cut it. */
+type RankCut = (rank: number) => Promise<LayerGraph>;
+
+/**
+ * The cuts of one layer at every probed rank, sharing the rank-independent work: a dense
+ * layer's full SVD (svd truncates that same decomposition at any rank), a conv layer's HOSVD
+ * basis (Tucker-2 starts from its leading columns; the HOOI sweeps after it depend on the rank).
+ * Each cut equals what the svd or tucker2 step alone on that layer at that rank gives, to the bit.
+ * Also returns the layer's filter spectrum when the decomposition already holds it.
+ */
+export async function rankCuts(
   graph: LayerGraph,
   layer: string,
-  rank: number,
-  context: TechniqueContext,
-): Promise<number> {
-  const probe = graph.clone();
-  if (probe.node(layer).className === 'Conv2D') {
-    const step = normalizeStep('tucker2', { rankIn: { [layer]: -1 }, rankOut: { [layer]: rank } });
-    await tucker2.apply(probe, step.params, context);
-  } else {
-    const step = normalizeStep('svd', { rank: { [layer]: rank }, energy: { '*': 1 } });
-    await svdDecompose.apply(probe, step.params, context);
+  checkpoint: Checkpoint,
+): Promise<{ cut: RankCut; spectrum?: Float64Array }> {
+  const kernel = kernelOf(graph.node(layer))!;
+  if (graph.node(layer).className === 'Conv2D') {
+    const [kh, kw, inC, outC] = kernel.shape;
+    const shape: ConvShape = { kh, kw, inC, outC };
+    const basis = await hosvdBasis(kernel.values, shape, checkpoint);
+    const cut = async (rank: number) => {
+      // The input mode whole (tucker2's rankIn -1), the output mode at `rank`.
+      const factors = await tucker2Factors(
+        kernel.values,
+        shape,
+        inC,
+        rank,
+        undefined,
+        checkpoint,
+        basis,
+      );
+      const probe = graph.clone();
+      replaceByTuckerFactors(probe, probe.node(layer), factors, new Set());
+      return probe;
+    };
+    return { cut };
   }
-  return context.validationAccuracy(probe);
+  const [inUnits, units] = kernel.shape;
+  const decomposition = await denseSvd(kernel.values, inUnits, units, checkpoint);
+  const cut = async (rank: number) => {
+    await checkpoint();
+    const probe = graph.clone();
+    replaceBySvdFactors(probe, probe.node(layer), decomposition, rank, new Set());
+    return probe;
+  };
+  // The same matrix [in, out] as filterSpectrum's, through the same Gram matrix and eigensolver.
+  return { cut, spectrum: decomposition.s };
 }
 
 export const force: Technique = {
@@ -111,16 +142,26 @@ export const force: Technique = {
     let probed = 0;
     const layers = [];
     for (const t of terms) {
-      const after = await spectra(t.layer);
-      const was = before.get(t.layer)!;
+      const ranks = probeRanks(kernelOf(graph.node(t.layer))!.shape);
       const accuracy: { rank: number; without: number; with: number }[] = [];
-      for (const rank of probeRanks(kernelOf(graph.node(t.layer))!.shape)) {
-        const without = await accuracyAtRank(received, t.layer, rank, context);
-        const withForce = await accuracyAtRank(graph, t.layer, rank, context);
-        probed += 2;
-        context.progress({ fraction: 0.85 + (0.15 * probed) / probes, phase: 'accuracy per rank' });
-        accuracy.push({ rank, without, with: withForce });
+      let after: Float64Array | undefined;
+      if (ranks.length > 0) {
+        const without = await rankCuts(received, t.layer, checkpoint);
+        const withForce = await rankCuts(graph, t.layer, checkpoint);
+        after = withForce.spectrum;
+        for (const rank of ranks) {
+          const accuracyWithout = await context.validationAccuracy(await without.cut(rank));
+          const accuracyWith = await context.validationAccuracy(await withForce.cut(rank));
+          probed += 2;
+          context.progress({
+            fraction: 0.85 + (0.15 * probed) / probes,
+            phase: 'accuracy per rank',
+          });
+          accuracy.push({ rank, without: accuracyWithout, with: accuracyWith });
+        }
       }
+      after ??= await spectra(t.layer);
+      const was = before.get(t.layer)!;
       layers.push({
         name: t.layer,
         kind: graph.node(t.layer).className === 'Conv2D' ? 'conv' : 'dense',

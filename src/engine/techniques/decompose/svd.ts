@@ -10,7 +10,7 @@
  * network's output layer (the classifier), which is decomposed only when named.
  */
 import { replaceNode } from '../../model/edit.ts';
-import { makeWeight, type GraphNode } from '../../model/graph.ts';
+import { makeWeight, type GraphNode, type LayerGraph } from '../../model/graph.ts';
 import { RecipeError } from '../../recipe/errors.ts';
 import { techniqueSpec } from '../catalog.ts';
 import { perLayerParam, type Technique } from '../technique.ts';
@@ -30,7 +30,7 @@ import {
 } from './common.ts';
 import { makeCheckpoint } from '../../cancel.ts';
 import { denseSvd, svdFactors } from './factorize.ts';
-import { rankForEnergy } from './linalg.ts';
+import { rankForEnergy, type Svd } from './linalg.ts';
 
 const STEP = 'svd';
 
@@ -73,31 +73,8 @@ export const svdDecompose: Technique = {
       const decomposition = await denseSvd(kernel.values, inUnits, units, checkpoint);
       const s = decomposition.s;
       const r = given > 0 ? given : rankForEnergy(s, e);
-      const { first, second } = svdFactors(decomposition, r);
       const before = cost(graph, [node.name]);
-      const bias = biasOf(node);
-      const a = freshName(graph, `${node.name}_u`, taken);
-      const b = freshName(graph, `${node.name}_v`, taken);
-      const chain: GraphNode[] = [
-        {
-          name: a,
-          className: 'Dense',
-          config: { ...node.config, name: a, units: r, activation: 'linear', useBias: false },
-          inbound: [],
-          weights: [makeWeight(a, 'kernel', [inUnits, r], first)],
-        },
-        {
-          name: b,
-          className: 'Dense',
-          config: { ...node.config, name: b, units },
-          inbound: [],
-          weights: [
-            makeWeight(b, 'kernel', [r, units], second),
-            ...(bias ? [makeWeight(b, 'bias', bias.shape, bias.values.slice())] : []),
-          ],
-        },
-      ];
-      replaceNode(graph, node.name, chain);
+      const [a, b] = replaceBySvdFactors(graph, node, decomposition, r, taken);
       const after = cost(graph, [a, b]);
       const kept = energyOf(s, r);
       layers.push({
@@ -131,3 +108,42 @@ export const svdDecompose: Technique = {
     return { decomposition: layers, warnings };
   },
 };
+
+/**
+ * Replaces a Dense layer by two holding its SVD truncated to `rank`: in -> rank (no bias, no
+ * activation), then rank -> out with the layer's bias and activation. Returns their names.
+ */
+export function replaceBySvdFactors(
+  graph: LayerGraph,
+  node: GraphNode,
+  decomposition: Svd,
+  rank: number,
+  taken: Set<string>,
+): [string, string] {
+  const [inUnits, units] = kernelOf(node)!.shape;
+  const { first, second } = svdFactors(decomposition, rank);
+  const bias = biasOf(node);
+  const a = freshName(graph, `${node.name}_u`, taken);
+  const b = freshName(graph, `${node.name}_v`, taken);
+  const chain: GraphNode[] = [
+    {
+      name: a,
+      className: 'Dense',
+      config: { ...node.config, name: a, units: rank, activation: 'linear', useBias: false },
+      inbound: [],
+      weights: [makeWeight(a, 'kernel', [inUnits, rank], first)],
+    },
+    {
+      name: b,
+      className: 'Dense',
+      config: { ...node.config, name: b, units },
+      inbound: [],
+      weights: [
+        makeWeight(b, 'kernel', [rank, units], second),
+        ...(bias ? [makeWeight(b, 'bias', bias.shape, bias.values.slice())] : []),
+      ],
+    },
+  ];
+  replaceNode(graph, node.name, chain);
+  return [a, b];
+}

@@ -12,7 +12,7 @@
  * channels (Kim et al. leave the first layer, on the image's few channels, to SVD).
  */
 import { replaceNode } from '../../model/edit.ts';
-import { makeWeight, type GraphNode } from '../../model/graph.ts';
+import { makeWeight, type GraphNode, type LayerGraph } from '../../model/graph.ts';
 import { RecipeError } from '../../recipe/errors.ts';
 import { techniqueSpec } from '../catalog.ts';
 import { perLayerParam, type Technique } from '../technique.ts';
@@ -32,7 +32,7 @@ import {
   type SpectrumReport,
 } from './common.ts';
 import { makeCheckpoint } from '../../cancel.ts';
-import { tucker2Factors, unfold, type ConvShape } from './factorize.ts';
+import { tucker2Factors, unfold, type ConvShape, type TuckerFactors } from './factorize.ts';
 import { rankForEnergy, singularValues } from './linalg.ts';
 import { vbmfFromSingularValues } from './vbmf.ts';
 
@@ -115,63 +115,7 @@ export const tucker2: Technique = {
         checkpoint,
       );
       const before = cost(graph, [node.name]);
-      const bias = biasOf(node);
-      const names = ['in', 'core', 'out'].map((part) =>
-        freshName(graph, `${node.name}_${part}`, taken),
-      );
-      const pointwise = {
-        kernelSize: [1, 1],
-        strides: [1, 1],
-        padding: 'valid',
-        dilationRate: [1, 1],
-      };
-      const chain: GraphNode[] = [
-        {
-          name: names[0],
-          className: 'Conv2D',
-          config: {
-            ...node.config,
-            ...pointwise,
-            name: names[0],
-            filters: spectrumIn.rank,
-            activation: 'linear',
-            useBias: false,
-          },
-          inbound: [],
-          weights: [makeWeight(names[0], 'kernel', [1, 1, inC, spectrumIn.rank], factors.first)],
-        },
-        {
-          name: names[1],
-          className: 'Conv2D',
-          config: {
-            ...node.config,
-            name: names[1],
-            filters: spectrumOut.rank,
-            activation: 'linear',
-            useBias: false,
-          },
-          inbound: [],
-          weights: [
-            makeWeight(
-              names[1],
-              'kernel',
-              [kh, kw, spectrumIn.rank, spectrumOut.rank],
-              factors.core,
-            ),
-          ],
-        },
-        {
-          name: names[2],
-          className: 'Conv2D',
-          config: { ...node.config, ...pointwise, name: names[2], filters: outC },
-          inbound: [],
-          weights: [
-            makeWeight(names[2], 'kernel', [1, 1, spectrumOut.rank, outC], factors.last),
-            ...(bias ? [makeWeight(names[2], 'bias', bias.shape, bias.values.slice())] : []),
-          ],
-        },
-      ];
-      replaceNode(graph, node.name, chain);
+      const names = replaceByTuckerFactors(graph, node, factors, taken);
       const after = cost(graph, names);
       layers.push({
         name: node.name,
@@ -191,3 +135,70 @@ export const tucker2: Technique = {
     return { decomposition: layers, warnings };
   },
 };
+
+/**
+ * Replaces a Conv2D layer by the three holding its Tucker-2 factors: 1x1 S -> R_in, the k x k
+ * core R_in -> R_out with the layer's stride, padding and dilation, and 1x1 R_out -> T with its
+ * bias and activation. Returns their names.
+ */
+export function replaceByTuckerFactors(
+  graph: LayerGraph,
+  node: GraphNode,
+  factors: TuckerFactors,
+  taken: Set<string>,
+): string[] {
+  const [kh, kw, inC, outC] = kernelOf(node)!.shape;
+  const rankIn = factors.first.length / inC;
+  const rankOut = factors.last.length / outC;
+  const bias = biasOf(node);
+  const names = ['in', 'core', 'out'].map((part) =>
+    freshName(graph, `${node.name}_${part}`, taken),
+  );
+  const pointwise = {
+    kernelSize: [1, 1],
+    strides: [1, 1],
+    padding: 'valid',
+    dilationRate: [1, 1],
+  };
+  const chain: GraphNode[] = [
+    {
+      name: names[0],
+      className: 'Conv2D',
+      config: {
+        ...node.config,
+        ...pointwise,
+        name: names[0],
+        filters: rankIn,
+        activation: 'linear',
+        useBias: false,
+      },
+      inbound: [],
+      weights: [makeWeight(names[0], 'kernel', [1, 1, inC, rankIn], factors.first)],
+    },
+    {
+      name: names[1],
+      className: 'Conv2D',
+      config: {
+        ...node.config,
+        name: names[1],
+        filters: rankOut,
+        activation: 'linear',
+        useBias: false,
+      },
+      inbound: [],
+      weights: [makeWeight(names[1], 'kernel', [kh, kw, rankIn, rankOut], factors.core)],
+    },
+    {
+      name: names[2],
+      className: 'Conv2D',
+      config: { ...node.config, ...pointwise, name: names[2], filters: outC },
+      inbound: [],
+      weights: [
+        makeWeight(names[2], 'kernel', [1, 1, rankOut, outC], factors.last),
+        ...(bias ? [makeWeight(names[2], 'bias', bias.shape, bias.values.slice())] : []),
+      ],
+    },
+  ];
+  replaceNode(graph, node.name, chain);
+  return names;
+}
