@@ -263,7 +263,7 @@ const XNOR: PaperFigures = {
     activationBits: `${XNOR_ECCV}, section 3.2 (binary inputs)`,
     memorySaving: `${XNOR_ECCV}, abstract`,
     operationSaving: `${XNOR_ECCV}, abstract (in high-precision operations)`,
-    alexNetImageNet: `${XNOR_ECCV}, Table 1 (ImageNet, AlexNet, top-1 / top-5 %)`,
+    alexNetImageNet: `${XNOR_ECCV}, Table 1 (ImageNet, AlexNet, top-1 / top-5 %; recalled, not re-read here)`,
     cifar10Error: `${XNOR_ECCV}, section 4, as ALGORITHMS.md section 6 records it ([paper]; not re-read here)`,
     firstAndLastLayer: `${XNOR_ECCV}, section 4.1`,
     tangImageNet:
