@@ -122,7 +122,9 @@ test('a moved control shows a first estimate with its interval, replaced by the 
   });
   await page.getByTestId('step-0-fraction').fill('0.8');
   const estimate = page.getByTestId('plot-estimate');
-  await expect(estimate).toContainText('from 100 of 2,000 test digits');
+  // The worker sends at most ~10 progress messages a second, newest wins: when the first chunks
+  // come fast, the first estimate shown may already count 200 or more digits.
+  await expect(estimate).toContainText(/from [\d,]+ of 2,000 test digits/);
   await expect(page.getByTestId('plot-estimate-point')).toBeVisible();
   await expect(page.locator('.recharts-errorBar')).not.toHaveCount(0);
   await screenshotOf(page, 'plot', 'plot-estimate');
@@ -133,7 +135,8 @@ test('a moved control shows a first estimate with its interval, replaced by the 
 
   const texts = await page.evaluate(() => (window as unknown as { estimates: string[] }).estimates);
   const seenCounts = texts.map((t) => Number(/from ([\d,]+) of/.exec(t)![1].replace(/,/g, '')));
-  expect(seenCounts[0]).toBe(100);
+  expect(seenCounts[0]).toBeGreaterThanOrEqual(100);
+  expect(seenCounts[0]).toBeLessThan(2000);
   expect(seenCounts).toEqual([...seenCounts].sort((a, b) => a - b));
   const intervals = texts.map((t) => /interval ([\d.]+)–([\d.]+) %/.exec(t)!.slice(1).map(Number));
   // The final accuracy lies inside every estimate's interval (shown to 0.1 point). This holds
