@@ -24,7 +24,7 @@ import {
   relativeIndices,
 } from './gaps.ts';
 import { huffmanTable, streamBits, tableBits } from './huffman.ts';
-import type { ByteParts } from './layouts/layout.ts';
+import type { ByteParts, LayoutReport } from './layouts/layout.ts';
 import { WeightsFormatError } from './weights-blob.ts';
 
 export function fieldPlan(data: ArrayLike<number>, width: number, huffman: boolean): FieldPlan {
@@ -174,6 +174,24 @@ export function symbolBitsPerWeight(plan: SymbolsPlan) {
     valueBitsPerWeight: plan.kept ? plan.values.streamBits / plan.kept : 0,
     indexBitsPerWeight:
       plan.kept && plan.positions ? plan.positions.field.streamBits / plan.kept : 0,
+  };
+}
+
+/** What a symbol layout (codebook, fixed point) reports of the tensor it wrote. */
+export function symbolReport(
+  plan: SymbolsPlan,
+  tableBytes: number,
+  headerBytes: number,
+  symbolBits: number,
+  huffman: boolean,
+): LayoutReport {
+  return {
+    parts: symbolParts(plan, tableBytes, headerBytes),
+    kept: plan.kept,
+    indexBits: plan.sparse ? plan.positions!.k : undefined,
+    symbolBits,
+    huffman,
+    ...symbolBitsPerWeight(plan),
   };
 }
 

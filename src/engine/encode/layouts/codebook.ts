@@ -6,13 +6,7 @@
  */
 import type { CodebookCoding } from '../../model/coding.ts';
 import { decodedValues } from '../stored-form.ts';
-import {
-  readSymbols,
-  symbolBitsPerWeight,
-  symbolParts,
-  symbolsPlan,
-  writeSymbols,
-} from '../symbols.ts';
+import { readSymbols, symbolReport, symbolsPlan, writeSymbols } from '../symbols.ts';
 import { WeightsFormatError } from '../weights-blob.ts';
 import { checkSymbolBits, readSymbolBits, type StoredWeight, type TensorLayout } from './layout.ts';
 
@@ -54,14 +48,7 @@ export const codebookLayout: TensorLayout = {
     out.u16(coding.codebook.length - 1);
     out.f32s(coding.codebook);
     writeSymbols(out, symbols);
-    return {
-      parts: symbolParts(symbols, 4 * coding.codebook.length, 3),
-      kept: symbols.kept,
-      indexBits: symbols.sparse ? symbols.positions!.k : undefined,
-      symbolBits: coding.bits,
-      huffman: coding.huffman,
-      ...symbolBitsPerWeight(symbols),
-    };
+    return symbolReport(symbols, 4 * coding.codebook.length, 3, coding.bits, coding.huffman);
   },
   decode(input, { shape, n, what }) {
     const bits = readSymbolBits(input, what);

@@ -6,13 +6,7 @@
  */
 import type { FixedPointCoding } from '../../model/coding.ts';
 import { decodedValues } from '../stored-form.ts';
-import {
-  readSymbols,
-  symbolBitsPerWeight,
-  symbolParts,
-  symbolsPlan,
-  writeSymbols,
-} from '../symbols.ts';
+import { readSymbols, symbolReport, symbolsPlan, writeSymbols } from '../symbols.ts';
 import { WeightsFormatError } from '../weights-blob.ts';
 import {
   channelsOf,
@@ -65,14 +59,7 @@ export const fixedPointLayout: TensorLayout = {
     out.f32s(coding.scales);
     out.u16s(coding.zeroPoints);
     writeSymbols(out, symbols);
-    return {
-      parts: symbolParts(symbols, 6 * coding.scales.length, 5),
-      kept: symbols.kept,
-      indexBits: symbols.sparse ? symbols.positions!.k : undefined,
-      symbolBits: coding.bits,
-      huffman: false,
-      ...symbolBitsPerWeight(symbols),
-    };
+    return symbolReport(symbols, 6 * coding.scales.length, 5, coding.bits, false);
   },
   decode(input, { shape, n, channels, what }) {
     const bits = readSymbolBits(input, what);
