@@ -34,6 +34,8 @@ import {
 import { PIXELS } from '../src/engine/data/digits.ts';
 import { decodeIdx } from '../src/engine/data/idx.ts';
 import {
+  decodeDataSetManifest,
+  encodeDataSetManifest,
   MAX_DATA_FILE_BYTES,
   type DataFileEntry,
   type DataSetManifest,
@@ -161,16 +163,16 @@ function upToDate(source: StandardSource, dir: string): boolean {
   if (!existsSync(manifestPath)) return false;
   let manifest: DataSetManifest;
   try {
-    manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as DataSetManifest;
+    manifest = decodeDataSetManifest(new Uint8Array(readFileSync(manifestPath)), manifestPath);
   } catch {
-    return false;
+    return false; // damaged, or from another version: rebuilt
   }
   const info = dataSetInfo(source.id);
   const sources = sourceFiles(source);
   if (
-    manifest.format !== 'complab-dataset' ||
-    manifest.sources?.length !== sources.length ||
-    manifest.validation?.seed !== VALIDATION_SEED
+    manifest.id !== source.id ||
+    manifest.sources.length !== sources.length ||
+    manifest.validation.seed !== VALIDATION_SEED
   ) {
     return false;
   }
@@ -181,10 +183,10 @@ function upToDate(source: StandardSource, dir: string): boolean {
     }
   }
   for (const split of ['train', 'validation', 'test'] as const) {
-    const entry = manifest.splits?.[split];
+    const entry = manifest.splits[split];
     const pinned = info.splits[split];
-    if (entry?.images.sha256 !== pinned.imagesSha256) return false;
-    if (entry?.labels.sha256 !== pinned.labelsSha256) return false;
+    if (entry.images.sha256 !== pinned.imagesSha256) return false;
+    if (entry.labels.sha256 !== pinned.labelsSha256) return false;
     for (const file of [entry.images, entry.labels]) {
       const path = join(dir, file.path);
       if (!existsSync(path) || statSync(path).size !== file.bytes) return false;
@@ -294,7 +296,7 @@ function build(source: StandardSource): void {
     splits: { train: entry('train'), validation: entry('validation'), test: entry('test') },
   };
   // Written last: a build cut short leaves no manifest, so the next run builds again.
-  writeFileSync(join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  writeFileSync(join(dir, 'manifest.json'), encodeDataSetManifest(manifest));
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   console.log(`build-data: wrote public/data/${source.id} in ${seconds} s`);
 }

@@ -16,10 +16,7 @@ import {
 } from './datasets.ts';
 import { loadDigitSplit, loadDigitsManifest, PIXELS, type DigitSplit } from './digits.ts';
 import { gunzipExactly, isGzip } from './gzip.ts';
-import { dataSetManifestSchema, type DataFileEntry, type DataSetManifest } from './manifest.ts';
-
-/** A manifest is a few kilobytes; anything much larger is not one. */
-const MAX_MANIFEST_BYTES = 1 << 20;
+import { decodeDataSetManifest, type DataFileEntry, type DataSetManifest } from './manifest.ts';
 
 /** Where a data set's manifest lives; mnist-10k keeps the place the lab always read it from. */
 export function dataSetManifestPath(id: DataSetId): string {
@@ -73,35 +70,26 @@ async function loadDataSetManifest(read: AssetReader, info: DataSetInfo): Promis
       `data set ${info.id}: ${(err as Error).message} (its files are built by npm install; run npm run build:data)`,
     );
   }
-  if (raw.byteLength > MAX_MANIFEST_BYTES) {
-    throw new AssetError(`${path} is ${raw.byteLength} bytes, too large for a manifest`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(new TextDecoder().decode(raw));
-  } catch {
-    throw new AssetError(`${path} is not valid JSON`);
-  }
-  const parsed = dataSetManifestSchema.safeParse(json);
-  if (!parsed.success || parsed.data.id !== info.id) {
-    throw new AssetError(`${path} is not the manifest of data set ${info.id}`);
+  const manifest = decodeDataSetManifest(new Uint8Array(raw), path);
+  if (manifest.id !== info.id) {
+    throw new AssetError(
+      `${path} is the manifest of data set "${manifest.id.slice(0, 60)}", not ${info.id}`,
+    );
   }
   for (const split of ['train', 'validation', 'test'] as const) {
-    const entry = parsed.data.splits[split];
+    const entry = manifest.splits[split];
     const pinned = info.splits[split];
     if (
       entry.count !== pinned.count ||
       entry.images.sha256 !== pinned.imagesSha256 ||
-      entry.labels.sha256 !== pinned.labelsSha256 ||
-      entry.images.decodedBytes !== pinned.count * PIXELS ||
-      entry.labels.decodedBytes !== pinned.count
+      entry.labels.sha256 !== pinned.labelsSha256
     ) {
       throw new AssetError(
         `${path} does not describe ${info.id}'s ${split} split as this version of the lab knows it (built by another version? run npm run build:data)`,
       );
     }
   }
-  return parsed.data;
+  return manifest;
 }
 
 /** Reads one file: gzip'd as stored, or already decoded by the server; checked either way. */

@@ -5,6 +5,8 @@
  * the decoded bytes (gzip output depends on the zlib version; the decoded bytes do not).
  */
 import { z } from 'zod';
+import { AssetError } from '../assets.ts';
+import { PIXELS } from './digits.ts';
 
 /** The largest decoded file the lab accepts: MNIST's 60,000 training images are 47,040,000. */
 export const MAX_DATA_FILE_BYTES = 1 << 27;
@@ -40,3 +42,48 @@ export const dataSetManifestSchema = z.object({
   splits: z.object({ train: splitSchema, validation: splitSchema, test: splitSchema }),
 });
 export type DataSetManifest = z.infer<typeof dataSetManifestSchema>;
+
+/** A manifest is a few kilobytes; anything much larger is not one. */
+export const MAX_MANIFEST_BYTES = 1 << 20;
+
+/** The manifest as written: JSON, two-space indented, one trailing newline. */
+export function encodeDataSetManifest(manifest: DataSetManifest): string {
+  return `${JSON.stringify(dataSetManifestSchema.parse(manifest), null, 2)}\n`;
+}
+
+/**
+ * Reads a manifest (`path` names it in messages): its size, JSON, shape, and that its numbers
+ * agree with each other (a split of N images has N x 784 image bytes, N labels, N in its class
+ * counts). Whether it describes the data the lab pins is the loader's check.
+ */
+export function decodeDataSetManifest(bytes: Uint8Array, path: string): DataSetManifest {
+  if (bytes.length > MAX_MANIFEST_BYTES) {
+    throw new AssetError(`${path} is ${bytes.length} bytes, too large for a manifest`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(new TextDecoder().decode(bytes));
+  } catch {
+    throw new AssetError(`${path} is not valid JSON`);
+  }
+  const parsed = dataSetManifestSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new AssetError(
+      `${path} is not a data set manifest (${issue.path.join('.') || 'top level'}: ${issue.message})`,
+    );
+  }
+  for (const split of ['train', 'validation', 'test'] as const) {
+    const entry = parsed.data.splits[split];
+    if (
+      entry.images.decodedBytes !== entry.count * PIXELS ||
+      entry.labels.decodedBytes !== entry.count ||
+      entry.classCounts.reduce((a, b) => a + b, 0) !== entry.count
+    ) {
+      throw new AssetError(
+        `${path}: the ${split} split's ${entry.count} images disagree with its file sizes or class counts`,
+      );
+    }
+  }
+  return parsed.data;
+}
