@@ -2,12 +2,14 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { AssetReader } from '../assets.ts';
+import { AssetError, type AssetReader } from '../assets.ts';
 import { publicAssets } from '../test/fixtures.ts';
 import { DATA_SET_IDS, dataSetInfo, knownDataSets } from './datasets.ts';
 import { loadDigitSplit, PIXELS } from './digits.ts';
-import { loadDataSet, loadDataSplit } from './load.ts';
+import { loadDataSet, loadDataSplit, readDataFile } from './load.ts';
+import { decodeDataSetManifest } from './manifest.ts';
 
 // The sources, read with a few lines of their own (not the lab's idx reader): an idx file of
 // unsigned bytes has a 4-byte magic, one 4-byte size per dimension, then the values.
@@ -176,6 +178,47 @@ describe('data sets', () => {
     };
     await expect(loadDataSet(missing, 'fashion-mnist')).rejects.toThrow(
       /data set fashion-mnist: file not found.*run npm run build:data/,
+    );
+  });
+
+  it('fuzzed: a damaged data file is refused with a one-line AssetError naming it, or gives the same labels', async () => {
+    // Damage inside the deflate stream is caught by gzip's own CRC-32 and length; a whole file
+    // of other, well-formed data is the checksum test's case above.
+    const original = new Uint8Array(await publicAssets('data/mnist/test-labels.u8.gz'));
+    const damaged = fc.oneof(
+      fc
+        .tuple(fc.nat({ max: original.length - 1 }), fc.integer({ min: 1, max: 255 }))
+        .map(([at, xor]) => {
+          const copy = original.slice();
+          copy[at] ^= xor;
+          return copy;
+        }),
+      fc.nat({ max: original.length - 1 }).map((cut) => original.slice(0, cut)),
+      fc.uint8Array({ maxLength: 64 }),
+    );
+    const manifest = decodeDataSetManifest(
+      new Uint8Array(await publicAssets('data/mnist/manifest.json')),
+      'manifest.json',
+    );
+    const entry = manifest.splits.test.labels;
+    expect(
+      await readDataFile(async () => original.slice().buffer, 'data/mnist', entry),
+    ).toHaveLength(10000);
+    const expected = await readDataFile(async () => original.slice().buffer, 'data/mnist', entry);
+    await fc.assert(
+      fc.asyncProperty(damaged, async (bytes) => {
+        let loaded: Uint8Array | undefined;
+        try {
+          loaded = await readDataFile(async () => bytes.slice().buffer, 'data/mnist', entry);
+        } catch (err) {
+          expect(err).toBeInstanceOf(AssetError);
+          expect((err as Error).message).toMatch(/^data\/mnist\/test-labels\.u8\.gz /);
+          expect((err as Error).message).not.toMatch(/\n/);
+        }
+        // A change gzip ignores (a header flag, the name field) may load: the same labels only.
+        if (loaded) expect(Buffer.compare(loaded, expected)).toBe(0);
+      }),
+      { numRuns: Number(process.env.FUZZ_RUNS ?? 300) },
     );
   });
 });

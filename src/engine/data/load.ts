@@ -92,8 +92,11 @@ async function loadDataSetManifest(read: AssetReader, info: DataSetInfo): Promis
   return manifest;
 }
 
-/** Reads one file: gzip'd as stored, or already decoded by the server; checked either way. */
-async function readDataFile(
+/**
+ * Reads one file of data set folder `folder` (e.g. data/mnist): gzip'd as stored, or already
+ * decoded by the server; its sizes and decoded SHA-256 checked either way.
+ */
+export async function readDataFile(
   read: AssetReader,
   folder: string,
   entry: DataFileEntry,
