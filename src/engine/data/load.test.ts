@@ -8,7 +8,7 @@ import { AssetError, type AssetReader } from '../assets.ts';
 import { publicAssets } from '../test/fixtures.ts';
 import { DATA_SET_IDS, dataSetInfo, knownDataSets } from './datasets.ts';
 import { loadDigitSplit, PIXELS } from './digits.ts';
-import { loadDataSet, loadDataSplit, readDataFile } from './load.ts';
+import { DataSets, loadDataSet, loadDataSplit, readDataFile } from './load.ts';
 import { decodeDataSetManifest } from './manifest.ts';
 
 // The sources, read with a few lines of their own (not the lab's idx reader): an idx file of
@@ -220,5 +220,26 @@ describe('data sets', () => {
       }),
       { numRuns: Number(process.env.FUZZ_RUNS ?? 300) },
     );
+  });
+
+  it('reads each manifest and split once per DataSets, and retries one that failed', async () => {
+    const reads: string[] = [];
+    let failNext = true;
+    const counting: AssetReader = async (path) => {
+      reads.push(path);
+      if (failNext && path === 'data/mnist/manifest.json') {
+        failNext = false;
+        throw new Error('network down');
+      }
+      return publicAssets(path);
+    };
+    const dataSets = new DataSets(counting);
+    await expect(dataSets.get('mnist')).rejects.toThrow(/data set mnist: network down/);
+    const [a, b] = await Promise.all([dataSets.get('mnist'), dataSets.get('mnist')]);
+    expect(a).toBe(b);
+    const [v1, v2] = await Promise.all([a.split('validation'), b.split('validation')]);
+    expect(v1).toBe(v2);
+    expect(reads.filter((path) => path === 'data/mnist/manifest.json')).toHaveLength(2);
+    expect(reads.filter((path) => path.includes('validation-images'))).toHaveLength(1);
   });
 });

@@ -205,3 +205,23 @@ async function legacyDataSet(read: AssetReader, info: DataSetInfo): Promise<Data
     split,
   };
 }
+
+/**
+ * Data sets by id, each manifest read once (and each split, through its DataSet, once): what a
+ * lab holds. A load that fails is forgotten, so the next call tries again.
+ */
+export class DataSets {
+  private readonly loads = new Map<string, Promise<DataSet>>();
+
+  constructor(private readonly read: AssetReader) {}
+
+  get(id: string): Promise<DataSet> {
+    let pending = this.loads.get(id);
+    if (!pending) {
+      pending = loadDataSet(this.read, id);
+      this.loads.set(id, pending);
+      pending.catch(() => this.loads.delete(id));
+    }
+    return pending;
+  }
+}
