@@ -75,16 +75,16 @@ const LENET300: ModelInfo = {
 describe('the first visit', () => {
   it('starts with a global pruning card at 0 %, which is the baseline recipe', () => {
     expect(INITIAL_STATE.recipe.steps).toEqual([{ technique: 'prune', params: { fraction: 0 } }]);
-    expect(recipeTextOf(INITIAL_STATE.recipe)).toBe('v=1&model=lenet5&seed=1&steps=');
+    expect(recipeTextOf(INITIAL_STATE.recipe)).toBe('v=2&model=lenet5&seed=1&steps=');
     expect(INITIAL_STATE.stepKeys).toHaveLength(1);
   });
 
   it('moving that card off 0 % makes a one-step recipe, and back to 0 % the baseline again', () => {
     const pruned = apply(state(), (s) => setStepParam(s, 0, 'fraction', 0.9000001));
-    expect(recipeTextOf(pruned.recipe)).toBe('v=1&model=lenet5&seed=1&steps=prune(fraction=0.9)');
+    expect(recipeTextOf(pruned.recipe)).toBe('v=2&model=lenet5&seed=1&steps=prune(fraction=0.9)');
     const back = apply(pruned, (s) => setStepParam(s, 0, 'fraction', 0));
     expect(back.recipe.steps).toHaveLength(1); // the card stays
-    expect(recipeTextOf(back.recipe)).toBe('v=1&model=lenet5&seed=1&steps=');
+    expect(recipeTextOf(back.recipe)).toBe('v=2&model=lenet5&seed=1&steps=');
   });
 });
 
@@ -138,7 +138,7 @@ describe('per-layer values', () => {
     const back = apply(own, (x) => setStepLayerValue(x, 0, 'density', 'conv1', null));
     expect(back.recipe.steps[0].params.density).toEqual({ '*': 0.1 });
     expect(recipeTextOf(back.recipe)).toBe(
-      'v=1&model=lenet5&seed=1&steps=prune-density(density=*:0.1)',
+      'v=2&model=lenet5&seed=1&steps=prune-density(density=*:0.1)',
     );
   });
 
@@ -183,7 +183,7 @@ describe('adding, removing and moving steps', () => {
     expect(one.stepKeys).toEqual([2]);
     const none = apply(one, (x) => removeStep(x, 0));
     expect(none.recipe.steps).toEqual([]);
-    expect(recipeTextOf(none.recipe)).toBe('v=1&model=lenet5&seed=1&steps=');
+    expect(recipeTextOf(none.recipe)).toBe('v=2&model=lenet5&seed=1&steps=');
     expect(removeStep(none, 0)).toEqual({});
   });
 
@@ -265,7 +265,7 @@ describe('share state', () => {
   it('the link leaves skipped cards out', () => {
     const s = apply(state(), (x) => addStep(x, 'finetune'));
     expect(shareText(s)).toBe(
-      'v=1&model=lenet5&seed=1&steps=finetune(epochs=2,lr=0.0001,decay=1,optimizer=adam,batch=64,batches=0,dropout=0,l2=0,layers=all,augment=true)',
+      'v=2&model=lenet5&seed=1&steps=finetune(epochs=2,lr=0.0001,decay=1,optimizer=adam,batch=64,batches=0,dropout=0,l2=0,layers=all,augment=true)',
     );
   });
 

@@ -5,7 +5,7 @@
  */
 import { checkedRange } from '../engine/recipe/grid.ts';
 import { RecipeError } from '../engine/recipe/errors.ts';
-import { normalizeStep, type Recipe } from '../engine/recipe/recipe.ts';
+import { asNewRecipe, normalizeStep, type Recipe } from '../engine/recipe/recipe.ts';
 import { MAX_RUNS, runnableRecipe, type LabState, type Patch, type RunRecord } from './state.ts';
 import type { ImportReport, SweepPoint, SweepState } from './sweep-state.ts';
 
@@ -51,7 +51,8 @@ export function planSweep(recipe: Recipe, request: SweepRequest): SweepPlan {
       ...step.params,
       [request.param]: value,
     });
-    return runnableRecipe({ ...recipe, steps });
+    // Each point is a new recipe (of the newest version), as an edit of the editor's would be.
+    return runnableRecipe(asNewRecipe({ ...recipe, steps }));
   });
   const percent = values.every((v) => v >= 0 && v <= 1) && /fraction|density/.test(request.param);
   return {
