@@ -22,6 +22,7 @@ import {
   runStarted,
   setBackendChoice,
   setModel,
+  setSeed,
   setStepLayerValue,
   setStepParam,
 } from './actions.ts';
@@ -34,6 +35,7 @@ import {
   type Patch,
   type RunRecord,
 } from './state.ts';
+import { planSweep } from './sweep.ts';
 import { initialStateFromHash, shareText } from './url-sync.ts';
 
 const state = (patch: Partial<LabState> = {}): LabState => ({ ...INITIAL_STATE, ...patch });
@@ -412,5 +414,45 @@ describe('runs', () => {
       kind: 'internal',
       message: 'It stopped 3 times.',
     });
+  });
+});
+
+describe('recipe versions on the page', () => {
+  const OLD = 'v=1&model=lenet300&seed=3&steps=prune(fraction=0.2);prune(fraction=0.5)';
+  const opened = apply(state(), (s) => applyShareState(s, parseShareState(OLD)));
+
+  it('a version 1 link opens, and is shared again, as itself', () => {
+    expect(recipeTextOf(opened.recipe)).toBe(OLD);
+    expect(shareText(opened)).toBe(OLD);
+  });
+
+  it('every edit of it makes a new recipe, of version 2', () => {
+    const edits: ((s: LabState) => Patch)[] = [
+      (s) => setSeed(s, 4),
+      (s) => setStepParam(s, 0, 'fraction', 0.3),
+      (s) => addStep(s, 'huffman'),
+      (s) => removeStep(s, 1),
+      (s) => moveStep(s, 0, 1),
+      (s) => setModel(s, 'lenet5'),
+      (s) => applyPreset(s, parseSteps('prune(fraction=0.2);prune(fraction=0.5)')),
+    ];
+    for (const edit of edits) {
+      const text = recipeTextOf(apply(opened, edit).recipe);
+      expect(text.startsWith('v=2&'), text).toBe(true);
+    }
+    // A sweep's points are new recipes too.
+    const plan = planSweep(opened.recipe, {
+      stepIndex: 0,
+      param: 'fraction',
+      from: 0.5,
+      to: 0.6,
+      step: 0.1,
+    });
+    expect(plan.recipes.map((r) => recipeTextOf(r).slice(0, 4))).toEqual(['v=2&', 'v=2&']);
+  });
+
+  it('a run restored from the history keeps its version', () => {
+    const edited = apply(opened, (s) => setSeed(s, 4));
+    expect(recipeTextOf(apply(edited, (s) => restoreRecipe(s, opened.recipe)).recipe)).toBe(OLD);
   });
 });
