@@ -440,15 +440,22 @@ describe('recipe versions on the page', () => {
       const text = recipeTextOf(apply(opened, edit).recipe);
       expect(text.startsWith('v=2&'), text).toBe(true);
     }
-    // A sweep's points are new recipes too.
-    const plan = planSweep(opened.recipe, {
-      stepIndex: 0,
-      param: 'fraction',
-      from: 0.5,
-      to: 0.6,
-      step: 0.1,
-    });
-    expect(plan.recipes.map((r) => recipeTextOf(r).slice(0, 4))).toEqual(['v=2&', 'v=2&']);
+  });
+
+  it("a sweep over it measures its points as the link does (the link's version)", () => {
+    const range = { stepIndex: 0, param: 'fraction', from: 0.2, to: 0.3, step: 0.1 };
+    const points = planSweep(opened.recipe, range).recipes.map(recipeTextOf);
+    expect(points[0]).toBe(OLD);
+    expect(points[1]).toBe(OLD.replace('prune(fraction=0.2)', 'prune(fraction=0.3)'));
+    // Over a recipe made now, version 2.
+    const fresh = apply(
+      opened,
+      (s) => setSeed(s, 3 + 1),
+      (s) => setSeed(s, 3),
+    );
+    expect(planSweep(fresh.recipe, range).recipes.map(recipeTextOf)[0]).toBe(
+      OLD.replace('v=1&', 'v=2&'),
+    );
   });
 
   it('a run restored from the history keeps its version', () => {

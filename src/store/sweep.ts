@@ -5,7 +5,7 @@
  */
 import { checkedRange } from '../engine/recipe/grid.ts';
 import { RecipeError } from '../engine/recipe/errors.ts';
-import { asNewRecipe, normalizeStep, type Recipe } from '../engine/recipe/recipe.ts';
+import { normalizeStep, type Recipe } from '../engine/recipe/recipe.ts';
 import { MAX_RUNS, runnableRecipe, type LabState, type Patch, type RunRecord } from './state.ts';
 import type { ImportReport, SweepPoint, SweepState } from './sweep-state.ts';
 
@@ -51,8 +51,9 @@ export function planSweep(recipe: Recipe, request: SweepRequest): SweepPlan {
       ...step.params,
       [request.param]: value,
     });
-    // Each point is a new recipe (of the newest version), as an edit of the editor's would be.
-    return runnableRecipe(asNewRecipe({ ...recipe, steps }));
+    // The points keep the editor recipe's version: over an old link, the point at the link's
+    // own value gives the link's numbers, and every point is measured alike.
+    return runnableRecipe({ ...recipe, steps });
   });
   const percent = values.every((v) => v >= 0 && v <= 1) && /fraction|density/.test(request.param);
   return {
