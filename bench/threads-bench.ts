@@ -20,7 +20,7 @@ const root = join(import.meta.dirname, '..');
 const executablePath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const REPS = Number(process.env.BENCH_REPS ?? 5);
 const canonical = (steps: string) =>
-  formatRecipe(parseRecipe(`v=1&model=lenet5&seed=1&steps=${steps}`));
+  formatRecipe(parseRecipe(`v=2&model=lenet5&seed=1&steps=${steps}`));
 const EVAL_FRACTIONS = [0.5, 0.6, 0.7, 0.8, 0.9, 0.55, 0.65, 0.75, 0.85];
 const TRAIN_STEPS = (fraction: number) =>
   `prune(fraction=${fraction});finetune(epochs=1,batches=60)`;

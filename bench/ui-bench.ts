@@ -152,7 +152,7 @@ function moveSliderAndTime(page: Page, testId: string, fraction: number, expecte
 
 /** The canonical text of a recipe, as the page's store and the engine write it. */
 const canonical = (steps: string) =>
-  formatRecipe(parseRecipe(`v=1&model=${MODEL}&seed=1&steps=${steps}`));
+  formatRecipe(parseRecipe(`v=2&model=${MODEL}&seed=1&steps=${steps}`));
 
 /** Moves the slider of a step after a fine-tuned prefix (already computed once) and times it. */
 async function benchCachedPrefix(page: Page): Promise<CachedPrefixReport> {
@@ -208,7 +208,7 @@ async function benchBackend(baseUrl: string, backend: BackendName): Promise<Back
   try {
     // The probes below are evaluated from strings, which the page's CSP forbids.
     const page = await browser.newPage({ bypassCSP: true });
-    const baseline = `v=1&model=${MODEL}&seed=1&steps=`;
+    const baseline = `v=2&model=${MODEL}&seed=1&steps=`;
     const started = performance.now();
     await page.goto(`${baseUrl}#${baseline}&backend=${backend}`);
     // The first result includes worker start, model load and the baseline evaluation.
@@ -219,7 +219,7 @@ async function benchBackend(baseUrl: string, backend: BackendName): Promise<Back
     )) as string | null;
     report.status = ((await page.getByTestId('backend-status').textContent()) ?? '').trim();
     for (const fraction of FRACTIONS.slice(0, reps)) {
-      const expected = `v=1&model=${MODEL}&seed=1&steps=prune(fraction=${fraction})`;
+      const expected = `v=2&model=${MODEL}&seed=1&steps=prune(fraction=${fraction})`;
       const { totalMs, engineMs, firstEstimateMs, firstEstimateSeen } = await moveSliderAndTime(
         page,
         'step-0-fraction',

@@ -24,15 +24,15 @@ async function seriousViolations(page: Page): Promise<string[]> {
 }
 
 test('axe: the main page with a result has no serious violations', async ({ page }, testInfo) => {
-  await openLab(page, 'v=1&model=lenet5&seed=1&steps=prune(fraction=0.5)');
-  await waitForResult(page, 'v=1&model=lenet5&seed=1&steps=prune(fraction=0.5)');
+  await openLab(page, 'v=2&model=lenet5&seed=1&steps=prune(fraction=0.5)');
+  await waitForResult(page, 'v=2&model=lenet5&seed=1&steps=prune(fraction=0.5)');
   expect(await seriousViolations(page)).toEqual([]);
   await keepScreenshot(page, testInfo.outputPath('a11y-main.png'), { fullPage: true });
 });
 
 test('axe: a tour step has no serious violations', async ({ page }, testInfo) => {
   await openLab(page, 'tour=xnor-net&step=1');
-  await waitForResult(page, 'v=1&model=lenet5&seed=1&steps=');
+  await waitForResult(page, 'v=2&model=lenet5&seed=1&steps=');
   await expect(page.getByTestId('tour-numbers')).toBeVisible();
   expect(await seriousViolations(page)).toEqual([]);
   await keepScreenshot(page, testInfo.outputPath('a11y-tour.png'), { fullPage: true });
@@ -43,7 +43,7 @@ test('axe: a quantized result (quantization panel, Figure 1 stages) has no serio
 }, testInfo) => {
   // Deep Compression on lenet300 at a reduced training budget: every panel a quantized model has.
   const recipe =
-    'v=1&model=lenet300&seed=1&steps=prune-density(density=fc1:0.08|fc2:0.09|fc3:0.26);' +
+    'v=2&model=lenet300&seed=1&steps=prune-density(density=fc1:0.08|fc2:0.09|fc3:0.26);' +
     'kmeans(bits=fc1:2|fc2:4|fc3:4,init=linear,biases=true);huffman()';
   await openLab(page, recipe);
   await waitForResult(page, recipe);
@@ -79,11 +79,11 @@ test('the pruning slider works from the keyboard, with a visible focus', async (
   // Five steps to the right: 5% pruned (the slider's step is 1%), and the lab runs it.
   for (let i = 0; i < 5; i++) await page.keyboard.press('ArrowRight');
   await expect(slider).toHaveValue('0.05');
-  await waitForResult(page, 'v=1&model=lenet5&seed=1&steps=prune(fraction=0.05)');
+  await waitForResult(page, 'v=2&model=lenet5&seed=1&steps=prune(fraction=0.05)');
 });
 
 for (const [name, hash] of [
-  ['main page', 'v=1&model=lenet5&seed=1&steps=prune(fraction=0.5)'],
+  ['main page', 'v=2&model=lenet5&seed=1&steps=prune(fraction=0.5)'],
   ['tour step', 'tour=deep-compression&step=3'],
 ] as const) {
   test(`the ${name} fits 1280x720 without sideways scrolling`, async ({ page }, testInfo) => {

@@ -11,7 +11,7 @@ for (const { backend, label, model } of [
   { backend: 'webgl', label: 'WebGL', model: 'lenet300' },
 ] as const) {
   test(`evaluates ${model} on ${label}`, async ({ page }, testInfo) => {
-    const recipe = `v=1&model=${model}&seed=1&steps=prune(fraction=0.5)`;
+    const recipe = `v=2&model=${model}&seed=1&steps=prune(fraction=0.5)`;
     await openLab(page, `${recipe}&backend=${backend}`);
     const reference = cliResult(recipe); // the CLI in Node, meanwhile
     const shown = await waitForResult(page, recipe, 90_000);
@@ -51,7 +51,7 @@ test('automatic backend choice explains what it skipped', async ({ page }) => {
 
 test('a requested backend that cannot start falls back and says why', async ({ page }) => {
   // This project launches Chromium without --enable-unsafe-webgpu, so WebGPU has no adapter.
-  const recipe = 'v=1&model=lenet300&seed=1&steps=';
+  const recipe = 'v=2&model=lenet300&seed=1&steps=';
   await openLab(page, `${recipe}&backend=webgpu`);
   await waitForResult(page, recipe);
   const status = page.getByTestId('backend-status');
@@ -61,7 +61,7 @@ test('a requested backend that cannot start falls back and says why', async ({ p
 });
 
 test('the backend picker switches backend and re-runs the recipe', async ({ page }) => {
-  const recipe = 'v=1&model=lenet300&seed=1&steps=prune(fraction=0.7)';
+  const recipe = 'v=2&model=lenet300&seed=1&steps=prune(fraction=0.7)';
   await openLab(page, `${recipe}&backend=wasm`);
   await waitForResult(page, recipe);
   await page.getByTestId('backend-picker').selectOption('cpu');
@@ -74,11 +74,11 @@ test('the backend picker switches backend and re-runs the recipe', async ({ page
 test('a model that cannot be loaded shows why, and picking another one recovers', async ({
   page,
 }) => {
-  await openLab(page, 'v=1&model=nosuchmodel&backend=wasm');
+  await openLab(page, 'v=2&model=nosuchmodel&backend=wasm');
   const error = page.getByTestId('run-error');
   await expect(error).toHaveAttribute('role', 'alert');
   await expect(error).toContainText('Unknown model "nosuchmodel"');
   await page.getByTestId('model-picker').selectOption('lenet300');
-  await waitForResult(page, 'v=1&model=lenet300&seed=1&steps=');
+  await waitForResult(page, 'v=2&model=lenet300&seed=1&steps=');
   await expect(page.getByTestId('run-error')).toHaveCount(0);
 });

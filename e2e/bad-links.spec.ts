@@ -14,28 +14,28 @@ const SVG = '<svg onload=alert()>';
 const BAD_LINKS = [
   {
     name: 'a parameter that is not a number',
-    hash: 'v=1&model=lenet5&steps=prune(fraction=abc)',
+    hash: 'v=2&model=lenet5&steps=prune(fraction=abc)',
     message: 'fraction must be a number (got "abc")',
   },
   { name: 'a newer format version', hash: 'v=99&model=lenet5', message: 'version' },
   {
     name: 'markup in the model name',
-    hash: `v=1&model=${encodeURIComponent(IMG(1))}`,
+    hash: `v=2&model=${encodeURIComponent(IMG(1))}`,
     message: `"${IMG(1)}" is not a model name`,
   },
   {
     name: 'markup in the steps',
-    hash: `v=1&model=lenet5&steps=${encodeURIComponent(IMG(2))}`,
+    hash: `v=2&model=lenet5&steps=${encodeURIComponent(IMG(2))}`,
     message: `step 1 "${IMG(2)}" is not of the form`,
   },
   {
     name: 'markup as a layer name',
-    hash: `v=1&model=lenet5&steps=${encodeURIComponent(`prune-density(density=${IMG(3)}:0.5)`)}`,
+    hash: `v=2&model=lenet5&steps=${encodeURIComponent(`prune-density(density=${IMG(3)}:0.5)`)}`,
     message: `"${IMG(3)}" is not a layer name`,
   },
   {
     name: 'markup as a number',
-    hash: `v=1&model=lenet5&steps=${encodeURIComponent(`prune(fraction=${SVG})`)}`,
+    hash: `v=2&model=lenet5&steps=${encodeURIComponent(`prune(fraction=${SVG})`)}`,
     message: `fraction must be a number (got "${SVG}")`,
   },
 ];
@@ -74,28 +74,28 @@ for (const link of BAD_LINKS) {
 
 test('a bad link pasted later keeps the current settings and says why', async ({ page }) => {
   const dialogs = recordDialogs(page);
-  await openLab(page, 'v=1&model=lenet5&seed=1&steps=&backend=wasm');
+  await openLab(page, 'v=2&model=lenet5&seed=1&steps=&backend=wasm');
   await waitForResult(page, DEFAULT_RECIPE_TEXT);
   await page.evaluate(() => {
-    window.location.hash = 'v=1&model=lenet5&seed=-4';
+    window.location.hash = 'v=2&model=lenet5&seed=-4';
   });
   await expect(page.getByTestId('link-error')).toContainText('seed');
   await expect(page.getByTestId('seed-field')).toHaveValue('1');
   // The address bar goes back to the link of what the page shows.
-  await expect(page).toHaveURL(/#v=1&model=lenet5&seed=1&steps=&backend=wasm$/);
+  await expect(page).toHaveURL(/#v=2&model=lenet5&seed=1&steps=&backend=wasm$/);
   await page.getByRole('button', { name: 'Dismiss' }).click();
   await expect(page.getByTestId('link-error')).toHaveCount(0);
 
   // Markup pasted later is quoted as text too.
-  await pasteLink(page, `v=1&model=lenet5&seed=1&steps=${encodeURIComponent(IMG(4))}`);
+  await pasteLink(page, `v=2&model=lenet5&seed=1&steps=${encodeURIComponent(IMG(4))}`);
   await expect(page.getByTestId('link-error')).toContainText(`step 1 "${IMG(4)}" is not of`);
   await expectNoMarkup(page, dialogs);
   await page.getByRole('button', { name: 'Dismiss' }).click();
 
   // A good link pasted into the address bar is applied.
   await page.evaluate(() => {
-    window.location.hash = 'v=1&model=lenet5&seed=1&steps=prune(fraction=0.3)&backend=wasm';
+    window.location.hash = 'v=2&model=lenet5&seed=1&steps=prune(fraction=0.3)&backend=wasm';
   });
-  await waitForResult(page, 'v=1&model=lenet5&seed=1&steps=prune(fraction=0.3)');
+  await waitForResult(page, 'v=2&model=lenet5&seed=1&steps=prune(fraction=0.3)');
   await expect(page.getByTestId('step-0-fraction-value')).toHaveText('30 %');
 });

@@ -7,7 +7,7 @@ test('an XNOR-Net lenet5 runs in the page: binary layers in the layer table, on 
 }, testInfo) => {
   test.setTimeout(180_000);
   const recipe =
-    'v=1&model=lenet5&seed=1&steps=xnor(targets=*:1,keepFirst=true,keepLast=true,batchNorm=true,activations=1,prelu=false,scale=false,bipolar=0,lowLr=false,epochs=1,lr=0.001,decay=1,optimizer=adam,batch=64,batches=3,dropout=0,l2=0,layers=all,augment=true)';
+    'v=2&model=lenet5&seed=1&steps=xnor(targets=*:1,keepFirst=true,keepLast=true,batchNorm=true,activations=1,prelu=false,scale=false,bipolar=0,lowLr=false,epochs=1,lr=0.001,decay=1,optimizer=adam,batch=64,batches=3,dropout=0,l2=0,layers=all,augment=true)';
   await openLab(page, `${recipe}&backend=wasm`);
   await waitForResult(page, recipe, 120_000);
 

@@ -29,7 +29,7 @@ test('the lab fine-tunes and evaluates on WASM under its Content-Security-Policy
   const workerPolicy = page
     .waitForResponse((response) => /\/assets\/lab\.worker-[^/]+\.js$/.test(response.url()))
     .then((response) => response.headers()['content-security-policy']);
-  const documentResponse = await page.goto('/?test#v=1&model=lenet300&seed=1&steps=');
+  const documentResponse = await page.goto('/?test#v=2&model=lenet300&seed=1&steps=');
   expectStrict(documentResponse?.headers()['content-security-policy'], 'the page header');
   expectStrict(
     await page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content'),
@@ -41,7 +41,7 @@ test('the lab fine-tunes and evaluates on WASM under its Content-Security-Policy
 
   // Pruning on the CSR WASM kernel, then fine-tuning (tfjs-wasm and the gradient kernels).
   const recipe =
-    'v=1&model=lenet300&seed=1&steps=prune(fraction=0.9);finetune(epochs=1,lr=0.0001,decay=1,optimizer=adam,batch=64,batches=10,dropout=0,l2=0,layers=all,augment=true)';
+    'v=2&model=lenet300&seed=1&steps=prune(fraction=0.9);finetune(epochs=1,lr=0.0001,decay=1,optimizer=adam,batch=64,batches=10,dropout=0,l2=0,layers=all,augment=true)';
   await openLab(page, `${recipe}&backend=wasm`, { testHooks: true });
   const shown = await waitForResult(page, recipe);
   expect(parseFloat(shown.accuracy)).toBeGreaterThan(80);

@@ -17,7 +17,7 @@ function rankByEnergy(values: readonly number[], energy: number): number {
 test('an SVD step added in the page shows its spectrum, ranks, warnings and the factor layers', async ({
   page,
 }, testInfo) => {
-  const baseline = 'v=1&model=lenet300&seed=1&steps=';
+  const baseline = 'v=2&model=lenet300&seed=1&steps=';
   await openLab(page, `${baseline}&backend=wasm`);
   await waitForResult(page, baseline);
 
@@ -30,7 +30,7 @@ test('an SVD step added in the page shows its spectrum, ranks, warnings and the 
   ]);
   await picker.selectOption('svd');
   await page.getByTestId('add-step').click();
-  const svd = 'v=1&model=lenet300&seed=1&steps=svd(energy=*:0.9,rank=*:0)';
+  const svd = 'v=2&model=lenet300&seed=1&steps=svd(energy=*:0.9,rank=*:0)';
   const reference = cliResult(svd); // the CLI in Node, meanwhile
   await waitForResult(page, svd);
   // The ranks: 90 % of the energy of the spectra the CLI's run reports, counted here.
@@ -66,7 +66,7 @@ test('an SVD step added in the page shows its spectrum, ranks, warnings and the 
   await keepScreenshot(page, testInfo.outputPath('decompose.png'), { fullPage: true });
 
   // A rank that makes fc1 bigger is allowed, with the warning beside the result.
-  const bigger = 'v=1&model=lenet300&seed=1&steps=svd(energy=*:1,rank=fc1:300)';
+  const bigger = 'v=2&model=lenet300&seed=1&steps=svd(energy=*:1,rank=fc1:300)';
   await openLab(page, `${bigger}&backend=wasm`);
   await waitForResult(page, bigger);
   await expect(page.getByTestId('decomposition-warning')).toHaveText(
@@ -79,7 +79,7 @@ test('an SVD step added in the page shows its spectrum, ranks, warnings and the 
   const historyCount = await historyRows(page).count();
   await pasteLink(
     page,
-    'v=1&model=lenet300&seed=1&steps=svd(energy=*:1,rank=fc1:301)&backend=wasm',
+    'v=2&model=lenet300&seed=1&steps=svd(energy=*:1,rank=fc1:301)&backend=wasm',
   );
   const message = await waitForRunError(page);
   expect(message).toContain('Step 1 (svd)');
@@ -92,7 +92,7 @@ test('a force step shows each layer’s spectrum before and after, then the deco
   page,
 }, testInfo) => {
   const recipe =
-    'v=1&model=lenet300&seed=1&steps=force(strength=*:0|fc1:0.00001|fc2:0.0001,type=constant,epochs=1,lr=0.0003,decay=1,optimizer=adam,batch=64,batches=5,dropout=0,l2=0,layers=all,augment=true);svd(energy=*:1,rank=fc1:32)';
+    'v=2&model=lenet300&seed=1&steps=force(strength=*:0|fc1:0.00001|fc2:0.0001,type=constant,epochs=1,lr=0.0003,decay=1,optimizer=adam,batch=64,batches=5,dropout=0,l2=0,layers=all,augment=true);svd(energy=*:1,rank=fc1:32)';
   await openLab(page, `${recipe}&backend=wasm`);
   await waitForResult(page, recipe);
   const force = page.getByTestId('force-report');

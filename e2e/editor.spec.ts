@@ -10,7 +10,7 @@ import {
 import { keepScreenshot } from './reference.ts';
 
 test('steps are added, edited layer by layer, moved and removed', async ({ page }, testInfo) => {
-  await openLab(page, 'v=1&model=lenet5&seed=1&steps=&backend=wasm');
+  await openLab(page, 'v=2&model=lenet5&seed=1&steps=&backend=wasm');
   await waitForResult(page, DEFAULT_RECIPE_TEXT);
   await expect(page.getByTestId('recipe-text')).toHaveText('none (the baseline)');
   await expect(page.getByTestId('step-0')).toHaveAttribute('data-technique', 'prune');
@@ -22,7 +22,7 @@ test('steps are added, edited layer by layer, moved and removed', async ({ page 
   await picker.selectOption('prune-density');
   await expect(page.locator('#add-step-about')).toContainText('keeps exactly the given fraction');
   await page.getByTestId('add-step').click();
-  const density = 'v=1&model=lenet5&seed=1&steps=prune-density(density=*:0.1)';
+  const density = 'v=2&model=lenet5&seed=1&steps=prune-density(density=*:0.1)';
   await waitForResult(page, density);
 
   // One slider per conv/dense layer of the model, plus the value for the others.
@@ -35,7 +35,7 @@ test('steps are added, edited layer by layer, moved and removed', async ({ page 
   );
   await card.getByTestId('step-1-density-conv1').fill('0.66');
   await expect(card.getByTestId('step-1-density-conv1-value')).toHaveText('66.0 %');
-  const perLayer = 'v=1&model=lenet5&seed=1&steps=prune-density(density=*:0.1|conv1:0.66)';
+  const perLayer = 'v=2&model=lenet5&seed=1&steps=prune-density(density=*:0.1|conv1:0.66)';
   await waitForResult(page, perLayer);
   await expect(page.getByTestId('recipe-text')).toHaveText(
     'prune-density(density=*:0.1|conv1:0.66)',
@@ -46,21 +46,21 @@ test('steps are added, edited layer by layer, moved and removed', async ({ page 
   await page.getByTestId('step-0-fraction').fill('0.3');
   await waitForResult(
     page,
-    'v=1&model=lenet5&seed=1&steps=prune(fraction=0.3);prune-density(density=*:0.1|conv1:0.66)',
+    'v=2&model=lenet5&seed=1&steps=prune(fraction=0.3);prune-density(density=*:0.1|conv1:0.66)',
   );
   await page.getByRole('button', { name: 'Move step 1, Magnitude pruning (global), down' }).click();
   await expect(page.getByTestId('step-1')).toHaveAttribute('data-technique', 'prune');
   await waitForResult(
     page,
-    'v=1&model=lenet5&seed=1&steps=prune-density(density=*:0.1|conv1:0.66);prune(fraction=0.3)',
+    'v=2&model=lenet5&seed=1&steps=prune-density(density=*:0.1|conv1:0.66);prune(fraction=0.3)',
   );
   await page.getByTestId('step-0-remove').click();
-  await waitForResult(page, 'v=1&model=lenet5&seed=1&steps=prune(fraction=0.3)');
+  await waitForResult(page, 'v=2&model=lenet5&seed=1&steps=prune(fraction=0.3)');
   await expect(page.getByTestId('step-1')).toHaveCount(0);
 });
 
 test('a link may hide adding steps and the controls of a technique', async ({ page }) => {
-  const recipe = 'v=1&model=lenet300&seed=1&steps=prune(fraction=0.5);index-bits(conv=8,dense=5)';
+  const recipe = 'v=2&model=lenet300&seed=1&steps=prune(fraction=0.5);index-bits(conv=8,dense=5)';
   await openLab(page, `${recipe}&backend=wasm&hide=steps,index-bits,history`);
   await waitForResult(page, recipe);
   await expect(page.getByTestId('add-step')).toHaveCount(0);
@@ -75,14 +75,14 @@ test('a link may hide adding steps and the controls of a technique', async ({ pa
 test('a bad per-layer link names the step or the value and loses nothing', async ({
   page,
 }, testInfo) => {
-  const good = 'v=1&model=lenet5&seed=1&steps=prune(fraction=0.5)';
+  const good = 'v=2&model=lenet5&seed=1&steps=prune(fraction=0.5)';
   await openLab(page, `${good}&backend=wasm`);
   await waitForResult(page, good);
 
   // A layer the model lacks: the link parses, the step fails and says why.
   await pasteLink(
     page,
-    'v=1&model=lenet5&seed=1&steps=prune-density(density=conv9:0.5)&backend=wasm',
+    'v=2&model=lenet5&seed=1&steps=prune-density(density=conv9:0.5)&backend=wasm',
   );
   const message = await waitForRunError(page);
   expect(message).toContain('Step 1 (prune-density)');
@@ -96,7 +96,7 @@ test('a bad per-layer link names the step or the value and loses nothing', async
   await keepScreenshot(page, testInfo.outputPath('bad-layer.png'));
 
   // A value out of range: the link is refused whole, the page keeps what it had.
-  await pasteLink(page, 'v=1&model=lenet5&seed=1&steps=prune-density(density=*:1.5)&backend=wasm');
+  await pasteLink(page, 'v=2&model=lenet5&seed=1&steps=prune-density(density=*:1.5)&backend=wasm');
   await expect(page.getByTestId('link-error')).toContainText(
     'prune-density density for * must be between 0.001 and 1 (got 1.5)',
   );
@@ -106,17 +106,17 @@ test('a bad per-layer link names the step or the value and loses nothing', async
   // The bad layer is removed from its card, and the step runs.
   await page.getByRole('button', { name: 'Remove it' }).click();
   await expect(page.getByTestId('run-error')).toHaveCount(0);
-  await waitForResult(page, 'v=1&model=lenet5&seed=1&steps=prune-density(density=*:0.1)');
+  await waitForResult(page, 'v=2&model=lenet5&seed=1&steps=prune-density(density=*:0.1)');
   await expect(historyRows(page)).toHaveCount(2);
 });
 
 test('a step the model cannot take names the step', async ({ page }) => {
-  const good = 'v=1&model=lenet300&seed=1&steps=prune(fraction=0.5)';
+  const good = 'v=2&model=lenet300&seed=1&steps=prune(fraction=0.5)';
   await openLab(page, `${good}&backend=wasm`);
   await waitForResult(page, good);
   await pasteLink(
     page,
-    'v=1&model=lenet300&seed=1&steps=ssl(filters=0.005,channels=0,neurons=0.002)&backend=wasm',
+    'v=2&model=lenet300&seed=1&steps=ssl(filters=0.005,channels=0,neurons=0.002)&backend=wasm',
   );
   const message = await waitForRunError(page);
   expect(message).toContain('Step 1 (ssl): filter, channel and shape groups need conv layers');
@@ -126,8 +126,8 @@ test('a step the model cannot take names the step', async ({ page }) => {
 test('a preset from the menu becomes the recipe, and DSD shows each phase', async ({
   page,
 }, testInfo) => {
-  await openLab(page, 'v=1&model=lenet300&seed=1&steps=&backend=wasm');
-  await waitForResult(page, 'v=1&model=lenet300&seed=1&steps=');
+  await openLab(page, 'v=2&model=lenet300&seed=1&steps=&backend=wasm');
+  await waitForResult(page, 'v=2&model=lenet300&seed=1&steps=');
   await page.getByTestId('preset-picker').selectOption('dsd');
   const preview = page.getByTestId('preset-steps').locator('li');
   await expect(preview).toHaveCount(4);
@@ -152,7 +152,7 @@ test('a preset from the menu becomes the recipe, and DSD shows each phase', asyn
     'finetune(epochs=1,lr=0.0001,decay=1,optimizer=adam,batch=64,batches=10,dropout=0.3,l2=0,layers=all,augment=true)';
   await waitForResult(
     page,
-    `v=1&model=lenet300&seed=1&steps=prune-density(density=*:0.7);${short};redense();${short}`,
+    `v=2&model=lenet300&seed=1&steps=prune-density(density=*:0.7);${short};redense();${short}`,
   );
   const rows = page.getByTestId('step-row');
   await expect(rows).toHaveCount(4);

@@ -7,7 +7,7 @@ import { keepScreenshot } from './reference.ts';
 const run = promisify(execFile);
 
 // Short fine-tunes on the small lenet300 (20 batches of 64 digits: about a second on WASM).
-const SHORT = 'v=1&model=lenet300&seed=1&steps=prune(fraction=0.9);finetune(epochs=1,batches=20)';
+const SHORT = 'v=2&model=lenet300&seed=1&steps=prune(fraction=0.9);finetune(epochs=1,batches=20)';
 const canonical = (recipe: string) =>
   recipe.replace(
     'finetune(epochs=1,batches=20)',
@@ -111,14 +111,14 @@ test('a reload keeps the fine-tuned prefix in IndexedDB', async ({ page }) => {
 test('progress shows epoch, batch, loss and a time estimate; Cancel keeps the last result', async ({
   page,
 }, testInfo) => {
-  const good = 'v=1&model=lenet5&seed=1&steps=prune(fraction=0.8)';
+  const good = 'v=2&model=lenet5&seed=1&steps=prune(fraction=0.8)';
   await openLab(page, `${good}&backend=wasm`);
   await waitForResult(page, good);
 
   // Three whole epochs of LeNet-5: half a minute, far longer than this test waits.
   await pasteLink(
     page,
-    'v=1&model=lenet5&seed=1&steps=prune(fraction=0.8);finetune(epochs=3)&backend=wasm',
+    'v=2&model=lenet5&seed=1&steps=prune(fraction=0.8);finetune(epochs=3)&backend=wasm',
   );
   const status = page.getByTestId('run-status');
   await expect(page.getByTestId('run-training')).toContainText(

@@ -92,8 +92,8 @@ test('drop a tfjs model, compress it, export it and drop the export back in; it 
   freshContext,
 }, testInfo) => {
   test.setTimeout(240_000);
-  await openLab(page, 'v=1&model=lenet300&seed=1&steps=&backend=wasm');
-  const shippedBaseline = await waitForNewRun(page, 'v=1&model=lenet300&seed=1&steps=', 0);
+  await openLab(page, 'v=2&model=lenet300&seed=1&steps=&backend=wasm');
+  const shippedBaseline = await waitForNewRun(page, 'v=2&model=lenet300&seed=1&steps=', 0);
 
   // The shipped LeNet-300-100's files, under a name of the user's: the same weights, so the
   // same correct count as the shipped model.
@@ -106,11 +106,11 @@ test('drop a tfjs model, compress it, export it and drop the export back in; it 
   await expect(page.locator('optgroup[label="your models"] option')).toHaveText([
     'my-mlp (imported)',
   ]);
-  expect(await waitForNewRun(page, `v=1&model=${id}&seed=1&steps=`, 1)).toBe(shippedBaseline);
+  expect(await waitForNewRun(page, `v=2&model=${id}&seed=1&steps=`, 1)).toBe(shippedBaseline);
 
   // Every technique works on it: prune 90 % and share the weights.
   await page.getByTestId('step-0-fraction').fill('0.9');
-  const pruned = `v=1&model=${id}&seed=1&steps=prune(fraction=0.9)`;
+  const pruned = `v=2&model=${id}&seed=1&steps=prune(fraction=0.9)`;
   const prunedCorrect = await waitForNewRun(page, pruned, 2);
   await keepScreenshot(page, testInfo.outputPath('imported-model.png'), { fullPage: true });
 
@@ -145,16 +145,16 @@ test('drop a tfjs model, compress it, export it and drop the export back in; it 
   // The export, dropped back in, is the compressed network: as it is (no step), it gives the
   // pruned run's correct count.
   await page.getByTestId('step-0-fraction').fill('0');
-  await waitForNewRun(page, `v=1&model=${id}&seed=1&steps=`, 3);
+  await waitForNewRun(page, `v=2&model=${id}&seed=1&steps=`, 3);
   await dropFiles(page, [
     { name: 'pruned.json', bytes: modelJson },
     { name: 'weights.bin', bytes: weights },
   ]);
   const prunedId = await importedId(page, 'pruned');
-  expect(await waitForNewRun(page, `v=1&model=${prunedId}&seed=1&steps=`, 4)).toBe(prunedCorrect);
+  expect(await waitForNewRun(page, `v=2&model=${prunedId}&seed=1&steps=`, 4)).toBe(prunedCorrect);
   await dropFiles(page, [{ name: 'my-mlp-compressed.clw', bytes: compact }]);
   const compactId = await importedId(page, 'my-mlp-compressed');
-  expect(await waitForNewRun(page, `v=1&model=${compactId}&seed=1&steps=`, 5)).toBe(prunedCorrect);
+  expect(await waitForNewRun(page, `v=2&model=${compactId}&seed=1&steps=`, 5)).toBe(prunedCorrect);
 
   // A reload keeps the models and the history.
   const before = await state(page);
@@ -178,7 +178,7 @@ test('drop a tfjs model, compress it, export it and drop the export back in; it 
   await expect(other.getByTestId('link-error')).toContainText(
     `this link needs the model "my-mlp" (${id}) that was imported in another browser`,
   );
-  await waitForResult(other, 'v=1&model=lenet5&seed=1&steps=');
+  await waitForResult(other, 'v=2&model=lenet5&seed=1&steps=');
   await keepScreenshot(other, testInfo.outputPath('link-without-model.png'), { fullPage: true });
 
   // Removing a model: gone from the list and the picker, and after a reload too.
@@ -193,8 +193,8 @@ test('drop a tfjs model, compress it, export it and drop the export back in; it 
 test('a file that is not a model and a model of the wrong input size: the CLI’s messages, nothing lost', async ({
   page,
 }, testInfo) => {
-  await openLab(page, 'v=1&model=lenet300&seed=1&steps=prune(fraction=0.5)&backend=wasm');
-  await waitForNewRun(page, 'v=1&model=lenet300&seed=1&steps=prune(fraction=0.5)', 0);
+  await openLab(page, 'v=2&model=lenet300&seed=1&steps=prune(fraction=0.5)&backend=wasm');
+  await waitForNewRun(page, 'v=2&model=lenet300&seed=1&steps=prune(fraction=0.5)', 0);
   const before = await state(page);
 
   // A picture dropped by mistake: the page gives the message complab gives for the same file.
@@ -238,10 +238,10 @@ test('a file that is not a model and a model of the wrong input size: the CLI’
 test('history survives a reload, exports as JSON and CSV, and Clear asks first', async ({
   page,
 }, testInfo) => {
-  await openLab(page, 'v=1&model=lenet300&seed=1&steps=prune(fraction=0.5)&backend=wasm');
-  await waitForNewRun(page, 'v=1&model=lenet300&seed=1&steps=prune(fraction=0.5)', 0);
+  await openLab(page, 'v=2&model=lenet300&seed=1&steps=prune(fraction=0.5)&backend=wasm');
+  await waitForNewRun(page, 'v=2&model=lenet300&seed=1&steps=prune(fraction=0.5)', 0);
   await page.getByTestId('step-0-fraction').fill('0.8');
-  await waitForNewRun(page, 'v=1&model=lenet300&seed=1&steps=prune(fraction=0.8)', 1);
+  await waitForNewRun(page, 'v=2&model=lenet300&seed=1&steps=prune(fraction=0.8)', 1);
   const before = await state(page);
 
   await reload(page);
@@ -300,11 +300,11 @@ test('a full disk and a window without IndexedDB: memory only, with a note, noth
       return put.apply(this, args);
     };
   });
-  await openLab(page, 'v=1&model=lenet300&seed=1&steps=prune(fraction=0.5)&backend=wasm');
-  await waitForNewRun(page, 'v=1&model=lenet300&seed=1&steps=prune(fraction=0.5)', 0);
+  await openLab(page, 'v=2&model=lenet300&seed=1&steps=prune(fraction=0.5)&backend=wasm');
+  await waitForNewRun(page, 'v=2&model=lenet300&seed=1&steps=prune(fraction=0.5)', 0);
   await page.evaluate(() => ((window as { fullDisk?: boolean }).fullDisk = true));
   await page.getByTestId('step-0-fraction').fill('0.7');
-  await waitForNewRun(page, 'v=1&model=lenet300&seed=1&steps=prune(fraction=0.7)', 1);
+  await waitForNewRun(page, 'v=2&model=lenet300&seed=1&steps=prune(fraction=0.7)', 1);
   await expect(page.getByTestId('storage-note')).toContainText(
     "The history is no longer saved: the browser's storage is full (QuotaExceededError",
   );
@@ -322,15 +322,15 @@ test('a full disk and a window without IndexedDB: memory only, with a note, noth
   // What was saved before the disk filled up is still there after a reload.
   await reload(page);
   const restored = await state(page);
-  expect(restored.runs[0].recipeText).toBe('v=1&model=lenet300&seed=1&steps=prune(fraction=0.5)');
+  expect(restored.runs[0].recipeText).toBe('v=2&model=lenet300&seed=1&steps=prune(fraction=0.5)');
 
   // A private-window-like browser without IndexedDB: the lab runs, history lives in memory.
   await freshContext.addInitScript(() => {
     Object.defineProperty(window, 'indexedDB', { value: undefined, configurable: true });
   });
   const other = await freshContext.newPage();
-  await openLab(other, 'v=1&model=lenet300&seed=1&steps=&backend=wasm');
-  await waitForNewRun(other, 'v=1&model=lenet300&seed=1&steps=', 0);
+  await openLab(other, 'v=2&model=lenet300&seed=1&steps=&backend=wasm');
+  await waitForNewRun(other, 'v=2&model=lenet300&seed=1&steps=', 0);
   await expect(other.getByTestId('storage-note')).toContainText(
     'kept in memory only, so a reload loses them: this browser window offers no IndexedDB',
   );

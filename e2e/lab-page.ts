@@ -4,7 +4,7 @@
  */
 import { expect, type Page } from '@playwright/test';
 
-export const DEFAULT_RECIPE_TEXT = 'v=1&model=lenet5&seed=1&steps=';
+export const DEFAULT_RECIPE_TEXT = 'v=2&model=lenet5&seed=1&steps=';
 
 /**
  * Opens the lab at `hash`. With `testHooks`, the page is opened with `?test`, which offers

@@ -54,7 +54,7 @@ function drive(actions: readonly Action[]): Promise<Record<string, number>> {
   const count = (what: string) => (counts[what] = (counts[what] ?? 0) + 1);
   let backend = 'wasm';
   let step = 0;
-  const text = (steps: string, seed = 1) => `v=1&model=lenet300&seed=${seed}&steps=${steps}`;
+  const text = (steps: string, seed = 1) => `v=2&model=lenet300&seed=${seed}&steps=${steps}`;
   /** Pastes a link for `steps` (every link differs from the one before: a new run starts). */
   const paste = (steps: string, seed = 1) => {
     count('evaluations');
@@ -146,7 +146,7 @@ test('200 evaluations in the page leave the worker with the tensors it started w
 }) => {
   // About 3.5 min on a quiet machine since a latency figure takes at least 15 predictions.
   test.setTimeout(420_000);
-  const start = 'v=1&model=lenet300&seed=1&steps=prune(fraction=0.3)';
+  const start = 'v=2&model=lenet300&seed=1&steps=prune(fraction=0.3)';
   await openLab(page, `${start}&backend=wasm`, { testHooks: true });
   await waitForResult(page, start);
   // Warm-up: the first run of each kind fills caches that live as long as the worker (tfjs's

@@ -14,7 +14,7 @@ import { historyRows, openLab, pasteLink, waitForResult } from './lab-page.ts';
 
 const run = promisify(execFile);
 
-const START = 'v=1&model=lenet300&seed=1&steps=prune(fraction=0.5)';
+const START = 'v=2&model=lenet300&seed=1&steps=prune(fraction=0.5)';
 /** Runs imported into the history: 2 seeds x 99 fractions. */
 const SEEDED_RUNS = 198;
 
@@ -36,7 +36,7 @@ async function historyFile(): Promise<string> {
       lines.push(
         JSON.stringify({
           ...line,
-          recipe: `v=1&model=lenet300&seed=${seed}&steps=prune(fraction=${f})`,
+          recipe: `v=2&model=lenet300&seed=${seed}&steps=prune(fraction=${f})`,
           correct,
           accuracy: correct / 2000,
           sizeBytes: Math.round(line.baselineSizeBytes * (1 - 0.9 * f)),
@@ -179,7 +179,7 @@ test('with 200 runs on the plot, the progress keeps pace: Done shows right after
 }, testInfo) => {
   await openWithLongHistory(page, await historyFile());
   const tuned =
-    'v=1&model=lenet300&seed=1&steps=prune(fraction=0.9);finetune(epochs=1,batches=120)';
+    'v=2&model=lenet300&seed=1&steps=prune(fraction=0.9);finetune(epochs=1,batches=120)';
   // When the page shows each step, and Done, on its own clock.
   await page.evaluate(() => {
     const seen: { t: number; text: string }[] = [];
@@ -249,7 +249,7 @@ test('with 200 runs on the plot, the progress keeps pace: Done shows right after
 
 /** Twelve pruning steps: a recipe far wider than the page when written on one line. */
 const LONG =
-  'v=1&model=lenet300&seed=1&steps=' +
+  'v=2&model=lenet300&seed=1&steps=' +
   Array.from({ length: 12 }, (_, i) => `prune(fraction=${(0.1 + i * 0.05).toFixed(2)})`).join(';');
 
 async function pageWidth(page: Page) {

@@ -11,7 +11,7 @@ import { expect, test } from './fixtures.ts';
 import { openLab, pasteLink } from './lab-page.ts';
 
 // The review's link: 32 steps of finetune(epochs=60) on LeNet-5, 240,000 batches.
-const LONG = `v=1&model=lenet5&seed=1&steps=${Array.from({ length: 32 }, () => 'finetune(epochs=60)').join(';')}`;
+const LONG = `v=2&model=lenet5&seed=1&steps=${Array.from({ length: 32 }, () => 'finetune(epochs=60)').join(';')}`;
 
 /** Records every run phase the page passes through from now on. */
 async function recordPhases(page: Page): Promise<() => Promise<string[]>> {
@@ -49,11 +49,11 @@ test('a link that would train for hours shows its estimate and trains only on Ru
 test("a pasted long link waits too; a tour's link of the same length opens at once", async ({
   page,
 }) => {
-  await openLab(page, 'v=1&model=lenet300&seed=1&steps=prune(fraction=0.5)');
+  await openLab(page, 'v=2&model=lenet300&seed=1&steps=prune(fraction=0.5)');
   await expect(page.getByTestId('run-status')).toHaveAttribute('data-phase', 'idle', {
     timeout: 60_000,
   });
-  await pasteLink(page, 'v=1&model=lenet300&seed=1&steps=finetune(epochs=60)');
+  await pasteLink(page, 'v=2&model=lenet300&seed=1&steps=finetune(epochs=60)');
   await expect(page.getByTestId('held-run-estimate')).toContainText('7,500 batches');
 
   // Deep Compression's step 1 trains 3,750 batches of lenet300 (128 s guessed): held were it not a tour's.

@@ -12,7 +12,7 @@ import { keepScreenshot } from './reference.ts';
 
 test.use({ viewport: { width: 1280, height: 720 } });
 
-const LENET5 = 'v=1&model=lenet5&seed=1&steps=';
+const LENET5 = 'v=2&model=lenet5&seed=1&steps=';
 const recipe = (steps: string) => `${LENET5}${steps}`;
 
 /** The run id the store gave the newest run of `recipeText`. */
@@ -108,7 +108,7 @@ test('a moved control shows a first estimate with its interval, replaced by the 
   page,
 }) => {
   // CPU evaluates slowly enough that each chunk's estimate stays on screen for a while.
-  const base = 'v=1&model=lenet300&seed=1&steps=';
+  const base = 'v=2&model=lenet300&seed=1&steps=';
   await openLab(page, `${base}&backend=cpu`);
   await waitForResult(page, base, 120_000);
   // Every text the estimate line shows, as the page shows it.

@@ -3,7 +3,7 @@ import { openLab, pasteLink, waitForResult, waitForRunError } from './lab-page.t
 import { cliResult, keepScreenshot } from './reference.ts';
 
 const steps = (bits: string) =>
-  `v=1&model=lenet300&seed=1&steps=prune-density(density=fc1:0.08|fc2:0.09|fc3:0.26);kmeans(bits=${bits},init=linear,biases=false);finetune(epochs=1,lr=0.0001,decay=1,optimizer=adam,batch=64,batches=20,dropout=0,l2=0,layers=all,augment=false);huffman()`;
+  `v=2&model=lenet300&seed=1&steps=prune-density(density=fc1:0.08|fc2:0.09|fc3:0.26);kmeans(bits=${bits},init=linear,biases=false);finetune(epochs=1,lr=0.0001,decay=1,optimizer=adam,batch=64,batches=20,dropout=0,l2=0,layers=all,augment=false);huffman()`;
 
 test('the quantization panel: codebook on the histogram, bytes per layer, ratio per stage', async ({
   page,

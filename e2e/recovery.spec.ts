@@ -23,14 +23,14 @@ test('a WebGL context lost during a run moves to WASM and keeps the history', as
   page,
 }, testInfo) => {
   // lenet300 on WebGL (SwiftShader here) takes seconds per run: time to lose it in the middle.
-  const first = 'v=1&model=lenet300&seed=1&steps=prune(fraction=0.5)';
+  const first = 'v=2&model=lenet300&seed=1&steps=prune(fraction=0.5)';
   await openLab(page, `${first}&backend=webgl`, { testHooks: true });
   await waitForResult(page, first, 90_000);
   const status = page.getByTestId('backend-status');
   await expect(status).toContainText('Running on WebGL');
 
   await page.getByTestId('step-0-fraction').fill('0.6');
-  const second = 'v=1&model=lenet300&seed=1&steps=prune(fraction=0.6)';
+  const second = 'v=2&model=lenet300&seed=1&steps=prune(fraction=0.6)';
   await waitForRunning(page, second, 'evaluating');
   expect(await testHook(page, 'loseBackend')).toBe('webgl');
 
@@ -56,7 +56,7 @@ test('a WebGL context lost during a run moves to WASM and keeps the history', as
 });
 
 test('a WebGL context lost between runs moves to WASM at once, with no run', async ({ page }) => {
-  const recipe = 'v=1&model=lenet300&seed=1&steps=prune(fraction=0.5)';
+  const recipe = 'v=2&model=lenet300&seed=1&steps=prune(fraction=0.5)';
   await openLab(page, `${recipe}&backend=webgl`, { testHooks: true });
   await waitForResult(page, recipe, 90_000);
   expect(await testHook(page, 'loseBackend')).toBe('webgl');
@@ -67,20 +67,20 @@ test('a WebGL context lost between runs moves to WASM at once, with no run', asy
   // The result shown was computed before the loss: it stays, and nothing runs again.
   expect(await runsSoFar(page)).toEqual(['webgl']);
   await page.getByTestId('step-0-fraction').fill('0.7');
-  await waitForResult(page, 'v=1&model=lenet300&seed=1&steps=prune(fraction=0.7)');
+  await waitForResult(page, 'v=2&model=lenet300&seed=1&steps=prune(fraction=0.7)');
   expect(await runsSoFar(page)).toEqual(['webgl', 'wasm']);
 });
 
 test('a worker that dies during a run is replaced and the recipe runs again', async ({
   page,
 }, testInfo) => {
-  const first = 'v=1&model=lenet300&seed=1&steps=prune(fraction=0.5)';
+  const first = 'v=2&model=lenet300&seed=1&steps=prune(fraction=0.5)';
   await openLab(page, `${first}&backend=wasm`, { testHooks: true });
   await waitForResult(page, first);
 
   // A fine-tuning run of a few seconds, killed in the middle: its answer never comes.
   const tuned =
-    'v=1&model=lenet300&seed=3&steps=prune(fraction=0.5);finetune(epochs=1,lr=0.0001,decay=1,optimizer=adam,batch=64,batches=60,dropout=0,l2=0,layers=all,augment=true)';
+    'v=2&model=lenet300&seed=3&steps=prune(fraction=0.5);finetune(epochs=1,lr=0.0001,decay=1,optimizer=adam,batch=64,batches=60,dropout=0,l2=0,layers=all,augment=true)';
   await pasteLink(page, `${tuned}&backend=wasm`);
   await waitForRunning(page, tuned, 'compressing');
   await testHook(page, 'killWorker');
@@ -105,7 +105,7 @@ test('a worker error restarts it too; a worker that keeps dying is left stopped'
   page,
 }, testInfo) => {
   // (The page handles the worker's 'error' event, so the browser reports no uncaught error.)
-  const recipe = 'v=1&model=lenet300&seed=1&steps=prune(fraction=0.4)';
+  const recipe = 'v=2&model=lenet300&seed=1&steps=prune(fraction=0.4)';
   await openLab(page, `${recipe}&backend=wasm`, { testHooks: true });
   await waitForResult(page, recipe);
   const notice = page.getByTestId('engine-notice');

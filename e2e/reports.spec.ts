@@ -6,7 +6,7 @@ test('sensitivity curves, SSL group norms, histograms and a mask picture', async
   page,
 }, testInfo) => {
   const recipe =
-    'v=1&model=lenet300&seed=1&steps=prune-auto(drop=1);ssl(filters=0,channels=0,shapes=0,neurons=0.05,threshold=0.5,epochs=1,lr=0.001,decay=1,optimizer=adam,batch=64,batches=30,dropout=0,l2=0,layers=all,augment=true)';
+    'v=2&model=lenet300&seed=1&steps=prune-auto(drop=1);ssl(filters=0,channels=0,shapes=0,neurons=0.05,threshold=0.5,epochs=1,lr=0.001,decay=1,optimizer=adam,batch=64,batches=30,dropout=0,l2=0,layers=all,augment=true)';
   const reference = cliResult(recipe); // the CLI in Node, meanwhile
   await openLab(page, `${recipe}&backend=wasm`);
   await waitForResult(page, recipe);

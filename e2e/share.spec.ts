@@ -6,9 +6,9 @@ test('a share link reproduces the numbers in a fresh browser context', async ({
   page,
   freshContext,
 }, testInfo) => {
-  await openLab(page, 'v=1&model=lenet5&seed=1&steps=&backend=wasm');
+  await openLab(page, 'v=2&model=lenet5&seed=1&steps=&backend=wasm');
   await page.getByTestId('step-0-fraction').fill('0.8');
-  const recipe = 'v=1&model=lenet5&seed=1&steps=prune(fraction=0.8)';
+  const recipe = 'v=2&model=lenet5&seed=1&steps=prune(fraction=0.8)';
   const first = await waitForResult(page, recipe);
 
   // The page is served from 127.0.0.1 (a secure context), where the clipboard works once the
@@ -18,7 +18,7 @@ test('a share link reproduces the numbers in a fresh browser context', async ({
   await expect(page.getByTestId('copy-status')).toHaveText('Copied to the clipboard.');
   const link = await page.getByTestId('share-link').inputValue();
   expect(new URL(link).hash).toBe(
-    '#v=1&model=lenet5&seed=1&steps=prune(fraction=0.8)&backend=wasm',
+    '#v=2&model=lenet5&seed=1&steps=prune(fraction=0.8)&backend=wasm',
   );
   expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(link);
 

@@ -9,7 +9,7 @@ import { expect, test } from './fixtures.ts';
 import { waitForResult } from './lab-page.ts';
 import { keepScreenshot } from './reference.ts';
 
-const RECIPE = 'v=1&model=lenet300&seed=1&steps=prune(fraction=0.8)';
+const RECIPE = 'v=2&model=lenet300&seed=1&steps=prune(fraction=0.8)';
 
 /** Every response of the page and its workers that was not a success, or left the sub-path. */
 function watchRequests(page: Page, base: string): string[] {
@@ -35,7 +35,7 @@ test('under /lab/ (with COOP and COEP): the lab runs a recipe, threads and all',
   expect(await page.evaluate(() => window.crossOriginIsolated)).toBe(true);
   // A tour link works there too.
   await page.goto('./#tour=xnor-net&step=1');
-  await waitForResult(page, 'v=1&model=lenet5&seed=1&steps=');
+  await waitForResult(page, 'v=2&model=lenet5&seed=1&steps=');
   await expect(page.getByTestId('tour-numbers')).toBeVisible();
   expect(bad).toEqual([]);
   await keepScreenshot(page, testInfo.outputPath('subpath-lab.png'), { fullPage: true });

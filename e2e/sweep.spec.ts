@@ -10,7 +10,7 @@ import { keepScreenshot } from './reference.ts';
 
 const run = promisify(execFile);
 
-const START = 'v=1&model=lenet300&seed=1&steps=prune(fraction=0.5)';
+const START = 'v=2&model=lenet300&seed=1&steps=prune(fraction=0.5)';
 const GRID = 'prune(fraction=0.5..0.9:0.2)';
 
 async function setRange(page: Page, from: string, to: string, step: string) {
@@ -140,7 +140,7 @@ test('a JSONL file with broken lines: the good ones load, the bad ones are count
 test('a sweep can be cancelled mid-way (the runs done stay), and a bad range gets a message', async ({
   page,
 }, testInfo) => {
-  const start = 'v=1&model=lenet300&seed=1&steps=prune(fraction=0.5);finetune(epochs=1,batches=10)';
+  const start = 'v=2&model=lenet300&seed=1&steps=prune(fraction=0.5);finetune(epochs=1,batches=10)';
   await openLab(page, `${start}&backend=wasm`);
   await page.waitForFunction(() => window.__complab?.getState().runs.length === 1, undefined, {
     timeout: 60_000,

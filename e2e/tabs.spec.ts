@@ -7,8 +7,8 @@ import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures.ts';
 import { historyRows, openLab, waitForResult } from './lab-page.ts';
 
-const RECIPE_A = 'v=1&model=lenet300&seed=1&steps=prune(fraction=0.5)';
-const RECIPE_B = 'v=1&model=lenet300&seed=1&steps=prune(fraction=0.8)';
+const RECIPE_A = 'v=2&model=lenet300&seed=1&steps=prune(fraction=0.5)';
+const RECIPE_B = 'v=2&model=lenet300&seed=1&steps=prune(fraction=0.8)';
 
 const recipes = (page: Page) =>
   page.evaluate(() =>

@@ -9,7 +9,7 @@ test('evaluates lenet300 on WebGPU, and moves on when the device is lost', async
   page,
 }, testInfo) => {
   test.setTimeout(240_000);
-  const recipe = 'v=1&model=lenet300&seed=1&steps=prune(fraction=0.5)';
+  const recipe = 'v=2&model=lenet300&seed=1&steps=prune(fraction=0.5)';
   await openLab(page, `${recipe}&backend=webgpu`, { testHooks: true });
   const status = page.getByTestId('backend-status');
   await expect(status).toContainText('Running on WebGPU', { timeout: 60_000 });
@@ -20,7 +20,7 @@ test('evaluates lenet300 on WebGPU, and moves on when the device is lost', async
 
   // The device is destroyed while the next recipe is evaluated on it.
   await page.getByTestId('step-0-fraction').fill('0.6');
-  const next = 'v=1&model=lenet300&seed=1&steps=prune(fraction=0.6)';
+  const next = 'v=2&model=lenet300&seed=1&steps=prune(fraction=0.6)';
   await waitForRunning(page, next, 'evaluating');
   expect(await testHook(page, 'loseBackend')).toBe('webgpu');
   await expect(page.getByTestId('backend-lost')).toHaveText(

@@ -5,7 +5,7 @@ import { keepScreenshot } from './reference.ts';
 test('a compact design from the grouped picker, pruned, on the comparison plot', async ({
   page,
 }, testInfo) => {
-  await openLab(page, 'v=1&model=lenet5&seed=1&steps=&backend=wasm');
+  await openLab(page, 'v=2&model=lenet5&seed=1&steps=&backend=wasm');
   await waitForResult(page, DEFAULT_RECIPE_TEXT);
 
   const picker = page.getByTestId('model-picker');
@@ -18,9 +18,9 @@ test('a compact design from the grouped picker, pruned, on the comparison plot',
 
   await picker.selectOption('squeezenet');
   await expect(page.getByTestId('model-description')).toContainText('Fire modules');
-  await waitForResult(page, 'v=1&model=squeezenet&seed=1&steps=');
+  await waitForResult(page, 'v=2&model=squeezenet&seed=1&steps=');
   await page.getByTestId('step-0-fraction').fill('0.5');
-  const pruned = 'v=1&model=squeezenet&seed=1&steps=prune(fraction=0.5)';
+  const pruned = 'v=2&model=squeezenet&seed=1&steps=prune(fraction=0.5)';
   await waitForResult(page, pruned);
 
   // Branches in the layer table: the concatenation names both expand convs as its inputs.

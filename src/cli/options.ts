@@ -51,7 +51,7 @@ export const modelOption = new Option(
 
 export const recipeOption = new Option(
   '--recipe <recipe>',
-  "recipe text such as 'v=1&model=lenet5&seed=1&steps=prune(fraction=0.9)', or a whole share link copied from the lab",
+  "recipe text such as 'v=2&model=lenet5&seed=1&steps=prune(fraction=0.9)', or a whole share link copied from the lab",
 ).argParser(valueOf('--recipe'));
 
 export const pruneOption = new Option(

@@ -7,7 +7,7 @@ import { ModelLoadError } from '../engine/model/errors.ts';
 import { SHIPPED_MODELS } from '../engine/model/shipped.ts';
 import { isUserModelId } from '../engine/model/user-models.ts';
 import type { NodeBackendName } from '../engine/node/backend-names.ts';
-import { normalizeRecipe, type Recipe } from '../engine/recipe/recipe.ts';
+import { asNewRecipe, normalizeRecipe, type Recipe } from '../engine/recipe/recipe.ts';
 import { extractStateText, parseShareState } from '../engine/recipe/share.ts';
 import { UsageError } from './errors.ts';
 import { checkModel } from './model-arg.ts';
@@ -61,9 +61,11 @@ export async function recipeOptionsOf(flags: SharedFlags): Promise<RecipeOptions
     );
   }
   checkModel(model ?? parsed.model, model === undefined);
+  // Another seed than the link's is a new recipe, as a seed changed on the page is.
+  const seedChanged = flags.seed !== undefined && flags.seed !== parsed.seed;
   return {
     recipe: normalizeRecipe({
-      ...parsed,
+      ...(seedChanged ? asNewRecipe(parsed) : parsed),
       model: model ?? parsed.model,
       seed: flags.seed ?? parsed.seed,
     }),

@@ -18,6 +18,7 @@ import type { LayerGraph } from './model/graph.ts';
 import { createPredictor } from './model/program.ts';
 import { useNodeBackend } from './node/backend.ts';
 import { RecipeError } from './recipe/errors.ts';
+import { fileVersionOf } from './recipe/file-version.ts';
 import { normalizeStep, type RecipeStep } from './recipe/recipe.ts';
 import { TECHNIQUE_SPECS } from './techniques/catalog.ts';
 import { publicAssets } from './test/fixtures.ts';
@@ -62,7 +63,8 @@ async function checkFile(model: string, steps: readonly RecipeStep[]): Promise<b
     throw err;
   }
   const graph = await lab.graphOf(recipe);
-  const file = encodeModel(graph);
+  // The run's file: the version the recipe's version writes (a new recipe's: CLW5).
+  const file = encodeModel(graph, { version: fileVersionOf(recipe) });
   expect(file.bytes.length).toBe(result.sizeBytes);
   // The size breakdown adds up to the file: parts to each layer, layers and architecture to all.
   for (const layer of result.layers) {

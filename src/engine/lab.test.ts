@@ -66,7 +66,7 @@ describe('Lab.run on the shipped models (wasm)', () => {
     const result = await lab.run(recipe('model=lenet300&steps=prune(fraction=0)'), {
       onProgress: (p) => stages.push(p.stage),
     });
-    expect(result.recipeText).toBe('v=1&model=lenet300&seed=1&steps=');
+    expect(result.recipeText).toBe('v=2&model=lenet300&seed=1&steps=');
     expect(result.accuracy).toBe(result.baselineAccuracy);
     expect(result.latencyMs).toBe(result.baselineLatencyMs);
     expect(result.sizeBytes).toBe(result.baselineSizeBytes);

@@ -29,6 +29,7 @@ import type { LatencySpread } from './measure/latency-figure.ts';
 import { maskPicture, type MaskPicture } from './measure/pictures.ts';
 import { SHIPPED_MODELS, loadModelCard, type ModelCard } from './model/catalog.ts';
 import type { LayerGraph } from './model/graph.ts';
+import { fileVersionOf } from './recipe/file-version.ts';
 import { formatRecipe } from './recipe/share.ts';
 import { normalizeRecipe, type Recipe, type RecipeStep } from './recipe/recipe.ts';
 import { getPreset, type PresetModel } from './techniques/presets.ts';
@@ -159,6 +160,7 @@ export class Lab {
         reported,
         async (decoded) =>
           (await testAccuracy(decoded, await this.digits.test(), options.signal)).correct,
+        { version: fileVersionOf(normalizeRecipe(recipe)) },
       ),
     );
   }
@@ -221,12 +223,13 @@ export class Lab {
     const normalized = normalizeRecipe(recipe);
     const graph = await this.graphOf(normalized, options);
     const base = await this.baseGraph(normalized.model);
+    const version = fileVersionOf(normalized);
     return this.enqueue(async () => {
       const test = await this.test();
       const { baseline, ours } = await latencies(
         this.kernelMemory,
-        { graph: base, file: encodeModel(base).bytes },
-        { graph, file: encodeModel(graph).bytes },
+        { graph: base, file: encodeModel(base, { version }).bytes },
+        { graph, file: encodeModel(graph, { version }).bytes },
         test,
         options.signal,
         options.windowMs,
@@ -268,7 +271,10 @@ export class Lab {
     onProgress?.({ stage: 'loading', fraction: 0 });
     const [base, test] = await Promise.all([this.bases.get(recipe.model), this.digits.test()]);
     throwIfCancelled(signal);
+    // The file written for the run and its baseline: the version the recipe's version names.
+    const version = fileVersionOf(recipe);
     const baseline = await this.baselines.get(recipe.model, backend, base.graph, test, options);
+    const baselineFile = baseline.files(version);
 
     const { graph, steps, trainedOn } = await applySteps(
       recipe,
@@ -281,11 +287,11 @@ export class Lab {
     const last = steps.at(-1);
 
     onProgress?.({ stage: 'measuring', fraction: 0 });
-    const encoded = encodeModel(graph);
+    const encoded = encodeModel(graph, { version });
     // The run and its baseline share one window (an unchanged model is its own baseline).
     const latency = await latencies(
       this.kernelMemory,
-      { graph: base.graph, file: baseline.file },
+      { graph: base.graph, file: baselineFile },
       unchanged ? null : { graph, file: encoded.bytes },
       test,
       signal,
@@ -303,8 +309,8 @@ export class Lab {
       total: test.count,
       baselineAccuracy: baseline.accuracy,
       sizeBytes: encoded.bytes.length,
-      baselineSizeBytes: baseline.file.length,
-      compressionRatio: baseline.file.length / encoded.bytes.length,
+      baselineSizeBytes: baselineFile.length,
+      compressionRatio: baselineFile.length / encoded.bytes.length,
       params: graph.params,
       baselineParams: base.graph.params,
       nonzeroParams: graph.nonzeroParams,

@@ -8,7 +8,13 @@
  */
 import { paperFigures } from './papers.ts';
 import { RecipeError } from './recipe/errors.ts';
-import { DEFAULT_SEED, parseSteps, validateModel, type Recipe } from './recipe/recipe.ts';
+import {
+  DEFAULT_SEED,
+  parseSteps,
+  validateModel,
+  type Recipe,
+  type RecipeVersion,
+} from './recipe/recipe.ts';
 import type { Stage } from './techniques/quantize/stages.ts';
 
 /** The live numbers a step can point at; the panel highlights them. */
@@ -221,7 +227,18 @@ export function getTourStep(tour: Tour, step: number): TourStep {
   return found;
 }
 
+/**
+ * The recipe version of every tour step: the tours were written, and their links shared, with
+ * version 1's numbers (golden-links.json holds them), which they keep.
+ */
+const TOUR_RECIPE_VERSION: RecipeVersion = 1;
+
 /** The recipe a tour step runs. */
 export function tourStepRecipe(step: TourStep): Recipe {
-  return { model: validateModel(step.model), seed: DEFAULT_SEED, steps: parseSteps(step.steps) };
+  return {
+    model: validateModel(step.model),
+    seed: DEFAULT_SEED,
+    steps: parseSteps(step.steps),
+    version: TOUR_RECIPE_VERSION,
+  };
 }

@@ -22,6 +22,7 @@ import {
   runStarted,
   setBackendChoice,
   setModel,
+  setSeed,
   setStepLayerValue,
   setStepParam,
 } from './actions.ts';
@@ -34,6 +35,7 @@ import {
   type Patch,
   type RunRecord,
 } from './state.ts';
+import { planSweep } from './sweep.ts';
 import { initialStateFromHash, shareText } from './url-sync.ts';
 
 const state = (patch: Partial<LabState> = {}): LabState => ({ ...INITIAL_STATE, ...patch });
@@ -75,16 +77,16 @@ const LENET300: ModelInfo = {
 describe('the first visit', () => {
   it('starts with a global pruning card at 0 %, which is the baseline recipe', () => {
     expect(INITIAL_STATE.recipe.steps).toEqual([{ technique: 'prune', params: { fraction: 0 } }]);
-    expect(recipeTextOf(INITIAL_STATE.recipe)).toBe('v=1&model=lenet5&seed=1&steps=');
+    expect(recipeTextOf(INITIAL_STATE.recipe)).toBe('v=2&model=lenet5&seed=1&steps=');
     expect(INITIAL_STATE.stepKeys).toHaveLength(1);
   });
 
   it('moving that card off 0 % makes a one-step recipe, and back to 0 % the baseline again', () => {
     const pruned = apply(state(), (s) => setStepParam(s, 0, 'fraction', 0.9000001));
-    expect(recipeTextOf(pruned.recipe)).toBe('v=1&model=lenet5&seed=1&steps=prune(fraction=0.9)');
+    expect(recipeTextOf(pruned.recipe)).toBe('v=2&model=lenet5&seed=1&steps=prune(fraction=0.9)');
     const back = apply(pruned, (s) => setStepParam(s, 0, 'fraction', 0));
     expect(back.recipe.steps).toHaveLength(1); // the card stays
-    expect(recipeTextOf(back.recipe)).toBe('v=1&model=lenet5&seed=1&steps=');
+    expect(recipeTextOf(back.recipe)).toBe('v=2&model=lenet5&seed=1&steps=');
   });
 });
 
@@ -138,7 +140,7 @@ describe('per-layer values', () => {
     const back = apply(own, (x) => setStepLayerValue(x, 0, 'density', 'conv1', null));
     expect(back.recipe.steps[0].params.density).toEqual({ '*': 0.1 });
     expect(recipeTextOf(back.recipe)).toBe(
-      'v=1&model=lenet5&seed=1&steps=prune-density(density=*:0.1)',
+      'v=2&model=lenet5&seed=1&steps=prune-density(density=*:0.1)',
     );
   });
 
@@ -183,7 +185,7 @@ describe('adding, removing and moving steps', () => {
     expect(one.stepKeys).toEqual([2]);
     const none = apply(one, (x) => removeStep(x, 0));
     expect(none.recipe.steps).toEqual([]);
-    expect(recipeTextOf(none.recipe)).toBe('v=1&model=lenet5&seed=1&steps=');
+    expect(recipeTextOf(none.recipe)).toBe('v=2&model=lenet5&seed=1&steps=');
     expect(removeStep(none, 0)).toEqual({});
   });
 
@@ -265,7 +267,7 @@ describe('share state', () => {
   it('the link leaves skipped cards out', () => {
     const s = apply(state(), (x) => addStep(x, 'finetune'));
     expect(shareText(s)).toBe(
-      'v=1&model=lenet5&seed=1&steps=finetune(epochs=2,lr=0.0001,decay=1,optimizer=adam,batch=64,batches=0,dropout=0,l2=0,layers=all,augment=true)',
+      'v=2&model=lenet5&seed=1&steps=finetune(epochs=2,lr=0.0001,decay=1,optimizer=adam,batch=64,batches=0,dropout=0,l2=0,layers=all,augment=true)',
     );
   });
 
@@ -412,5 +414,52 @@ describe('runs', () => {
       kind: 'internal',
       message: 'It stopped 3 times.',
     });
+  });
+});
+
+describe('recipe versions on the page', () => {
+  const OLD = 'v=1&model=lenet300&seed=3&steps=prune(fraction=0.2);prune(fraction=0.5)';
+  const opened = apply(state(), (s) => applyShareState(s, parseShareState(OLD)));
+
+  it('a version 1 link opens, and is shared again, as itself', () => {
+    expect(recipeTextOf(opened.recipe)).toBe(OLD);
+    expect(shareText(opened)).toBe(OLD);
+  });
+
+  it('every edit of it makes a new recipe, of version 2', () => {
+    const edits: ((s: LabState) => Patch)[] = [
+      (s) => setSeed(s, 4),
+      (s) => setStepParam(s, 0, 'fraction', 0.3),
+      (s) => addStep(s, 'huffman'),
+      (s) => removeStep(s, 1),
+      (s) => moveStep(s, 0, 1),
+      (s) => setModel(s, 'lenet5'),
+      (s) => applyPreset(s, parseSteps('prune(fraction=0.2);prune(fraction=0.5)')),
+    ];
+    for (const edit of edits) {
+      const text = recipeTextOf(apply(opened, edit).recipe);
+      expect(text.startsWith('v=2&'), text).toBe(true);
+    }
+  });
+
+  it("a sweep over it measures its points as the link does (the link's version)", () => {
+    const range = { stepIndex: 0, param: 'fraction', from: 0.2, to: 0.3, step: 0.1 };
+    const points = planSweep(opened.recipe, range).recipes.map(recipeTextOf);
+    expect(points[0]).toBe(OLD);
+    expect(points[1]).toBe(OLD.replace('prune(fraction=0.2)', 'prune(fraction=0.3)'));
+    // Over a recipe made now, version 2.
+    const fresh = apply(
+      opened,
+      (s) => setSeed(s, 3 + 1),
+      (s) => setSeed(s, 3),
+    );
+    expect(planSweep(fresh.recipe, range).recipes.map(recipeTextOf)[0]).toBe(
+      OLD.replace('v=1&', 'v=2&'),
+    );
+  });
+
+  it('a run restored from the history keeps its version', () => {
+    const edited = apply(opened, (s) => setSeed(s, 4));
+    expect(recipeTextOf(apply(edited, (s) => restoreRecipe(s, opened.recipe)).recipe)).toBe(OLD);
   });
 });

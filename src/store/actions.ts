@@ -5,13 +5,16 @@
  *
  * Recipe edits keep the recipe valid by construction: values are rounded to their parameter's
  * step and clamped to its range, choices outside the declaration and layers the model lacks are
- * refused (no patch), so a control can never produce a recipe the codec would reject.
+ * refused (no patch), so a control can never produce a recipe the codec would reject. An edit
+ * makes a new recipe, of the newest version (an old link's recipe, once edited, is a new one:
+ * `edited`); opening a link or a run from the history keeps the version it has.
  */
 import type { BackendChoice } from '../engine/backend-names.ts';
 import type { BackendStatus } from '../engine/browser/select-backend.ts';
 import type { RunProgress } from '../engine/lab.ts';
 import type { ModelCard } from '../engine/model/catalog.ts';
 import {
+  asNewRecipe,
   MAX_STEPS,
   normalizeStep,
   roundToStep,
@@ -33,6 +36,10 @@ import { editorSteps, MAX_RUNS, type LabState, type Patch, type RunRecord } from
 // ---------------------------------------------------------------------------------------------
 // Recipe steps
 
+/** The recipe after an edit: `change` applied, as a new recipe. */
+const edited = (recipe: Recipe, change: Partial<Recipe>): Recipe =>
+  asNewRecipe({ ...recipe, ...change });
+
 /** Replaces all steps, with fresh card keys. */
 function replaceSteps(state: LabState, recipe: Recipe): Patch {
   const keys = recipe.steps.map((_, i) => state.nextStepKey + i);
@@ -42,7 +49,7 @@ function replaceSteps(state: LabState, recipe: Recipe): Patch {
 function withStep(state: LabState, index: number, step: RecipeStep): Patch {
   const steps = [...state.recipe.steps];
   steps[index] = step;
-  return { recipe: { ...state.recipe, steps } };
+  return { recipe: edited(state.recipe, { steps }) };
 }
 
 const paramSpecOf = (step: RecipeStep, name: string): ParamSpec | undefined =>
@@ -61,7 +68,7 @@ export function addStep(state: LabState, technique: string): Patch {
   if (!findTechniqueSpec(technique) || state.recipe.steps.length >= MAX_STEPS) return {};
   const step = normalizeStep(technique, {});
   return {
-    recipe: { ...state.recipe, steps: [...state.recipe.steps, step] },
+    recipe: edited(state.recipe, { steps: [...state.recipe.steps, step] }),
     stepKeys: [...state.stepKeys, state.nextStepKey],
     nextStepKey: state.nextStepKey + 1,
   };
@@ -70,7 +77,7 @@ export function addStep(state: LabState, technique: string): Patch {
 export function removeStep(state: LabState, index: number): Patch {
   if (index < 0 || index >= state.recipe.steps.length) return {};
   return {
-    recipe: { ...state.recipe, steps: state.recipe.steps.filter((_, i) => i !== index) },
+    recipe: edited(state.recipe, { steps: state.recipe.steps.filter((_, i) => i !== index) }),
     stepKeys: state.stepKeys.filter((_, i) => i !== index),
   };
 }
@@ -86,7 +93,7 @@ export function moveStep(state: LabState, index: number, offset: number): Patch 
   const [key] = keys.splice(index, 1);
   steps.splice(target, 0, step);
   keys.splice(target, 0, key);
-  return { recipe: { ...state.recipe, steps }, stepKeys: keys };
+  return { recipe: edited(state.recipe, { steps }), stepKeys: keys };
 }
 
 /**
@@ -175,7 +182,7 @@ export function layerValue(
 /** Replaces the steps with a preset's, as expanded for the current model. */
 export function applyPreset(state: LabState, steps: readonly RecipeStep[]): Patch {
   const normalized = steps.map((s) => normalizeStep(s.technique, s.params));
-  return replaceSteps(state, { ...state.recipe, steps: normalized });
+  return replaceSteps(state, edited(state.recipe, { steps: normalized }));
 }
 
 /** Drops per-layer entries naming layers `info` lacks ("*" stays; an emptied value resets). */
@@ -203,11 +210,11 @@ export function setModel(state: LabState, model: string): Patch {
   if (model === state.recipe.model) return {};
   const info = state.models[model];
   const steps = info ? state.recipe.steps.map((s) => fitToModel(s, info)) : state.recipe.steps;
-  return { recipe: { ...state.recipe, model, steps } };
+  return { recipe: edited(state.recipe, { model, steps }) };
 }
 
 export function setSeed(state: LabState, seed: number): Patch {
-  return seed === state.recipe.seed ? {} : { recipe: { ...state.recipe, seed } };
+  return seed === state.recipe.seed ? {} : { recipe: edited(state.recipe, { seed }) };
 }
 
 export function modelInfoLoaded(state: LabState, info: ModelInfo): Patch {

@@ -2,7 +2,7 @@
  * Pure actions of the page's own files: imported models, the note on storage, the restored
  * state of a reload. Like actions.ts: state in, patch out.
  */
-import { DEFAULT_RECIPE } from '../engine/recipe/recipe.ts';
+import { asNewRecipe, DEFAULT_RECIPE } from '../engine/recipe/recipe.ts';
 import { absentUserModelMessage, isUserModelId } from '../engine/model/user-models.ts';
 import { editorSteps, MAX_RUNS, type LabState, type Patch, type RunRecord } from './state.ts';
 import type { UserModelInfo } from './page-io-state.ts';
@@ -21,7 +21,7 @@ export function userModelAdded(state: LabState, model: UserModelInfo): Patch {
   const others = state.userModels.filter((m) => m.id !== model.id);
   return {
     userModels: [...others, model],
-    recipe: { ...state.recipe, model: model.id },
+    recipe: asNewRecipe({ ...state.recipe, model: model.id }),
   };
 }
 
@@ -29,7 +29,7 @@ export function userModelAdded(state: LabState, model: UserModelInfo): Patch {
 export function userModelRemoved(state: LabState, id: string): Patch {
   const userModels = state.userModels.filter((m) => m.id !== id);
   if (state.recipe.model !== id) return { userModels };
-  return { userModels, recipe: { ...state.recipe, model: DEFAULT_RECIPE.model } };
+  return { userModels, recipe: asNewRecipe({ ...state.recipe, model: DEFAULT_RECIPE.model }) };
 }
 
 /**

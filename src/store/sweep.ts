@@ -51,6 +51,8 @@ export function planSweep(recipe: Recipe, request: SweepRequest): SweepPlan {
       ...step.params,
       [request.param]: value,
     });
+    // The points keep the editor recipe's version: over an old link, the point at the link's
+    // own value gives the link's numbers, and every point is measured alike.
     return runnableRecipe({ ...recipe, steps });
   });
   const percent = values.every((v) => v >= 0 && v <= 1) && /fraction|density/.test(request.param);

@@ -37,7 +37,8 @@ describe('startUrlSync', () => {
     dispatch(store, setSeed, 7);
     expect(win.location.hash).toBe(start);
     vi.advanceTimersByTime(URL_WRITE_DELAY_MS);
-    expect(win.location.hash).toBe('#v=1&model=lenet300&seed=7&steps=prune(fraction=0.5)');
+    // An edit makes a new recipe: of the newest version, whatever the link's was.
+    expect(win.location.hash).toBe('#v=2&model=lenet300&seed=7&steps=prune(fraction=0.5)');
   });
 
   it('a link pasted before its hashchange event arrives is not overwritten by a pending write', () => {

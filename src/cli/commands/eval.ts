@@ -55,7 +55,7 @@ function defineEval(command: Command): Command {
     examples: [
       { line: 'complab eval --model lenet5 --prune 0.9', does: "prune 90% of lenet5's weights" },
       {
-        line: "complab eval --recipe 'http://localhost:5173/#v=1&model=lenet300&seed=1&steps=prune(fraction=0.8)' --json",
+        line: "complab eval --recipe 'http://localhost:5173/#v=2&model=lenet300&seed=1&steps=prune(fraction=0.8)' --json",
         does: 'a share link copied from the page, printed as JSON',
       },
       {

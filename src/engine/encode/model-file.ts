@@ -48,20 +48,18 @@ const MAX_ARCH_BYTES = 4 * 2 ** 20;
 const MAX_ELEMENTS = 2 ** 26;
 
 /**
- * The version encodeModel writes unless asked for another: 3, or 4 when a tensor takes layout
+ * The version encodeModel writes when no version is given: 3, or 4 when a tensor takes layout
  * 6. Version 5 stores every sparse tensor with one convention, the skip filler (gaps.ts: a
  * filler costs k bits instead of k + 32), so its sparse floats change size (lenet300 with each
- * layer pruned to 3%, fixtures/lenet300-pruned-floats.clw3: 42,251 B instead of 42,567);
- * but the size a shared link reports is this file's length, and links keep their numbers
- * (docs/links-keep-their-numbers.md: the golden table holds, among others,
- * `prune(fraction=0.95)` on lenet300 at 66,719 B, sparse floats with padding fillers).
- * Links of recipe version 1 therefore write version 3/4; the recipe version that next goes up
- * writes version 5 by changing this constant. Both versions decode, and so does every earlier
- * file (src/engine/encode/fixtures).
+ * layer pruned to 3%, fixtures/lenet300-pruned-floats.clw3: 42,251 B instead of 42,567).
+ * A run never relies on this default: the file of a run, whose length is the size its link
+ * reports, is the version its recipe's version names (recipe/file-version.ts: recipe version
+ * 1 writes 3/4, version 2 writes 5), so links keep their numbers
+ * (docs/links-keep-their-numbers.md). Every version decodes (src/engine/encode/fixtures).
  */
-export const WRITTEN_VERSION: 3 | 5 = 3;
+export const DEFAULT_VERSION: 3 | 5 = 3;
 
-/** What encodeModel writes: 3 (3, or 4 when a tensor needs layout 6) or 5. */
+/** What encodeModel writes: 3 (3, or 4 when a tensor needs layout 6) or 5; see DEFAULT_VERSION. */
 export interface EncodeOptions {
   readonly version?: 3 | 5;
 }
@@ -135,7 +133,7 @@ function architecture(graph: LayerGraph) {
  * values (+positive / 0 / -negative; +-scale of their channel); see model/coding.ts.
  */
 export function encodeModel(graph: LayerGraph, options: EncodeOptions = {}): EncodedModel {
-  const asked = options.version ?? WRITTEN_VERSION;
+  const asked = options.version ?? DEFAULT_VERSION;
   const arch = new TextEncoder().encode(JSON.stringify(architecture(graph)));
   if (arch.length > MAX_ARCH_BYTES) throw new WeightsFormatError('the architecture is too large');
   const out = new ByteWriter();

@@ -6,7 +6,7 @@
  * written; the error says which number differs.
  */
 import type { LayerGraph } from '../model/graph.ts';
-import { decodeModel, encodeModel, type EncodedModel } from './model-file.ts';
+import { decodeModel, encodeModel, type EncodedModel, type EncodeOptions } from './model-file.ts';
 
 /** The run's reported figures a file must match. */
 export interface ReportedRun {
@@ -25,16 +25,17 @@ export class CompactExportError extends Error {
 }
 
 /**
- * Encodes `graph`, decodes the bytes and counts the decoded model's correct test digits with
- * `countCorrect`; throws CompactExportError when the file's length or that count differs from
- * the run's.
+ * Encodes `graph` (in the file version of the run's recipe, `options.version`), decodes the
+ * bytes and counts the decoded model's correct test digits with `countCorrect`; throws
+ * CompactExportError when the file's length or that count differs from the run's.
  */
 export async function verifiedCompactFile(
   graph: LayerGraph,
   run: ReportedRun,
   countCorrect: (decoded: LayerGraph) => Promise<number>,
+  options: EncodeOptions = {},
 ): Promise<VerifiedCompactFile> {
-  const encoded = encodeModel(graph);
+  const encoded = encodeModel(graph, options);
   const refuse = (why: string) => {
     throw new CompactExportError(`the compact file was not written: ${why}`);
   };

@@ -6,9 +6,9 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BackendName } from '../backend-names.ts';
 import { RunCancelledError, throwIfCancelled } from '../cancel.ts';
-import { encodeModel } from '../encode/model-file.ts';
 import { GraphError, type LayerGraph } from '../model/graph.ts';
 import { RecipeError } from '../recipe/errors.ts';
+import { fileVersionOf } from '../recipe/file-version.ts';
 import type { Recipe } from '../recipe/recipe.ts';
 import { formatRecipe } from '../recipe/share.ts';
 import { getTechnique } from '../techniques/registry.ts';
@@ -16,7 +16,7 @@ import type { StepProgress, StepReport } from '../techniques/technique.ts';
 import { techniqueContext, trainingBackendName, type TrainingSetup } from './fine-tuning.ts';
 import type { BaseModel } from './loading.ts';
 import { testAccuracy } from './measurement.ts';
-import { PERSIST_AFTER_MS, type PrefixCache, type PrefixEntry } from './prefix-cache.ts';
+import { fileSize, PERSIST_AFTER_MS, type PrefixCache, type PrefixEntry } from './prefix-cache.ts';
 import type { AccuracyEstimate, RunOptions, StepResult } from './run-types.ts';
 
 const now = () => performance.now();
@@ -48,6 +48,8 @@ export async function applySteps(
   let graph = base.graph;
   let trainedOn: BackendName | null = null;
   const total = recipe.steps.length;
+  // Each step's size is its file's in the version the recipe's version names.
+  const version = fileVersionOf(recipe);
   for (const [index, step] of recipe.steps.entries()) {
     const prefix = { ...recipe, steps: recipe.steps.slice(0, index + 1) };
     const technique = getTechnique(step.technique);
@@ -91,12 +93,11 @@ export async function applySteps(
         trainedOn: stepTrainedOn,
         persist: technique.trains === true || now() - stepStarted >= PERSIST_AFTER_MS,
         accuracy: {},
+        sizes: new Map(),
         step: {
           technique: step.technique,
-          recipeText: formatRecipe(prefix),
           params: working.params,
           nonzeroParams: working.nonzeroParams,
-          sizeBytes: encodeModel(working).bytes.length,
           elapsedMs: now() - stepStarted,
           trainedOn: stepTrainedOn !== trainedOn ? (stepTrainedOn ?? undefined) : undefined,
           report: stepReport ? (JSON.parse(JSON.stringify(stepReport)) as StepReport) : undefined,
@@ -104,12 +105,12 @@ export async function applySteps(
       } satisfies PrefixEntry;
       prefixes.remember(key, entry);
     }
+    const sizeBytes = fileSize(entry, version);
     // Accuracy is the evaluating backend's own: a step cached from another backend is
     // evaluated again here (the graph is reused, not recomputed).
     const evalBackend = tf.getBackend() as BackendName;
     let accuracy: { accuracy: number; correct: number } | undefined = entry.accuracy[evalBackend];
     if (!accuracy) {
-      const sizeBytes = entry.step.sizeBytes;
       const evaluating = (fraction: number, estimate?: Omit<AccuracyEstimate, 'sizeBytes'>) =>
         onProgress?.({
           stage: 'evaluating',
@@ -123,11 +124,12 @@ export async function applySteps(
       accuracy = await testAccuracy(entry.graph, await training.digits.test(), signal, evaluating);
       entry = { ...entry, accuracy: { ...entry.accuracy, [evalBackend]: accuracy } };
       prefixes.remember(key, entry);
-      await prefixes.persist(key, entry);
+      await prefixes.persist(key, prefix, entry);
     }
     graph = entry.graph;
     trainedOn = entry.trainedOn;
-    steps.push({ ...entry.step, ...accuracy, index, cached });
+    const recipeText = formatRecipe(prefix);
+    steps.push({ ...entry.step, recipeText, sizeBytes, ...accuracy, index, cached });
   }
   return { graph, steps, trainedOn };
 }

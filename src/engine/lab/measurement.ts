@@ -13,6 +13,7 @@ import type { LatencySpread } from '../measure/latency-figure.ts';
 import { LATENCY_BATCH, measureLatencies, type LatencyFigure } from '../measure/latency.ts';
 import type { LayerGraph } from '../model/graph.ts';
 import { createPredictor } from '../model/program.ts';
+import type { WrittenFileVersion } from '../recipe/file-version.ts';
 import type { AccuracyEstimate, RunOptions } from './run-types.ts';
 
 /** Test digits in the first evaluation chunk of a step: how soon a first estimate comes. */
@@ -68,8 +69,11 @@ export async function testAccuracy(
 export interface Baseline {
   readonly accuracy: number;
   readonly correct: number;
-  /** The base model's compact file: its length is the size, its content keys its kernels. */
-  readonly file: Uint8Array;
+  /**
+   * The base model's compact file in a file version (the run's recipe's: recipe/file-version.ts):
+   * its length is the size, its content keys its kernels. Encoded once per version.
+   */
+  readonly files: (version: WrittenFileVersion) => Uint8Array;
 }
 
 /** The base model's test accuracy and file, per model and evaluating backend. */
@@ -94,10 +98,15 @@ export class Baselines {
         onBatch: (done) => onProgress?.({ stage: 'baseline', fraction: done / test.count }),
       });
       // Its latency is not kept here: every run measures it again beside its own figure.
-      const baseline = {
+      const files = new Map<WrittenFileVersion, Uint8Array>();
+      const baseline: Baseline = {
         accuracy: accuracy.accuracy,
         correct: accuracy.correct,
-        file: encodeModel(graph).bytes,
+        files: (version) => {
+          let file = files.get(version);
+          if (!file) files.set(version, (file = encodeModel(graph, { version }).bytes));
+          return file;
+        },
       };
       this.baselines.set(key, baseline);
       return baseline;

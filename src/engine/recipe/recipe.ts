@@ -3,7 +3,12 @@
  * ordered list of technique steps. Its canonical text is also the share URL's hash, so a link,
  * the store and `complab eval --recipe` all read and write one format:
  *
- *   v=1&model=lenet5&seed=1&steps=prune-density(density=conv1:0.66|*:0.1);finetune(epochs=2,...)
+ *   v=2&model=lenet5&seed=1&steps=prune-density(density=conv1:0.66|*:0.1);finetune(epochs=2,...)
+ *
+ * `v` is the recipe's version: a link keeps the numbers it was shared with, so a change that
+ * moves them (version 2: the compact file's one sparse convention, recipe/file-version.ts)
+ * makes a new version and links of the old one keep the old behaviour
+ * (docs/links-keep-their-numbers.md). Every new recipe is of the newest version.
  *
  * Steps are joined with ";" and a step's parameters with ",". Parameter values are typed by the
  * technique's declaration: numbers (rounded to the parameter's step), integers, `true`/`false`,
@@ -22,7 +27,11 @@ import type {
 } from '../techniques/technique.ts';
 import { RecipeError } from './errors.ts';
 
-export const RECIPE_VERSION = 1;
+/** The recipe versions this lab reads, oldest first; the last is what it makes. */
+export const RECIPE_VERSIONS = [1, 2] as const;
+export type RecipeVersion = (typeof RECIPE_VERSIONS)[number];
+/** The version of every recipe made now (page controls, presets, the CLI, sweeps). */
+export const RECIPE_VERSION: RecipeVersion = 2;
 export const DEFAULT_MODEL = 'lenet5';
 export const DEFAULT_SEED = 1;
 export const MAX_SEED = 2 ** 31 - 1;
@@ -43,6 +52,20 @@ export interface Recipe {
   readonly model: string;
   readonly seed: number;
   readonly steps: readonly RecipeStep[];
+  /**
+   * The version whose numbers this recipe keeps: absent for a recipe of the newest version
+   * (RECIPE_VERSION), present only for a link of an older one.
+   */
+  readonly version?: RecipeVersion;
+}
+
+/** A recipe's version: its own, or the newest when it has none. */
+export const recipeVersionOf = (recipe: Recipe): RecipeVersion => recipe.version ?? RECIPE_VERSION;
+
+/** The recipe as one made now: what an edit makes of an old link's recipe. */
+export function asNewRecipe(recipe: Recipe): Recipe {
+  const { version: _old, ...current } = recipe;
+  return current;
 }
 
 export const DEFAULT_RECIPE: Recipe = { model: DEFAULT_MODEL, seed: DEFAULT_SEED, steps: [] };
@@ -181,16 +204,32 @@ export function validateModel(model: string): string {
   return model;
 }
 
-/** Validates a recipe and drops identity steps (pruning 0%), so equal experiments read alike. */
+/** A known recipe version, or a RecipeError naming the versions this lab reads. */
+export function validateVersion(version: unknown): RecipeVersion {
+  const known = RECIPE_VERSIONS.find((v) => v === version);
+  if (known === undefined) {
+    throw new RecipeError(
+      `this link uses format version "${String(version).slice(0, 10)}"; this lab reads versions ${RECIPE_VERSIONS.join(' and ')}`,
+    );
+  }
+  return known;
+}
+
+/**
+ * Validates a recipe and drops identity steps (pruning 0%), so equal experiments read alike.
+ * The version is kept when it is an older one and left out when it is the newest.
+ */
 export function normalizeRecipe(recipe: Recipe): Recipe {
   if (recipe.steps.length > MAX_STEPS)
     throw new RecipeError(`a recipe has at most ${MAX_STEPS} steps`);
+  const version = recipe.version === undefined ? RECIPE_VERSION : validateVersion(recipe.version);
   return {
     model: validateModel(recipe.model),
     seed: validateSeed(recipe.seed),
     steps: recipe.steps
       .map((s) => normalizeStep(s.technique, s.params))
       .filter((s) => !isIdentityStep(s)),
+    ...(version === RECIPE_VERSION ? {} : { version }),
   };
 }
 

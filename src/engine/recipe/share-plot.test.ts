@@ -8,7 +8,7 @@ describe('the plot axis in the share link', () => {
     expect(formatShareState(state)).toBe('v=1&model=lenet5&seed=1&steps=&plot=latency');
     expect(parseShareState('v=1&model=lenet5').ui.plot).toBeUndefined();
     const size = parseShareState('model=lenet5&plot=size');
-    expect(formatShareState(size)).toBe('v=1&model=lenet5&seed=1&steps=');
+    expect(formatShareState(size)).toBe('v=2&model=lenet5&seed=1&steps=');
   });
 
   it('refuses an axis it does not know, with a message naming it', () => {

@@ -42,19 +42,20 @@ describe('share link codec', () => {
 
   it('writes the documented canonical recipe text', () => {
     const recipe = parseRecipe('steps=prune(fraction=0.90)&model=lenet300&seed=7');
-    expect(formatRecipe(recipe)).toBe('v=1&model=lenet300&seed=7&steps=prune(fraction=0.9)');
+    expect(formatRecipe(recipe)).toBe('v=2&model=lenet300&seed=7&steps=prune(fraction=0.9)');
     expect(
       parseRecipe('http://example.test/lab/#v=1&model=lenet5&seed=1&steps=prune(fraction=0.5)'),
     ).toEqual({
       model: 'lenet5',
       seed: 1,
       steps: [{ technique: 'prune', params: { fraction: 0.5 } }],
+      version: 1,
     });
   });
 
   it('drops steps that change nothing, so the baseline has one recipe text', () => {
     expect(formatRecipe(parseRecipe('model=lenet5&steps=prune(fraction=0)'))).toBe(
-      'v=1&model=lenet5&seed=1&steps=',
+      'v=2&model=lenet5&seed=1&steps=',
     );
     expect(parseRecipe('steps=prune(fraction=0.004);prune(fraction=0.3)').steps).toEqual([
       { technique: 'prune', params: { fraction: 0.3 } },

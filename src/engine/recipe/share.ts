@@ -11,11 +11,15 @@ import { getTour, getTourStep, tourStepRecipe } from '../tours.ts';
 import {
   DEFAULT_RECIPE,
   RECIPE_VERSION,
+  RECIPE_VERSIONS,
   formatSteps,
   parseSteps,
+  recipeVersionOf,
   validateModel,
   validateSeed,
+  validateVersion,
   type Recipe,
+  type RecipeVersion,
 } from './recipe.ts';
 
 /** The page's own controls a shared link may hide; every technique adds its id. */
@@ -207,12 +211,11 @@ export function parseShareState(input: string): ShareState {
     if (values.has(key)) throw new RecipeError(`"${key.slice(0, 20)}" appears twice in the link`);
     values.set(key, value);
   }
-  const version = values.get('v');
-  if (version !== undefined && version !== String(RECIPE_VERSION)) {
-    throw new RecipeError(
-      `this link uses format version "${version.slice(0, 10)}"; this lab reads version ${RECIPE_VERSION}`,
-    );
-  }
+  const versionText = values.get('v');
+  const version =
+    versionText === undefined
+      ? undefined
+      : validateVersion(RECIPE_VERSIONS.find((v) => String(v) === versionText) ?? versionText);
   values.delete('v');
   const known = new Set<string>(URL_PROPERTIES.map((p) => p.name));
   for (const key of values.keys()) {
@@ -236,11 +239,14 @@ export function parseShareState(input: string): ShareState {
     tourStep ??= 1;
     defaults = tourStepRecipe(getTourStep(getTour(tour), tourStep));
   }
+  // The link's own version; without one, a tour's recipe keeps the tour's, any other is new.
+  const recipeVersion: RecipeVersion = version ?? recipeVersionOf(defaults);
   return {
     recipe: {
       model: read(model, defaults.model),
       seed: read(seed, defaults.seed),
       steps: read(steps, defaults.steps),
+      ...(recipeVersion === RECIPE_VERSION ? {} : { version: recipeVersion }),
     },
     ui: {
       backend: read(backend, DEFAULT_UI.backend),
@@ -256,7 +262,8 @@ export function parseShareState(input: string): ShareState {
  * class keeps its hidden controls from step to step; the recipe comes from the tour.
  */
 export function tourStepLink(ui: UiState, tour: string, step: number): string {
-  const parts = [`v=${RECIPE_VERSION}`];
+  // The version of the tour step's recipe, so the link reads back the numbers the tour shows.
+  const parts = [`v=${recipeVersionOf(tourStepRecipe(getTourStep(getTour(tour), step)))}`];
   const withTour: UiState = { ...ui, tour, tourStep: step };
   for (const p of uiProperties) {
     const value = withTour[p.key];
@@ -294,8 +301,9 @@ const encodeValue = (value: string) =>
     .replace(/%3A/g, ':')
     .replace(/%2A/g, '*');
 
+/** The link text of a state; `v` is the recipe's own version, so an old link stays as it was. */
 export function formatShareState(state: ShareState): string {
-  const parts = [`v=${RECIPE_VERSION}`];
+  const parts = [`v=${recipeVersionOf(state.recipe)}`];
   for (const p of recipeProperties) {
     parts.push(
       `${p.name}=${encodeValue((p.format as (v: unknown) => string)(state.recipe[p.key]))}`,

@@ -26,7 +26,7 @@ describe('complab and the decomposition family', () => {
       expect(typeof ours[key], key).toBe('number');
     }
     expect(ours.recipe).toMatch(
-      /^v=1&model=lenet300&seed=1&steps=svd\(energy=\*:1,rank=fc1:64\);finetune\(/,
+      /^v=2&model=lenet300&seed=1&steps=svd\(energy=\*:1,rank=fc1:64\);finetune\(/,
     );
     expect(ours.shareUrl).toBe(`http://localhost:5173/#${String(ours.recipe)}`);
     expect(ours.ranks).toEqual({ fc1: { rank: 64, rankSource: 'given' } });

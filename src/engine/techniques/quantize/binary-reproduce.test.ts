@@ -49,7 +49,7 @@ describe('complab reproduce for the ternary and binary presets', () => {
         expect(typeof ours[key]).toBe('number');
       }
       expect(ours.recipe).toMatch(new RegExp(`steps=${preset}\\(.*batches=2`));
-      expect(ours.shareUrl).toMatch(/^http:\/\/localhost:5173\/#v=1&model=lenet5/);
+      expect(ours.shareUrl).toMatch(/^http:\/\/localhost:5173\/#v=2&model=lenet5/);
       const layers = ours.layers as Record<
         string,
         { bits: number; codedBytes: number; weights: number }
