@@ -6,6 +6,7 @@
  * so a declaration cannot outlive the behaviour it describes.
  */
 import { test as base, type BrowserContext } from '@playwright/test';
+import { LATENCY_SETTING_KEYS } from '../src/engine/measure/latency-settings.ts';
 
 export { expect } from '@playwright/test';
 
@@ -20,6 +21,44 @@ interface Fixtures {
   pageErrors: PageErrors;
   /** Another browser context (a fresh profile: no IndexedDB, no cache), watched the same way. */
   freshContext: BrowserContext;
+  /** Sets the latency sampling below in every page of the test's context. */
+  latencyTestSettings: void;
+}
+
+/** Latency sampling of the pages under test (see the page's settings, latency-settings.ts). */
+interface LatencySampling {
+  readonly windowMs: number;
+  readonly minSamples: number;
+}
+
+interface Options {
+  /**
+   * The latency sampling of the pages under test, or null for the page's own (a window of
+   * LATENCY_WINDOW_MS, 300 ms, and at least 15 predictions per figure). The specs run hundreds
+   * of recipes and none checks a latency figure's value, only that it is shown, with its spread
+   * and its comparison with the baseline: 20 ms as in the unit tests (vitest.config.ts), and the
+   * floor of 5 predictions, save minutes.
+   */
+  latencySampling: LatencySampling | null;
+}
+
+/** Gives every page of `context` the latency settings the lab reads at start. */
+async function setLatencySampling(
+  context: BrowserContext,
+  sampling: LatencySampling | null,
+): Promise<void> {
+  if (sampling === null) return;
+  const items: [string, string][] = [
+    [LATENCY_SETTING_KEYS.latencyWindowMs, String(sampling.windowMs)],
+    [LATENCY_SETTING_KEYS.latencyMinSamples, String(sampling.minSamples)],
+  ];
+  await context.addInitScript((entries) => {
+    try {
+      for (const [key, value] of entries) window.localStorage.setItem(key, value);
+    } catch {
+      // A page without storage keeps the default sampling.
+    }
+  }, items);
 }
 
 /**
@@ -56,7 +95,15 @@ async function watch(context: BrowserContext, seen: string[]): Promise<void> {
   });
 }
 
-export const test = base.extend<Fixtures>({
+export const test = base.extend<Fixtures & Options>({
+  latencySampling: [{ windowMs: 20, minSamples: 5 }, { option: true }],
+  latencyTestSettings: [
+    async ({ context, latencySampling }, use) => {
+      await setLatencySampling(context, latencySampling);
+      await use();
+    },
+    { auto: true },
+  ],
   pageErrors: [
     async ({ context }, use) => {
       const seen: string[] = [];
@@ -78,9 +125,10 @@ export const test = base.extend<Fixtures>({
     },
     { auto: true },
   ],
-  freshContext: async ({ browser, pageErrors }, use) => {
+  freshContext: async ({ browser, pageErrors, latencySampling }, use) => {
     const context = await browser.newContext();
     await watch(context, pageErrors.seen as string[]);
+    await setLatencySampling(context, latencySampling);
     await use(context);
     await context.close();
   },

@@ -144,7 +144,8 @@ function drive(actions: readonly Action[]): Promise<Record<string, number>> {
 test('200 evaluations in the page leave the worker with the tensors it started with', async ({
   page,
 }) => {
-  // About 3.5 min on a quiet machine since a latency figure takes at least 15 predictions.
+  // 3.4 min on a quiet machine with the page's own latency sampling (15 predictions a figure),
+  // which the fixtures shorten; 3.7 min with the short sampling on a machine loaded six-fold.
   test.setTimeout(420_000);
   const start = 'v=2&model=lenet300&seed=1&steps=prune(fraction=0.3)';
   await openLab(page, `${start}&backend=wasm`, { testHooks: true });

@@ -1,62 +1,143 @@
 /**
- * `npm test`: everything, in the order that fails fastest. The checks that read the source
- * (type check, lint, format) and the build the browser tests serve run side by side, each
- * printing its output when it ends; then the engine's unit tests in Node (Vitest), then the
- * end-to-end specs in headless Chromium (Playwright), each using both cores on its own.
+ * `npm test`: everything, in the order that fails fastest, keeping both cores busy. The checks
+ * that read the source (type check, lint, format, import cycles) and the build the browser tests
+ * serve run side by side; then the engine's unit tests in Node (Vitest, two forks) beside the
+ * docs build and the end-to-end specs in headless Chromium (Playwright, one page at a time,
+ * which computes on one core: the page leaves the other to the machine). Each phase stops at
+ * its first failure and stops what runs beside it.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { ensureChromium } from './find-chromium.ts';
 
-type Command = [title: string, command: string, args: string[]];
-
-function fail(title: string, started: number, code: number | string | null): never {
-  const seconds = ((Date.now() - started) / 1000).toFixed(0);
-  console.error(`\n${title} failed after ${seconds} s (exit ${code ?? 1}).`);
-  process.exit(typeof code === 'number' && code !== 0 ? code : 1);
+interface Command {
+  readonly title: string;
+  readonly command: string;
+  readonly args: readonly string[];
+  readonly env?: NodeJS.ProcessEnv;
 }
 
-function step(title: string, command: string, args: string[], env: NodeJS.ProcessEnv = {}): void {
-  console.log(`\n=== ${title}: ${command} ${args.join(' ')}`);
+/** Commands run one after another. */
+type Lane = readonly Command[];
+
+interface Outcome {
+  readonly title: string;
+  readonly code: number | string | null;
+  readonly ms: number;
+}
+
+const seconds = (ms: number) => (ms / 1000).toFixed(0);
+const lineOf = ({ command, args }: Command) => `${command} ${args.join(' ')}`;
+
+const children = new Set<ReturnType<typeof spawn>>();
+let stopping = false;
+
+/**
+ * Ends every command still running, with what it started: each runs in a process group of its
+ * own (npx, Vitest's forks, Chromium), so the group is what gets the signal.
+ */
+function stopAll(signal: NodeJS.Signals = 'SIGTERM'): void {
+  stopping = true;
+  for (const child of children) {
+    try {
+      if (child.pid !== undefined) process.kill(-child.pid, signal);
+    } catch {
+      child.kill(signal);
+    }
+  }
+}
+
+// The commands' own process groups do not get the terminal's Ctrl-C: pass it on.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    stopAll(signal);
+    process.exit(130);
+  });
+}
+
+/** Runs one command; its output goes to `write`. */
+function run(command: Command, write: (text: string) => void): Promise<Outcome> {
   const started = Date.now();
-  const result = spawnSync(command, args, { stdio: 'inherit', env: { ...process.env, ...env } });
-  if (result.status !== 0) fail(title, started, result.status ?? result.signal);
-  console.log(`=== ${title} passed in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  write(`\n=== ${command.title}: ${lineOf(command)}\n`);
+  const child = spawn(command.command, command.args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...command.env },
+    detached: true,
+  });
+  children.add(child);
+  child.stdout.on('data', (chunk: Buffer) => write(chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => write(chunk.toString()));
+  return new Promise((resolve) => {
+    const done = (code: number | string | null) => {
+      children.delete(child);
+      const ms = Date.now() - started;
+      if (code === 0) write(`=== ${command.title} passed in ${seconds(ms)} s\n`);
+      resolve({ title: command.title, code, ms });
+    };
+    child.on('error', (err) => {
+      write(`${err.message}\n`);
+      done(1);
+    });
+    child.on('close', (code, signal) => done(code ?? signal));
+  });
+}
+
+/** Runs a lane's commands in order, up to the first failure; returns that failure or null. */
+async function runLane(lane: Lane, write: (text: string) => void): Promise<Outcome | null> {
+  for (const command of lane) {
+    if (stopping) return null;
+    const outcome = await run(command, write);
+    if (outcome.code !== 0) return outcome;
+  }
+  return null;
 }
 
 /**
- * Runs the commands at once (each is mostly one thread; two cores take them in half the time)
- * and prints each one's output, in the given order, as soon as it and those before it are done.
- * Stops with the first failure in that order.
+ * Runs the lanes at once. Output keeps the lanes' order: the first lane prints as it goes, the
+ * next one's output (held until then) follows when the first ends, and so on, so two outputs
+ * never interleave. The first failure stops everything still running and ends `npm test` with
+ * its exit code.
  */
-async function together(commands: Command[]): Promise<void> {
-  const started = Date.now();
-  const runs = commands.map(([title, command, args]) => {
-    let output = '';
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const done = new Promise<{ code: number | string | null; ms: number }>((resolve) => {
-      child.on('error', (err) => {
-        output += `${err.message}\n`;
-        resolve({ code: 1, ms: Date.now() - started });
-      });
-      child.on('close', (code, signal) =>
-        resolve({ code: code ?? signal, ms: Date.now() - started }),
-      );
-    });
-    return { title, line: `${command} ${args.join(' ')}`, child, done, output: () => output };
-  });
-  for (const run of runs) {
-    const { code, ms } = await run.done;
-    console.log(`\n=== ${run.title}: ${run.line}`);
-    process.stdout.write(run.output());
-    if (code !== 0) {
-      for (const other of runs) if (other.child.exitCode === null) other.child.kill();
-      fail(run.title, started, code);
+async function together(lanes: readonly Lane[]): Promise<void> {
+  const held = lanes.map(() => '');
+  const ended = lanes.map(() => false);
+  let printing = 0;
+  const writer = (i: number) => (text: string) => {
+    if (i === printing) process.stdout.write(text);
+    else held[i] += text;
+  };
+  const next = () => {
+    while (printing < lanes.length && ended[printing]) {
+      printing++;
+      if (printing < lanes.length) process.stdout.write(held[printing]);
     }
-    console.log(`=== ${run.title} passed in ${(ms / 1000).toFixed(0)} s`);
+  };
+  const failures: Outcome[] = [];
+  await Promise.all(
+    lanes.map(async (lane, i) => {
+      const failure = await runLane(lane, writer(i));
+      if (failure && !stopping) {
+        failures.push(failure);
+        stopAll();
+      }
+      ended[i] = true;
+      next();
+    }),
+  );
+  const [failure] = failures;
+  if (failure) {
+    console.error(
+      `\n${failure.title} failed after ${seconds(failure.ms)} s (exit ${failure.code ?? 1}).`,
+    );
+    process.exit(typeof failure.code === 'number' && failure.code !== 0 ? failure.code : 1);
   }
 }
+
+const command = (
+  title: string,
+  name: string,
+  args: string[],
+  env?: NodeJS.ProcessEnv,
+): Command => ({ title, command: name, args, env });
 
 let chromium: string;
 try {
@@ -66,15 +147,27 @@ try {
   process.exit(1);
 }
 
+const started = Date.now();
+// Mostly one thread each: two cores take them in about half the time.
 await together([
-  ['type check', 'npx', ['tsc', '--noEmit', '-p', '.']],
-  ['lint', 'npx', ['eslint', '.']],
-  ['format', 'npx', ['prettier', '--check', '.']],
-  ['import cycles', 'npm', ['run', '--silent', 'lint:cycles']],
+  [command('type check', 'npx', ['tsc', '--noEmit', '-p', '.'])],
+  [command('lint', 'npx', ['eslint', '.'])],
+  [command('format', 'npx', ['prettier', '--check', '.'])],
+  [command('import cycles', 'npm', ['run', '--silent', 'lint:cycles'])],
   // The app the browser tests serve (playwright.config.ts skips its own build on E2E_BUILT).
-  ['build', 'npx', ['vite', 'build', '--logLevel', 'warn']],
+  [command('build', 'npx', ['vite', 'build', '--logLevel', 'warn'])],
 ]);
-// After the app's build: vite build empties dist/, where the docs site is built beside it.
-step('docs', 'npx', ['tsx', 'scripts/docs.ts', 'check']);
-step('unit tests', 'npx', ['vitest', 'run']);
-step('browser tests', 'npx', ['playwright', 'test'], { CHROMIUM_PATH: chromium, E2E_BUILT: '1' });
+// The unit tests keep both cores busy; the docs build (after the app's: vite build empties
+// dist/, where the docs site is built beside it) and the browser tests, whose page computes on
+// one core and waits much of the time, take what is left.
+await together([
+  [command('unit tests', 'npx', ['vitest', 'run'])],
+  [
+    command('docs', 'npx', ['tsx', 'scripts/docs.ts', 'check']),
+    command('browser tests', 'npx', ['playwright', 'test'], {
+      CHROMIUM_PATH: chromium,
+      E2E_BUILT: '1',
+    }),
+  ],
+]);
+console.log(`\nnpm test passed in ${seconds(Date.now() - started)} s`);

@@ -19,6 +19,7 @@ import { initialStateFromHash, startUrlSync } from './store/url-sync.ts';
 import { App } from './ui/App.tsx';
 import { IoContext } from './ui/io/io-context.tsx';
 import { LabContext } from './ui/store-context.tsx';
+import { latencySettingsFromStorage } from './engine/measure/latency-settings.ts';
 import { createLabClient, type LabTestHooks } from './worker/client.ts';
 import './ui/lab.css';
 
@@ -32,6 +33,8 @@ declare global {
 }
 
 const testHooks = new URLSearchParams(window.location.search).has('test');
+// Test knobs: the e2e specs shorten latency sampling (docs/contributing.md).
+const latencySettings = latencySettingsFromStorage();
 // History and imported models come back from IndexedDB before anything runs, so a link to a
 // run on an imported model finds it and new runs number on from the restored ones.
 const db = await openPageDb();
@@ -55,7 +58,7 @@ startHistoryPersistence(store, db, savedRuns);
 const io = createPageIo(store, db, savedModels, () => session.client());
 const session = startLabSession(
   store,
-  () => createLabClient({ testHooks }),
+  () => createLabClient({ testHooks, ...latencySettings }),
   new URL(import.meta.env.BASE_URL, window.location.href).href,
   (client) => io.registerWith(client),
 );

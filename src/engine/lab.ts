@@ -38,14 +38,8 @@ import { applySteps } from './lab/apply-steps.ts';
 import type { TrainingSetup } from './lab/fine-tuning.ts';
 import { layerTable } from './lab/layer-table.ts';
 import { BaseModels, DigitSets, type ModelSource } from './lab/loading.ts';
-import {
-  accuracyOn,
-  Baselines,
-  latencies,
-  latencyWindowFromEnvironment,
-  spreadOf,
-  testAccuracy,
-} from './lab/measurement.ts';
+import { accuracyOn, Baselines, latencies, spreadOf, testAccuracy } from './lab/measurement.ts';
+import { latencySettingsFromEnvironment } from './measure/latency-settings.ts';
 import { PrefixCache, type PrefixStore } from './lab/prefix-cache.ts';
 import type { RunOptions, RunResult } from './lab/run-types.ts';
 
@@ -84,8 +78,14 @@ export interface LabOptions {
    * Sampling window per latency figure of a run, ms. Default: LATENCY_WINDOW_MS (300), or
    * $COMPLAB_LATENCY_WINDOW_MS in Node, which the unit tests set (vitest.config.ts): they run
    * hundreds of recipes, and those that check latency measure it with windows of their own.
+   * The page passes localStorage's setting, which the e2e specs set (measure/latency-settings.ts).
    */
   readonly latencyWindowMs?: number;
+  /**
+   * Timed predictions per latency figure at least. Default: LATENCY_MIN_SAMPLES (15), or
+   * $COMPLAB_LATENCY_MIN_SAMPLES in Node; set by the tests as the window is.
+   */
+  readonly latencyMinSamples?: number;
 }
 
 const now = () => performance.now();
@@ -232,7 +232,7 @@ export class Lab {
         { graph, file: encodeModel(graph, { version }).bytes },
         test,
         options.signal,
-        options.windowMs,
+        { windowMs: options.windowMs },
       );
       return {
         latencyMs: ours.medianMs,
@@ -289,13 +289,17 @@ export class Lab {
     onProgress?.({ stage: 'measuring', fraction: 0 });
     const encoded = encodeModel(graph, { version });
     // The run and its baseline share one window (an unchanged model is its own baseline).
+    const settings = latencySettingsFromEnvironment();
     const latency = await latencies(
       this.kernelMemory,
       { graph: base.graph, file: baselineFile },
       unchanged ? null : { graph, file: encoded.bytes },
       test,
       signal,
-      this.options.latencyWindowMs ?? latencyWindowFromEnvironment(),
+      {
+        windowMs: this.options.latencyWindowMs ?? settings.latencyWindowMs,
+        minSamples: this.options.latencyMinSamples ?? settings.latencyMinSamples,
+      },
     );
     const layers = layerTable(graph, base.graph, encoded.tensors, latency.choices);
     return {

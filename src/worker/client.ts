@@ -8,6 +8,7 @@
  */
 import * as Comlink from 'comlink';
 import type { BackendChoice, BackendName } from '../engine/backend-names.ts';
+import type { LatencySettings } from '../engine/measure/latency-settings.ts';
 import type { Recipe } from '../engine/recipe/recipe.ts';
 import type {
   BackendOutcome,
@@ -26,7 +27,8 @@ import type {
   RunProgress,
 } from './protocol.ts';
 
-export interface LabClientOptions {
+/** Latency settings: for every lab the worker makes (test knobs, see latency-settings.ts). */
+export interface LabClientOptions extends LatencySettings {
   /** Enables the worker's test-only methods (see LabClient.testHooks). */
   readonly testHooks?: boolean;
 }
@@ -138,7 +140,12 @@ export function createLabClient(options: LabClientOptions = {}): LabClient {
   return {
     init: (assetBaseUrl, backend) =>
       guard<BackendOutcome>(
-        () => api.init(assetBaseUrl, backend, { testHooks: options.testHooks }),
+        () =>
+          api.init(assetBaseUrl, backend, {
+            testHooks: options.testHooks,
+            latencyWindowMs: options.latencyWindowMs,
+            latencyMinSamples: options.latencyMinSamples,
+          }),
         failed,
       ),
     setBackend: (backend) => guard<BackendOutcome>(() => api.setBackend(backend), failed),

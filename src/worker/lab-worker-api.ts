@@ -142,6 +142,8 @@ class LabWorker implements LabWorkerApi {
       activateBackend: async (name) => !retired && !this.lost.has(name) && this.deps.activate(name),
       prefixStore: this.store,
       resolveModel: (model) => this.resolveUserModel(model),
+      latencyWindowMs: this.options.latencyWindowMs,
+      latencyMinSamples: this.options.latencyMinSamples,
     });
   }
 

@@ -7,6 +7,7 @@ import type { BackendChoice, BackendName } from '../engine/backend-names.ts';
 import type { BackendStatus } from '../engine/browser/select-backend.ts';
 import type { RunProgress, RunResult } from '../engine/lab.ts';
 import type { MaskPicture } from '../engine/measure/pictures.ts';
+import type { LatencySettings } from '../engine/measure/latency-settings.ts';
 import type { ModelCard } from '../engine/model/catalog.ts';
 import type { Recipe, RecipeStep } from '../engine/recipe/recipe.ts';
 
@@ -79,7 +80,7 @@ export type ModelExportOutcome = Outcome<
   }
 >;
 
-export interface WorkerOptions {
+export interface WorkerOptions extends LatencySettings {
   /** Turns on the *ForTest methods (the page was opened with ?test). */
   readonly testHooks?: boolean;
 }

@@ -10,7 +10,12 @@ import { evaluateAccuracy } from '../measure/accuracy.ts';
 import { KernelMemory, kernelChoicesKey } from '../measure/kernel-memory.ts';
 import { kernelChoice, prepareGraphKernels, type KernelChoice } from '../measure/kernels.ts';
 import type { LatencySpread } from '../measure/latency-figure.ts';
-import { LATENCY_BATCH, measureLatencies, type LatencyFigure } from '../measure/latency.ts';
+import {
+  LATENCY_BATCH,
+  measureLatencies,
+  type LatencyFigure,
+  type LatencyOptions,
+} from '../measure/latency.ts';
 import type { LayerGraph } from '../model/graph.ts';
 import { createPredictor } from '../model/program.ts';
 import type { WrittenFileVersion } from '../recipe/file-version.ts';
@@ -120,13 +125,6 @@ export class Baselines {
   }
 }
 
-/** $COMPLAB_LATENCY_WINDOW_MS where there is a process environment (Node), if it is valid. */
-export function latencyWindowFromEnvironment(): number | undefined {
-  const text = globalThis.process?.env?.COMPLAB_LATENCY_WINDOW_MS;
-  const ms = Number(text);
-  return text && Number.isFinite(ms) && ms > 0 ? ms : undefined;
-}
-
 /** A spread without the median it surrounds (RunResult keeps the median beside it). */
 export const spreadOf = ({
   lowMs,
@@ -161,7 +159,7 @@ export async function latencies(
   ours: TimedModel | null,
   test: DigitSplit,
   signal?: AbortSignal,
-  windowMs?: number,
+  sampling: Pick<LatencyOptions, 'windowMs' | 'minSamples'> = {},
 ): Promise<{
   baseline: LatencyFigure;
   ours: LatencyFigure;
@@ -186,7 +184,7 @@ export async function latencies(
       predictors.map((p) => p.predict),
       test,
       base.graph.inputShape,
-      { signal, windowMs },
+      { ...sampling, signal },
     );
     return { baseline: figures[0], ours: figures.at(-1)!, choices: choicesOf(prepared.at(-1)!) };
   } finally {
