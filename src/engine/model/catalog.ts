@@ -31,7 +31,7 @@ export const MODEL_PAPERS: Readonly<Record<ShippedModelId, string>> = {
  * splits by `npm run train -- --data <set>` (public/models/<set>/<id>/).
  */
 export const SHIPPED_WEIGHTS: Readonly<Record<DataSetId, readonly ShippedModelId[]>> = {
-  mnist: ['lenet300'],
+  mnist: ['lenet300', 'lenet5'],
   'fashion-mnist': [],
   'mnist-10k': SHIPPED_MODELS,
 };
