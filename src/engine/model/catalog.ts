@@ -32,7 +32,7 @@ export const MODEL_PAPERS: Readonly<Record<ShippedModelId, string>> = {
  */
 export const SHIPPED_WEIGHTS: Readonly<Record<DataSetId, readonly ShippedModelId[]>> = {
   mnist: ['lenet300', 'lenet5'],
-  'fashion-mnist': ['lenet5'],
+  'fashion-mnist': ['lenet5', 'lenet300'],
   'mnist-10k': SHIPPED_MODELS,
 };
 
