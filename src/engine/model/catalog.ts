@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { AssetError, type AssetReader } from '../assets.ts';
-import type { ShippedModelId } from './shipped.ts';
+import { DATA_SET_IDS, dataSetInfo, LEGACY_DATA_SET, type DataSetId } from '../data/datasets.ts';
+import { SHIPPED_MODELS, type ShippedModelId } from './shipped.ts';
 
 // The ids live apart from zod so the CLI's help can list them without loading it.
 export { SHIPPED_MODELS, isShippedModel, type ShippedModelId } from './shipped.ts';
@@ -24,7 +25,47 @@ export const MODEL_PAPERS: Readonly<Record<ShippedModelId, string>> = {
   resnext: 'Xie et al., Aggregated Residual Transformations (CVPR 2017)',
 };
 
-export const modelJsonPath = (id: ShippedModelId) => `models/${id}/model.json`;
+/**
+ * The trained weights each data set ships, by model: all six for mnist-10k (public/models/<id>/,
+ * the place every link made so far reads), and the baselines trained on the full training
+ * splits by `npm run train -- --data <set>` (public/models/<set>/<id>/).
+ */
+export const SHIPPED_WEIGHTS: Readonly<Record<DataSetId, readonly ShippedModelId[]>> = {
+  mnist: ['lenet300', 'lenet5'],
+  'fashion-mnist': ['lenet5', 'lenet300'],
+  'mnist-10k': SHIPPED_MODELS,
+};
+
+/** Model `id` has no trained weights for data set `data` in this build. */
+export class MissingWeightsError extends AssetError {
+  override name = 'MissingWeightsError';
+}
+
+export function hasShippedWeights(id: ShippedModelId, data: DataSetId): boolean {
+  return SHIPPED_WEIGHTS[data].includes(id);
+}
+
+/**
+ * The folder (under public/) of model `id`'s weights trained on `data`. Refuses a pair that
+ * ships no weights, naming the models that data set has and the data sets that model has.
+ */
+export function modelDir(id: ShippedModelId, data: DataSetId = LEGACY_DATA_SET): string {
+  const info = dataSetInfo(data);
+  if (!hasShippedWeights(id, info.id)) {
+    const models = SHIPPED_WEIGHTS[info.id];
+    const sets = DATA_SET_IDS.filter((set) => hasShippedWeights(id, set));
+    throw new MissingWeightsError(
+      `no trained ${id} for ${info.id} in this build (${info.id} has ${
+        models.length ? models.join(', ') : 'no trained models'
+      }; ${id} is trained on ${sets.join(', ')})`,
+    );
+  }
+  return info.id === LEGACY_DATA_SET ? `models/${id}` : `models/${info.id}/${id}`;
+}
+
+/** model.json of model `id` trained on `data` (default mnist-10k, the links made so far). */
+export const modelJsonPath = (id: ShippedModelId, data: DataSetId = LEGACY_DATA_SET) =>
+  `${modelDir(id, data)}/model.json`;
 
 export const modelCardSchema = z.looseObject({
   id: z.string(),
@@ -38,11 +79,19 @@ export const modelCardSchema = z.looseObject({
   trainingTimeSeconds: z.number(),
   /** Stored size of the baseline's weights in bytes, as the lab counts it (newer cards). */
   sizeBytes: z.number().optional(),
+  /** The data set it was trained on; absent on mnist-10k's cards, which predate the others. */
+  dataSet: z.string().optional(),
+  /** On the validation split; the full data sets' cards only. */
+  validationAccuracy: z.number().optional(),
 });
 export type ModelCard = z.infer<typeof modelCardSchema>;
 
-export async function loadModelCard(read: AssetReader, id: ShippedModelId): Promise<ModelCard> {
-  const path = `models/${id}/card.json`;
+export async function loadModelCard(
+  read: AssetReader,
+  id: ShippedModelId,
+  data: DataSetId = LEGACY_DATA_SET,
+): Promise<ModelCard> {
+  const path = `${modelDir(id, data)}/card.json`;
   let json: unknown;
   try {
     json = JSON.parse(new TextDecoder().decode(await read(path)));
