@@ -1,10 +1,9 @@
 /**
- * `npm test`: everything, in the order that fails fastest, keeping both cores busy. The checks
- * that read the source (type check, lint, format, import cycles) and the build the browser tests
- * serve run side by side; then the engine's unit tests in Node (Vitest, two forks) beside the
- * docs build and the end-to-end specs in headless Chromium (Playwright, one page at a time,
- * which computes on one core: the page leaves the other to the machine). Each phase stops at
- * its first failure and stops what runs beside it.
+ * `npm test`: everything, in the order that fails fastest. The checks that read the source
+ * (type check, lint, format, import cycles) and the build the browser tests serve run side by
+ * side; then the docs build, the engine's unit tests in Node (Vitest, two forks) and the
+ * end-to-end specs in headless Chromium (Playwright, one page at a time), one after another.
+ * The first failure stops what runs beside it and ends npm test.
  */
 import { spawn } from 'node:child_process';
 import { ensureChromium } from './find-chromium.ts';
@@ -157,13 +156,14 @@ await together([
   // The app the browser tests serve (playwright.config.ts skips its own build on E2E_BUILT).
   [command('build', 'npx', ['vite', 'build', '--logLevel', 'warn'])],
 ]);
-// The unit tests keep both cores busy; the docs build (after the app's: vite build empties
-// dist/, where the docs site is built beside it) and the browser tests, whose page computes on
-// one core and waits much of the time, take what is left.
+// The docs build comes after the app's (vite build empties dist/, where the docs site is built
+// beside it); then the unit tests and the browser tests, one after the other: run side by side
+// (tried 2026-12-07) the unit tests slowed three-fold and two browser tests timed out waiting for
+// their page, which computes on one core and needs it.
 await together([
-  [command('unit tests', 'npx', ['vitest', 'run'])],
   [
     command('docs', 'npx', ['tsx', 'scripts/docs.ts', 'check']),
+    command('unit tests', 'npx', ['vitest', 'run']),
     command('browser tests', 'npx', ['playwright', 'test'], {
       CHROMIUM_PATH: chromium,
       E2E_BUILT: '1',
