@@ -48,6 +48,15 @@ import {
 
 const BACKEND = 'wasm';
 
+/** What every LeNet schedule shares (Adam, batches of 64, shifts of up to 2 px, seed 1). */
+const lenetTraining = {
+  batchSize: 64,
+  learningRate: 0.001,
+  optimizer: 'adam',
+  augment: { maxShift: 2 },
+  seed: 1,
+} as const;
+
 const compactTraining = {
   epochs: 12,
   batchSize: 128,
@@ -64,24 +73,8 @@ const compactTraining = {
  * digits we do not ship: with 8,000 digits both nets otherwise overfit within a few epochs.
  */
 const TRAINING: Record<ModelId, Omit<TrainOptions, 'onBatch' | 'onEpoch' | 'signal'>> = {
-  lenet300: {
-    epochs: 20,
-    batchSize: 64,
-    learningRate: 0.001,
-    learningRateDecay: 0.9,
-    optimizer: 'adam',
-    augment: { maxShift: 2 },
-    seed: 1,
-  },
-  lenet5: {
-    epochs: 12,
-    batchSize: 64,
-    learningRate: 0.001,
-    learningRateDecay: 0.85,
-    optimizer: 'adam',
-    augment: { maxShift: 2 },
-    seed: 1,
-  },
+  lenet300: { ...lenetTraining, epochs: 20, learningRateDecay: 0.9 },
+  lenet5: { ...lenetTraining, epochs: 12, learningRateDecay: 0.85 },
   // The compact designs: the same loop and augmentation; batch norm after their convs allows a
   // higher rate, and batches of 128 halve the per-step overhead of their many small layers.
   // 6 epochs at a decay of 0.7 left them 0.25-0.9 points lower, still learning; 12 at 0.78 left
@@ -104,44 +97,12 @@ type Schedule = Omit<TrainOptions, 'onBatch' | 'onEpoch' | 'signal' | 'validatio
  */
 const FULL_TRAINING: Partial<Record<DataSetId, Partial<Record<ModelId, Schedule>>>> = {
   mnist: {
-    lenet300: {
-      epochs: 30,
-      batchSize: 64,
-      learningRate: 0.001,
-      learningRateDecay: 0.9,
-      optimizer: 'adam',
-      augment: { maxShift: 2 },
-      seed: 1,
-    },
-    lenet5: {
-      epochs: 12,
-      batchSize: 64,
-      learningRate: 0.001,
-      learningRateDecay: 0.8,
-      optimizer: 'adam',
-      augment: { maxShift: 2 },
-      seed: 1,
-    },
+    lenet300: { ...lenetTraining, epochs: 30, learningRateDecay: 0.9 },
+    lenet5: { ...lenetTraining, epochs: 12, learningRateDecay: 0.8 },
   },
   'fashion-mnist': {
-    lenet5: {
-      epochs: 15,
-      batchSize: 64,
-      learningRate: 0.001,
-      learningRateDecay: 0.82,
-      optimizer: 'adam',
-      augment: { maxShift: 2 },
-      seed: 1,
-    },
-    lenet300: {
-      epochs: 30,
-      batchSize: 64,
-      learningRate: 0.001,
-      learningRateDecay: 0.9,
-      optimizer: 'adam',
-      augment: { maxShift: 2 },
-      seed: 1,
-    },
+    lenet5: { ...lenetTraining, epochs: 15, learningRateDecay: 0.82 },
+    lenet300: { ...lenetTraining, epochs: 30, learningRateDecay: 0.9 },
   },
 };
 
