@@ -16,7 +16,9 @@ import * as tf from '@tensorflow/tfjs';
 import type { AssetReader } from './assets.ts';
 import { isBackendName, type BackendName } from './backend-names.ts';
 import { RunCancelledError, throwIfCancelled } from './cancel.ts';
+import { LEGACY_DATA_SET, type DataSetId } from './data/datasets.ts';
 import type { DigitSplit } from './data/digits.ts';
+import { DataSets, type DataSet } from './data/load.ts';
 import { encodeModel } from './encode/model-file.ts';
 import {
   verifiedCompactFile,
@@ -31,13 +33,14 @@ import { SHIPPED_MODELS, loadModelCard, type ModelCard } from './model/catalog.t
 import type { LayerGraph } from './model/graph.ts';
 import { fileVersionOf } from './recipe/file-version.ts';
 import { formatRecipe } from './recipe/share.ts';
-import { normalizeRecipe, type Recipe, type RecipeStep } from './recipe/recipe.ts';
+import { dataSetOf, normalizeRecipe, type Recipe, type RecipeStep } from './recipe/recipe.ts';
+import { comparePaired } from './stats/mcnemar.ts';
 import { getPreset, type PresetModel } from './techniques/presets.ts';
 import { sensitivityCurves, type SensitivityResult } from './techniques/prune/sensitivity.ts';
 import { applySteps } from './lab/apply-steps.ts';
 import type { TrainingSetup } from './lab/fine-tuning.ts';
 import { layerTable } from './lab/layer-table.ts';
-import { BaseModels, DigitSets, type ModelSource } from './lab/loading.ts';
+import { BaseModels, type ModelSource } from './lab/loading.ts';
 import { accuracyOn, Baselines, latencies, spreadOf, testAccuracy } from './lab/measurement.ts';
 import { latencySettingsFromEnvironment } from './measure/latency-settings.ts';
 import { PrefixCache, type PrefixStore } from './lab/prefix-cache.ts';
@@ -59,7 +62,7 @@ export type {
 } from './lab/run-types.ts';
 
 export interface LabOptions {
-  /** Reads the shipped digits and models. */
+  /** Reads the shipped data sets and models. */
   readonly read: AssetReader;
   /** Resolves models that are not shipped ids (the CLI passes file paths this way). */
   readonly resolveModel?: (model: string) => ModelSource | undefined;
@@ -92,20 +95,19 @@ const now = () => performance.now();
 
 export class Lab {
   private readonly bases: BaseModels;
-  private readonly digits: DigitSets;
+  private readonly dataSets: DataSets;
   private readonly baselines = new Baselines();
   private readonly prefixes: PrefixCache;
   private readonly kernelMemory: KernelMemory;
-  private readonly training: TrainingSetup;
+  private readonly training: Omit<TrainingSetup, 'data'>;
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly options: LabOptions) {
     this.bases = new BaseModels(options.read, options.resolveModel);
-    this.digits = new DigitSets(options.read);
+    this.dataSets = new DataSets(options.read);
     this.prefixes = new PrefixCache(options.prefixStore, options.memoryEntries);
     this.kernelMemory = new KernelMemory(options.prefixStore);
     this.training = {
-      digits: this.digits,
       trainingBackend: options.trainingBackend,
       activateBackend: options.activateBackend,
     };
@@ -116,17 +118,32 @@ export class Lab {
     return Promise.all(SHIPPED_MODELS.map((id) => loadModelCard(this.options.read, id)));
   }
 
-  test(): Promise<DigitSplit> {
-    return this.digits.test();
+  /** Data set `id` (its manifest read, checked against the pinned checksums; splits on demand). */
+  dataSet(id: DataSetId = LEGACY_DATA_SET): Promise<DataSet> {
+    return this.dataSets.get(id);
   }
 
-  train(): Promise<DigitSplit> {
-    return this.digits.train();
+  /** A data set's test split: only for reporting. */
+  async test(data: DataSetId = LEGACY_DATA_SET): Promise<DigitSplit> {
+    return (await this.dataSet(data)).split('test');
   }
 
-  /** The last 2,000 training digits: what steps may evaluate on without seeing the test set. */
-  checkDigits(): Promise<DigitSplit> {
-    return this.digits.checkDigits();
+  /** A data set's training split (for the standard sets, without its validation images). */
+  async train(data: DataSetId = LEGACY_DATA_SET): Promise<DigitSplit> {
+    return (await this.dataSet(data)).split('train');
+  }
+
+  /**
+   * A data set's validation split: what steps choose on without seeing the test set (for
+   * mnist-10k, the last 2,000 training digits, as the lab always chose).
+   */
+  async checkDigits(data: DataSetId = LEGACY_DATA_SET): Promise<DigitSplit> {
+    return (await this.dataSet(data)).split('validation');
+  }
+
+  /** What a recipe's steps train and check on: its data set. */
+  private async trainingFor(recipe: Recipe): Promise<TrainingSetup> {
+    return { ...this.training, data: await this.dataSet(dataSetOf(recipe)) };
   }
 
   /** Runs one recipe. Runs are queued: one tfjs computation at a time. */
@@ -138,8 +155,9 @@ export class Lab {
   graphOf(recipe: Recipe, options: RunOptions = {}): Promise<LayerGraph> {
     return this.enqueue(async () => {
       const normalized = normalizeRecipe(recipe);
-      const base = await this.bases.get(normalized.model);
-      return (await applySteps(normalized, base, options, this.prefixes, this.training)).graph;
+      const base = await this.bases.get(normalized.model, dataSetOf(normalized));
+      const training = await this.trainingFor(normalized);
+      return (await applySteps(normalized, base, options, this.prefixes, training)).graph;
     });
   }
 
@@ -159,15 +177,15 @@ export class Lab {
         graph,
         reported,
         async (decoded) =>
-          (await testAccuracy(decoded, await this.digits.test(), options.signal)).correct,
+          (await testAccuracy(decoded, await this.test(dataSetOf(recipe)), options.signal)).correct,
         { version: fileVersionOf(normalizeRecipe(recipe)) },
       ),
     );
   }
 
-  /** The base model's graph (as loaded, before any step). */
-  async baseGraph(model: string): Promise<LayerGraph> {
-    return (await this.bases.get(model)).graph;
+  /** The base model's graph (as loaded, before any step), as trained on data set `data`. */
+  async baseGraph(model: string, data: DataSetId = LEGACY_DATA_SET): Promise<LayerGraph> {
+    return (await this.bases.get(model, data)).graph;
   }
 
   /** A model's conv and dense layers, for presets and per-layer controls. */
@@ -186,7 +204,8 @@ export class Lab {
 
   /**
    * Sensitivity curves of the network a recipe leaves: each conv/dense layer pruned alone to a
-   * range of densities, accuracy on the test digits or on the check digits.
+   * range of densities, accuracy on the test split or on the validation split ("check") of the
+   * recipe's data set.
    */
   async sensitivity(
     recipe: Recipe,
@@ -195,7 +214,8 @@ export class Lab {
     const graph = await this.graphOf(recipe, options);
     const digits = options.digits ?? 'test';
     return this.enqueue(async () => {
-      const split = digits === 'test' ? await this.test() : await this.checkDigits();
+      const data = dataSetOf(recipe);
+      const split = digits === 'test' ? await this.test(data) : await this.checkDigits(data);
       const result = await sensitivityCurves(graph, (g) => accuracyOn(g, split, options.signal), {
         densities: options.densities,
         signal: options.signal,
@@ -222,10 +242,10 @@ export class Lab {
   }> {
     const normalized = normalizeRecipe(recipe);
     const graph = await this.graphOf(normalized, options);
-    const base = await this.baseGraph(normalized.model);
+    const base = await this.baseGraph(normalized.model, dataSetOf(normalized));
     const version = fileVersionOf(normalized);
     return this.enqueue(async () => {
-      const test = await this.test();
+      const test = await this.test(dataSetOf(normalized));
       const { baseline, ours } = await latencies(
         this.kernelMemory,
         { graph: base, file: encodeModel(base, { version }).bytes },
@@ -268,20 +288,32 @@ export class Lab {
     if (!isBackendName(backend))
       throw new Error(`no lab backend is active (tfjs has "${backend}")`);
 
-    onProgress?.({ stage: 'loading', fraction: 0 });
-    const [base, test] = await Promise.all([this.bases.get(recipe.model), this.digits.test()]);
+    const data = dataSetOf(recipe);
+    const dataSet = await this.dataSet(data);
+    onProgress?.({ stage: 'loading', fraction: 0, downloadBytes: dataSet.downloadBytes('test') });
+    const [base, test] = await Promise.all([
+      this.bases.get(recipe.model, data),
+      dataSet.split('test'),
+    ]);
     throwIfCancelled(signal);
     // The file written for the run and its baseline: the version the recipe's version names.
     const version = fileVersionOf(recipe);
-    const baseline = await this.baselines.get(recipe.model, backend, base.graph, test, options);
+    const baseline = await this.baselines.get(
+      recipe.model,
+      data,
+      backend,
+      base.graph,
+      test,
+      options,
+    );
     const baselineFile = baseline.files(version);
 
-    const { graph, steps, trainedOn } = await applySteps(
+    const { graph, steps, trainedOn, predicted } = await applySteps(
       recipe,
       base,
       options,
       this.prefixes,
-      this.training,
+      { ...this.training, data: dataSet },
     );
     const unchanged = recipe.steps.length === 0;
     const last = steps.at(-1);
@@ -304,6 +336,7 @@ export class Lab {
     const layers = layerTable(graph, base.graph, encoded.tensors, latency.choices);
     return {
       model: recipe.model,
+      data,
       backend,
       trainedOn,
       recipe,
@@ -312,6 +345,8 @@ export class Lab {
       correct: last ? last.correct : baseline.correct,
       total: test.count,
       baselineAccuracy: baseline.accuracy,
+      // The same test images, one by one: what the run gets wrong that the baseline got right.
+      paired: comparePaired(test.labels, baseline.predicted, predicted ?? baseline.predicted),
       sizeBytes: encoded.bytes.length,
       baselineSizeBytes: baselineFile.length,
       compressionRatio: baselineFile.length / encoded.bytes.length,

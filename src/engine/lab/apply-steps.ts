@@ -15,7 +15,7 @@ import { getTechnique } from '../techniques/registry.ts';
 import type { StepProgress, StepReport } from '../techniques/technique.ts';
 import { techniqueContext, trainingBackendName, type TrainingSetup } from './fine-tuning.ts';
 import type { BaseModel } from './loading.ts';
-import { testAccuracy } from './measurement.ts';
+import { testAccuracy, type TestAccuracy } from './measurement.ts';
 import { fileSize, PERSIST_AFTER_MS, type PrefixCache, type PrefixEntry } from './prefix-cache.ts';
 import type { AccuracyEstimate, RunOptions, StepResult } from './run-types.ts';
 
@@ -35,6 +35,8 @@ export interface AppliedSteps {
   readonly steps: StepResult[];
   /** Backend that trained the steps that train, null when none did. */
   readonly trainedOn: BackendName | null;
+  /** The last step's class for each test image (absent without steps). */
+  readonly predicted?: Uint16Array;
 }
 
 export async function applySteps(
@@ -47,6 +49,7 @@ export async function applySteps(
   const steps: StepResult[] = [];
   let graph = base.graph;
   let trainedOn: BackendName | null = null;
+  let lastPredicted: Uint16Array | undefined;
   const total = recipe.steps.length;
   // Each step's size is its file's in the version the recipe's version names.
   const version = fileVersionOf(recipe);
@@ -109,8 +112,12 @@ export async function applySteps(
     // Accuracy is the evaluating backend's own: a step cached from another backend is
     // evaluated again here (the graph is reused, not recomputed).
     const evalBackend = tf.getBackend() as BackendName;
-    let accuracy: { accuracy: number; correct: number } | undefined = entry.accuracy[evalBackend];
-    if (!accuracy) {
+    // An entry read back from the persistent store keeps its counts but not each image's answer,
+    // which the paired comparison with the baseline needs: it is evaluated again.
+    const known = entry.accuracy[evalBackend];
+    let accuracy: TestAccuracy;
+    if (known?.predicted) accuracy = { ...known, predicted: known.predicted };
+    else {
       const evaluating = (fraction: number, estimate?: Omit<AccuracyEstimate, 'sizeBytes'>) =>
         onProgress?.({
           stage: 'evaluating',
@@ -121,7 +128,12 @@ export async function applySteps(
           estimate: estimate && { ...estimate, sizeBytes },
         });
       evaluating(0);
-      accuracy = await testAccuracy(entry.graph, await training.digits.test(), signal, evaluating);
+      accuracy = await testAccuracy(
+        entry.graph,
+        await training.data.split('test'),
+        signal,
+        evaluating,
+      );
       entry = { ...entry, accuracy: { ...entry.accuracy, [evalBackend]: accuracy } };
       prefixes.remember(key, entry);
       await prefixes.persist(key, prefix, entry);
@@ -129,7 +141,9 @@ export async function applySteps(
     graph = entry.graph;
     trainedOn = entry.trainedOn;
     const recipeText = formatRecipe(prefix);
-    steps.push({ ...entry.step, recipeText, sizeBytes, ...accuracy, index, cached });
+    const { predicted, ...counts } = accuracy;
+    lastPredicted = predicted;
+    steps.push({ ...entry.step, recipeText, sizeBytes, ...counts, index, cached });
   }
-  return { graph, steps, trainedOn };
+  return { graph, steps, trainedOn, predicted: lastPredicted };
 }

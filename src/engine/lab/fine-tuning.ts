@@ -1,6 +1,7 @@
 /**
- * What a step's technique is given to work with (the technique context): the training digits,
- * accuracy on the check digits, and fine-tuning, which runs on the training backend when one
+ * What a step's technique is given to work with (the technique context): the run's data set's
+ * training split, accuracy on its validation split (never the test split: that is only for
+ * reporting), and fine-tuning, which runs on the training backend when one
  * is set (switching to it and back to the evaluating backend) and reports its batches as the
  * step's progress.
  */
@@ -10,11 +11,12 @@ import type { LayerGraph } from '../model/graph.ts';
 import type { StepProgress, TechniqueContext, TrainRequest } from '../techniques/technique.ts';
 import { fineTuneGraph } from '../train/finetune.ts';
 import type { TrainResult } from '../train/train.ts';
-import type { DigitSets } from './loading.ts';
+import type { DataSet } from '../data/load.ts';
 import { accuracyOn } from './measurement.ts';
 
 export interface TrainingSetup {
-  readonly digits: DigitSets;
+  /** The run's data set: its training split trains, its validation split checks choices. */
+  readonly data: DataSet;
   /** Backend that fine-tunes (absent: the active one). */
   readonly trainingBackend?: BackendName;
   /** Starts a backend (with its gradient kernels); needed when trainingBackend is set. */
@@ -41,9 +43,9 @@ export function techniqueContext(
   return {
     seed,
     signal,
-    trainDigits: () => setup.digits.train(),
+    trainDigits: () => setup.data.split('train'),
     validationAccuracy: async (graph) =>
-      accuracyOn(graph, await setup.digits.checkDigits(), signal),
+      accuracyOn(graph, await setup.data.split('validation'), signal),
     train: (graph, request) => fineTune(setup, graph, request, seed, signal, progress, trained),
     progress,
   };
@@ -58,7 +60,7 @@ async function fineTune(
   progress: (p: StepProgress) => void,
   trained: (backend: BackendName) => void,
 ): Promise<TrainResult> {
-  const digits = await setup.digits.train();
+  const digits = await setup.data.split('train');
   const evalBackend = tf.getBackend() as BackendName;
   const wanted = setup.trainingBackend ?? evalBackend;
   const switched = wanted !== evalBackend && (await setup.activateBackend?.(wanted)) === true;

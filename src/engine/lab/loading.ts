@@ -1,12 +1,13 @@
 /**
- * What the lab loads, each once: base models (shipped ids, files the caller resolves, compact
- * model files), fingerprinted so cached results survive only the same model, and the digit
- * splits. A load that fails is forgotten, so the next call tries again.
+ * What the lab loads, each once: base models (shipped ids, as trained on a data set; files the
+ * caller resolves; compact model files), fingerprinted so cached results survive only the same
+ * model, and checked to fit the data set they run on. The data sets themselves load through
+ * data/load.ts's DataSets. A load that fails is forgotten, so the next call tries again.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import type { AssetReader } from '../assets.ts';
-import { loadDigitSplit, PIXELS, type DigitSplit } from '../data/digits.ts';
+import { dataSetInfo, type DataSetId, type DataSetInfo } from '../data/datasets.ts';
 import { decodeModel } from '../encode/model-file.ts';
 import { SHIPPED_MODELS, isShippedModel, modelJsonPath } from '../model/catalog.ts';
 import { ModelLoadError } from '../model/errors.ts';
@@ -32,20 +33,29 @@ export interface BaseModel {
   readonly fingerprint: string;
 }
 
-/** The check digits: the last 2,000 training digits, for choices steps make themselves. */
-const CHECK_DIGITS = 2000;
+/**
+ * Refuses a network that does not fit data set `data`: its input must hold one image of the
+ * set's shape and its output one score per class. Names both, so the user sees the mismatch.
+ */
+export function checkFitsDataSet(graph: LayerGraph, data: DataSetInfo, source: string): void {
+  const pixels = data.inputShape.reduce((a, b) => a * b, 1);
+  const inputs = graph.inputShape.reduce((a, b) => a * b, 1);
+  const outputs = graph.outputShapeOf(graph.output);
+  if (inputs !== pixels || outputs.length !== 1 || outputs[0] !== data.classNames.length) {
+    throw new ModelLoadError(
+      `${source} maps [${graph.inputShape.join(', ')}] to [${outputs.join(', ')}], but data set ${data.id} has ${data.inputShape.join('x')} images in ${data.classNames.length} classes`,
+    );
+  }
+}
 
-/** Reads a model from its source and checks that it maps a digit to 10 classes. */
-export async function loadBaseModel(source: ModelSource): Promise<BaseModel> {
+/** Reads a model from its source and checks that it fits data set `data` (default mnist-10k). */
+export async function loadBaseModel(
+  source: ModelSource,
+  data: DataSetInfo = dataSetInfo('mnist-10k'),
+): Promise<BaseModel> {
   if (source.compactFile) {
     const graph = decodeModel(source.compactFile);
-    const inputs = graph.inputShape.reduce((a, b) => a * b, 1);
-    const outputs = graph.outputShapeOf(graph.output).join('x');
-    if (inputs !== PIXELS || outputs !== '10') {
-      throw new ModelLoadError(
-        `the compact model file's network maps [${graph.inputShape.join(', ')}] to [${outputs}], not a digit to 10 classes`,
-      );
-    }
+    checkFitsDataSet(graph, data, "the compact model file's network");
     return { graph, fingerprint: bytesToHex(sha256(source.compactFile)).slice(0, 16) };
   }
   const artifacts = await readModelArtifacts(source.read, source.modelJsonPath);
@@ -53,6 +63,7 @@ export async function loadBaseModel(source: ModelSource): Promise<BaseModel> {
   try {
     checkDigitModel(built, source.modelJsonPath);
     const graph = await LayerGraph.fromModel(built);
+    checkFitsDataSet(graph, data, source.modelJsonPath);
     const hash = sha256.create();
     hash.update(new TextEncoder().encode(JSON.stringify(artifacts.modelTopology)));
     hash.update(new Uint8Array(artifacts.weightData as ArrayBuffer));
@@ -62,7 +73,10 @@ export async function loadBaseModel(source: ModelSource): Promise<BaseModel> {
   }
 }
 
-/** Base models by id, loaded once: shipped ids from `read`, others through `resolveModel`. */
+/**
+ * Base models by id and data set, loaded once: shipped ids from `read` (the weights trained on
+ * that data set), others through `resolveModel`.
+ */
 export class BaseModels {
   private readonly bases = new Map<string, Promise<BaseModel>>();
 
@@ -71,13 +85,14 @@ export class BaseModels {
     private readonly resolveModel?: (model: string) => ModelSource | undefined,
   ) {}
 
-  get(model: string): Promise<BaseModel> {
-    let base = this.bases.get(model);
+  get(model: string, data: DataSetId = 'mnist-10k'): Promise<BaseModel> {
+    const key = `${data}|${model}`;
+    let base = this.bases.get(key);
     if (!base) {
       // An unknown model rejects like a failed load (the caller awaits either).
-      base = (async () => loadBaseModel(this.source(model)))();
-      this.bases.set(model, base);
-      base.catch(() => this.bases.delete(model));
+      base = (async () => loadBaseModel(this.source(model, data), dataSetInfo(data)))();
+      this.bases.set(key, base);
+      base.catch(() => this.bases.delete(key));
     }
     return base;
   }
@@ -86,43 +101,14 @@ export class BaseModels {
     this.bases.clear();
   }
 
-  private source(model: string): ModelSource {
-    if (isShippedModel(model)) return { read: this.read, modelJsonPath: modelJsonPath(model) };
+  private source(model: string, data: DataSetId): ModelSource {
+    if (isShippedModel(model)) {
+      return { read: this.read, modelJsonPath: modelJsonPath(model, data) };
+    }
     const custom = this.resolveModel?.(model);
     if (custom) return custom;
     throw new ModelLoadError(
       `unknown model "${model.slice(0, 60)}" (shipped models: ${SHIPPED_MODELS.join(', ')})`,
     );
-  }
-}
-
-/** The shipped digit splits, read once. */
-export class DigitSets {
-  private testSplit?: Promise<DigitSplit>;
-  private trainSplit?: Promise<DigitSplit>;
-
-  constructor(private readonly read: AssetReader) {}
-
-  test(): Promise<DigitSplit> {
-    this.testSplit ??= loadDigitSplit(this.read, 'test');
-    this.testSplit.catch(() => (this.testSplit = undefined));
-    return this.testSplit;
-  }
-
-  train(): Promise<DigitSplit> {
-    this.trainSplit ??= loadDigitSplit(this.read, 'train');
-    this.trainSplit.catch(() => (this.trainSplit = undefined));
-    return this.trainSplit;
-  }
-
-  /** The last 2,000 training digits: what steps may evaluate on without seeing the test set. */
-  async checkDigits(): Promise<DigitSplit> {
-    const train = await this.train();
-    const start = train.count - CHECK_DIGITS;
-    return {
-      count: CHECK_DIGITS,
-      images: train.images.subarray(start * PIXELS),
-      labels: train.labels.subarray(start),
-    };
   }
 }

@@ -45,7 +45,7 @@ export async function testAccuracy(
   test: DigitSplit,
   signal?: AbortSignal,
   onFraction?: (fraction: number, estimate: Omit<AccuracyEstimate, 'sizeBytes'>) => void,
-): Promise<{ accuracy: number; correct: number }> {
+): Promise<TestAccuracy> {
   const predictor = createPredictor(graph);
   // A small first chunk gives the page a first estimate early. Only where a digit's
   // prediction was checked not to depend on the chunk it is in (wasm and cpu give the same
@@ -54,26 +54,33 @@ export async function testAccuracy(
   const firstBatchSize =
     backend === 'wasm' || backend === 'cpu' ? FIRST_ESTIMATE_DIGITS : undefined;
   try {
-    const { accuracy, correct } = await evaluateAccuracy(
+    const { accuracy, correct, predicted } = await evaluateAccuracy(
       predictor.predict,
       test,
       graph.inputShape,
       {
         signal,
         firstBatchSize,
+        keepPredictions: true,
         onBatch: (seen, correct) =>
           onFraction?.(seen / test.count, { correct, seen, total: test.count }),
       },
     );
-    return { accuracy, correct };
+    return { accuracy, correct, predicted: predicted! };
   } finally {
     predictor.dispose();
   }
 }
 
-export interface Baseline {
+/** A network's figures on a test split, with its answer for each image (for paired comparisons). */
+export interface TestAccuracy {
   readonly accuracy: number;
   readonly correct: number;
+  /** The class predicted for each test image, in split order. */
+  readonly predicted: Uint16Array;
+}
+
+export interface Baseline extends TestAccuracy {
   /**
    * The base model's compact file in a file version (the run's recipe's: recipe/file-version.ts):
    * its length is the size, its content keys its kernels. Encoded once per version.
@@ -81,18 +88,19 @@ export interface Baseline {
   readonly files: (version: WrittenFileVersion) => Uint8Array;
 }
 
-/** The base model's test accuracy and file, per model and evaluating backend. */
+/** The base model's test accuracy and file, per model, data set and evaluating backend. */
 export class Baselines {
   private readonly baselines = new Map<string, Baseline>();
 
   async get(
     modelId: string,
+    data: string,
     backend: string,
     graph: LayerGraph,
     test: DigitSplit,
     { signal, onProgress }: RunOptions,
   ): Promise<Baseline> {
-    const key = `${modelId}|${backend}`;
+    const key = `${modelId}|${data}|${backend}`;
     const cached = this.baselines.get(key);
     if (cached) return cached;
     onProgress?.({ stage: 'baseline', fraction: 0 });
@@ -100,6 +108,7 @@ export class Baselines {
     try {
       const accuracy = await evaluateAccuracy(predictor.predict, test, graph.inputShape, {
         signal,
+        keepPredictions: true,
         onBatch: (done) => onProgress?.({ stage: 'baseline', fraction: done / test.count }),
       });
       // Its latency is not kept here: every run measures it again beside its own figure.
@@ -107,6 +116,7 @@ export class Baselines {
       const baseline: Baseline = {
         accuracy: accuracy.accuracy,
         correct: accuracy.correct,
+        predicted: accuracy.predicted!,
         files: (version) => {
           let file = files.get(version);
           if (!file) files.set(version, (file = encodeModel(graph, { version }).bytes));

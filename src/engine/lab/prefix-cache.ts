@@ -35,8 +35,13 @@ export interface PrefixEntry {
   >;
   /** The length of the graph's compact file, per file version, as far as it was asked for. */
   readonly sizes: Map<WrittenFileVersion, number>;
-  /** Test accuracy after this step, per evaluating backend (they may differ by a digit). */
-  readonly accuracy: Partial<Record<BackendName, { accuracy: number; correct: number }>>;
+  /**
+   * Test accuracy after this step, per evaluating backend (they may differ by a digit), with
+   * each image's class where this session evaluated it (the persistent store keeps the counts).
+   */
+  readonly accuracy: Partial<
+    Record<BackendName, { accuracy: number; correct: number; predicted?: Uint16Array }>
+  >;
   /** Backend that trained this prefix, or null when no step so far trained. */
   readonly trainedOn: BackendName | null;
   /** Whether the persistent store keeps it: the step trained or took long to compute. */
@@ -75,6 +80,16 @@ const storedEntrySchema = z.object({
 const storedText = (prefix: Recipe) => formatRecipe({ ...prefix, version: 1 });
 /** The file version of the size a stored entry keeps (version 1's). */
 const STORED_FILE_VERSION = FILE_VERSION_OF_RECIPE[1];
+
+/** An entry's accuracy per backend without each image's class (the store keeps counts only). */
+function countsOnly(accuracy: PrefixEntry['accuracy']): PrefixEntry['accuracy'] {
+  return Object.fromEntries(
+    Object.entries(accuracy).map(([backend, { accuracy, correct }]) => [
+      backend,
+      { accuracy, correct },
+    ]),
+  );
+}
 
 /** The length of an entry's compact file in `version`, encoded once per version. */
 export function fileSize(entry: PrefixEntry, version: WrittenFileVersion): number {
@@ -130,7 +145,7 @@ export class PrefixCache {
             sizeBytes: fileSize(entry, STORED_FILE_VERSION),
           },
           trainedOn: entry.trainedOn,
-          accuracy: entry.accuracy,
+          accuracy: countsOnly(entry.accuracy),
         }),
       );
     } catch {

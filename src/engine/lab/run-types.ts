@@ -4,7 +4,9 @@
  */
 import type { BackendName } from '../backend-names.ts';
 import type { LatencySpread } from '../measure/latency-figure.ts';
+import type { DataSetId } from '../data/datasets.ts';
 import type { Recipe } from '../recipe/recipe.ts';
+import type { PairedComparison } from '../stats/mcnemar.ts';
 import type { StepProgress, StepReport } from '../techniques/technique.ts';
 import type { LayerStats } from './layer-table.ts';
 
@@ -29,6 +31,11 @@ export interface StepResult {
 
 export interface RunResult {
   readonly model: string;
+  /**
+   * The data set the run trained and measured on (mnist-10k for a recipe that names none);
+   * absent in runs recorded before data sets, which all ran on mnist-10k.
+   */
+  readonly data?: DataSetId;
   readonly backend: BackendName;
   /** Backend that fine-tuned the steps that train (numbers may differ on another one). */
   readonly trainedOn: BackendName | null;
@@ -38,6 +45,11 @@ export interface RunResult {
   readonly correct: number;
   readonly total: number;
   readonly baselineAccuracy: number;
+  /**
+   * The run against its baseline on the same test images: the images it loses and gains, and
+   * McNemar's exact p-value of the difference (absent in runs recorded before it was kept).
+   */
+  readonly paired?: PairedComparison;
   readonly sizeBytes: number;
   readonly baselineSizeBytes: number;
   readonly compressionRatio: number;
@@ -75,6 +87,8 @@ export interface RunProgress extends Partial<Omit<StepProgress, 'fraction'>> {
   readonly technique?: string;
   /** Estimated time left in the current step, from its progress so far. */
   readonly etaMs?: number;
+  /** While loading: the bytes of test images read (compressed where stored so). */
+  readonly downloadBytes?: number;
   /** While a step's test accuracy is evaluated: what the digits seen so far say. */
   readonly estimate?: AccuracyEstimate;
 }

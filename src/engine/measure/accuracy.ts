@@ -7,6 +7,8 @@ export interface AccuracyResult {
   readonly correct: number;
   readonly total: number;
   readonly accuracy: number;
+  /** The class predicted for each image, in split order (only when keepPredictions is set). */
+  readonly predicted?: Uint16Array;
 }
 
 /** A model as the engine evaluates it: a batch of inputs in, class probabilities out. */
@@ -32,6 +34,8 @@ export interface AccuracyOptions {
   readonly signal?: AbortSignal;
   /** After each chunk: digits evaluated so far and how many of them were right. */
   readonly onBatch?: (done: number, correct: number) => void;
+  /** Keep the predicted class of every image (for a paired comparison with another model). */
+  readonly keepPredictions?: boolean;
 }
 
 /** The sizes of the chunks `count` digits are evaluated in. */
@@ -68,6 +72,7 @@ export async function evaluateAccuracy(
   const checkpoint = makeCheckpoint(options.signal);
   let correct = 0;
   let start = 0;
+  const predictedClasses = options.keepPredictions ? new Uint16Array(split.count) : undefined;
   for (const count of chunks) {
     await checkpoint();
     const predicted = tf.tidy(() =>
@@ -80,8 +85,10 @@ export async function evaluateAccuracy(
       predicted.dispose();
     }
     for (let k = 0; k < count; k++) if (classes[k] === split.labels[start + k]) correct++;
+    predictedClasses?.set(classes, start);
     start += count;
     options.onBatch?.(start, correct);
   }
-  return { correct, total: split.count, accuracy: correct / split.count };
+  const result = { correct, total: split.count, accuracy: correct / split.count };
+  return predictedClasses ? { ...result, predicted: predictedClasses } : result;
 }

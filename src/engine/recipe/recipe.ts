@@ -1,9 +1,12 @@
 /**
- * A recipe is everything that determines an experiment's numbers: the model, the seed and an
- * ordered list of technique steps. Its canonical text is also the share URL's hash, so a link,
+ * A recipe is everything that determines an experiment's numbers: the model, the data set it is
+ * trained and measured on, the seed and an ordered list of technique steps. Its canonical text is also the share URL's hash, so a link,
  * the store and `complab eval --recipe` all read and write one format:
  *
- *   v=2&model=lenet5&seed=1&steps=prune-density(density=conv1:0.66|*:0.1);finetune(epochs=2,...)
+ *   v=2&model=lenet5&data=mnist&seed=1&steps=prune-density(density=conv1:0.66|*:0.1);finetune(epochs=2,...)
+ *
+ * A recipe without `data` means mnist-10k, the 10,000 digits every link made before data sets
+ * used, so those links keep their numbers and their text.
  *
  * `v` is the recipe's version: a link keeps the numbers it was shared with, so a change that
  * moves them (version 2: the compact file's one sparse convention, recipe/file-version.ts)
@@ -25,6 +28,7 @@ import type {
   TechniqueParams,
   TechniqueSpec,
 } from '../techniques/technique.ts';
+import { isDataSetId, knownDataSets, LEGACY_DATA_SET, type DataSetId } from '../data/datasets.ts';
 import { RecipeError } from './errors.ts';
 
 /** The recipe versions this lab reads, oldest first; the last is what it makes. */
@@ -50,6 +54,12 @@ export interface RecipeStep {
 export interface Recipe {
   /** A shipped model id (e.g. "lenet5"), or, in the CLI only, a path to a model.json. */
   readonly model: string;
+  /**
+   * The data set the model is trained and measured on; absent means mnist-10k (LEGACY_DATA_SET),
+   * so a link made before data sets reads as it always did. A normalized recipe never holds
+   * mnist-10k explicitly.
+   */
+  readonly data?: DataSetId;
   readonly seed: number;
   readonly steps: readonly RecipeStep[];
   /**
@@ -61,6 +71,16 @@ export interface Recipe {
 
 /** A recipe's version: its own, or the newest when it has none. */
 export const recipeVersionOf = (recipe: Recipe): RecipeVersion => recipe.version ?? RECIPE_VERSION;
+
+/** The data set a recipe runs on: its own, or mnist-10k when it names none. */
+export const dataSetOf = (recipe: Pick<Recipe, 'data'>): DataSetId =>
+  recipe.data ?? LEGACY_DATA_SET;
+
+/** `recipe` on data set `data` (the legacy set is written as no data set at all). */
+export function withDataSet<R extends Recipe>(recipe: R, data: DataSetId): R {
+  const { data: _old, ...rest } = recipe;
+  return (data === LEGACY_DATA_SET ? rest : { ...rest, data }) as R;
+}
 
 /** The recipe as one made now: what an edit makes of an old link's recipe. */
 export function asNewRecipe(recipe: Recipe): Recipe {
@@ -204,6 +224,19 @@ export function validateModel(model: string): string {
   return model;
 }
 
+/**
+ * A data set this build knows, or a RecipeError naming the known ones (a link from a build with
+ * more data sets is refused this way, and the page opens its defaults).
+ */
+export function validateDataSet(data: string): DataSetId {
+  if (isDataSetId(data)) return data;
+  throw new RecipeError(
+    `data set "${String(data).slice(0, 40)}" is not in this build (known: ${knownDataSets()
+      .map((d) => d.id)
+      .join(', ')})`,
+  );
+}
+
 /** A known recipe version, or a RecipeError naming the versions this lab reads. */
 export function validateVersion(version: unknown): RecipeVersion {
   const known = RECIPE_VERSIONS.find((v) => v === version);
@@ -223,8 +256,10 @@ export function normalizeRecipe(recipe: Recipe): Recipe {
   if (recipe.steps.length > MAX_STEPS)
     throw new RecipeError(`a recipe has at most ${MAX_STEPS} steps`);
   const version = recipe.version === undefined ? RECIPE_VERSION : validateVersion(recipe.version);
+  const data = recipe.data === undefined ? LEGACY_DATA_SET : validateDataSet(recipe.data);
   return {
     model: validateModel(recipe.model),
+    ...(data === LEGACY_DATA_SET ? {} : { data }),
     seed: validateSeed(recipe.seed),
     steps: recipe.steps
       .map((s) => normalizeStep(s.technique, s.params))

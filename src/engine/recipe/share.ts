@@ -5,6 +5,7 @@
  * controls a teacher hides). The whole state sits in the URL hash, which never reaches a server.
  */
 import { BACKENDS, type BackendChoice } from '../backend-names.ts';
+import { LEGACY_DATA_SET, type DataSetId } from '../data/datasets.ts';
 import { RecipeError } from './errors.ts';
 import { TECHNIQUE_SPECS } from '../techniques/catalog.ts';
 import { getTour, getTourStep, tourStepRecipe } from '../tours.ts';
@@ -15,6 +16,7 @@ import {
   formatSteps,
   parseSteps,
   recipeVersionOf,
+  validateDataSet,
   validateModel,
   validateSeed,
   validateVersion,
@@ -66,7 +68,10 @@ interface UrlProperty<S extends 'recipe' | 'ui', K extends string, V> {
   readonly key: K;
   readonly parse: (text: string) => V;
   readonly format: (value: V) => string;
-  /** Recipe properties are always written, so a recipe text is complete on its own. */
+  /**
+   * Recipe properties are always written, so a recipe text is complete on its own; but `data`,
+   * which is absent from every link made before data sets (they mean mnist-10k).
+   */
   readonly omitWhen?: (value: V) => boolean;
 }
 
@@ -78,6 +83,17 @@ const recipeProperties = [
     parse: (text: string) => validateModel(text),
     format: (value: string) => value,
   } satisfies UrlProperty<'recipe', 'model', string>,
+  {
+    name: 'data',
+    scope: 'recipe',
+    key: 'data',
+    parse: (text: string): DataSetId | undefined => {
+      const data = validateDataSet(text);
+      return data === LEGACY_DATA_SET ? undefined : data;
+    },
+    format: (value: DataSetId | undefined) => value ?? LEGACY_DATA_SET,
+    omitWhen: (value: DataSetId | undefined) => value === undefined,
+  } satisfies UrlProperty<'recipe', 'data', DataSetId | undefined>,
   {
     name: 'seed',
     scope: 'recipe',
@@ -194,6 +210,9 @@ function decodeComponent(text: string): string {
   }
 }
 
+/** A recipe's data field: absent for mnist-10k, the data set of links made before data sets. */
+const dataField = (data: DataSetId | undefined) => (data === undefined ? {} : { data });
+
 /**
  * Parses share-link text strictly: any unknown key, duplicate, bad value or unknown version is
  * a RecipeError with a message for the user. Missing properties take their defaults.
@@ -226,7 +245,7 @@ export function parseShareState(input: string): ShareState {
     const raw = values.get(p.name);
     return raw === undefined ? fallback : p.parse(raw);
   };
-  const [model, seed, steps] = recipeProperties;
+  const [model, data, seed, steps] = recipeProperties;
   const [backend, hide, tourProperty, stepProperty, plot] = uiProperties;
   // A tour step's link may carry only tour= and step=: its recipe then comes from the tour.
   const tour = read(tourProperty, undefined);
@@ -244,6 +263,7 @@ export function parseShareState(input: string): ShareState {
   return {
     recipe: {
       model: read(model, defaults.model),
+      ...dataField(values.has(data.name) ? read(data, undefined) : defaults.data),
       seed: read(seed, defaults.seed),
       steps: read(steps, defaults.steps),
       ...(recipeVersion === RECIPE_VERSION ? {} : { version: recipeVersion }),
@@ -305,6 +325,8 @@ const encodeValue = (value: string) =>
 export function formatShareState(state: ShareState): string {
   const parts = [`v=${recipeVersionOf(state.recipe)}`];
   for (const p of recipeProperties) {
+    const omitWhen = 'omitWhen' in p ? (p.omitWhen as (v: unknown) => boolean) : undefined;
+    if (omitWhen?.(state.recipe[p.key])) continue;
     parts.push(
       `${p.name}=${encodeValue((p.format as (v: unknown) => string)(state.recipe[p.key]))}`,
     );
