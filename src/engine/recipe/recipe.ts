@@ -28,7 +28,13 @@ import type {
   TechniqueParams,
   TechniqueSpec,
 } from '../techniques/technique.ts';
-import { isDataSetId, knownDataSets, LEGACY_DATA_SET, type DataSetId } from '../data/datasets.ts';
+import {
+  DEFAULT_DATA_SET,
+  isDataSetId,
+  knownDataSets,
+  LEGACY_DATA_SET,
+  type DataSetId,
+} from '../data/datasets.ts';
 import { RecipeError } from './errors.ts';
 
 /** The recipe versions this lab reads, oldest first; the last is what it makes. */
@@ -88,7 +94,13 @@ export function asNewRecipe(recipe: Recipe): Recipe {
   return current;
 }
 
-export const DEFAULT_RECIPE: Recipe = { model: DEFAULT_MODEL, seed: DEFAULT_SEED, steps: [] };
+/** A new experiment: on the standard data set (a link that names none means mnist-10k). */
+export const DEFAULT_RECIPE: Recipe = {
+  model: DEFAULT_MODEL,
+  data: DEFAULT_DATA_SET,
+  seed: DEFAULT_SEED,
+  steps: [],
+};
 
 /** A technique's declaration, or a RecipeError naming the known ones. */
 export function techniqueSpecOf(id: string): TechniqueSpec {

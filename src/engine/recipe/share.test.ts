@@ -15,6 +15,7 @@ const fraction = fc.integer({ min: 1, max: 99 }).map((n) => n / 100);
 const shareState = fc.record({
   recipe: fc.record({
     model: fc.constantFrom('lenet5', 'lenet300'),
+    data: fc.constantFrom('mnist', 'fashion-mnist', undefined),
     seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
     steps: fc.array(
       fraction.map((f) => ({ technique: 'prune', params: { fraction: f } })),
@@ -85,6 +86,50 @@ describe('share link codec', () => {
     expect(() => parseShareState(text)).toThrow(message);
     const result = tryParseShareState(text);
     expect(result.ok).toBe(false);
-    expect(result.state.recipe).toEqual({ model: 'lenet5', seed: 1, steps: [] });
+    // A new experiment's defaults: the "new experiments default to mnist".
+    expect(result.state.recipe).toEqual({ model: 'lenet5', data: 'mnist', seed: 1, steps: [] });
+  });
+});
+
+describe('the data set in a link', () => {
+  it('is absent from links made before data sets, which keep mnist-10k and their text', () => {
+    const old = 'v=1&model=lenet300&seed=1&steps=prune(fraction=0.95)';
+    const recipe = parseRecipe(old);
+    expect(recipe).toEqual({
+      model: 'lenet300',
+      seed: 1,
+      steps: [{ technique: 'prune', params: { fraction: 0.95 } }],
+      version: 1,
+    });
+    expect(formatRecipe(recipe)).toBe(old);
+    expect(parseRecipe('model=lenet5').data).toBeUndefined();
+    expect(parseRecipe('v=2&model=lenet5&seed=1&steps=').data).toBeUndefined();
+  });
+
+  it('comes right after the model, and mnist-10k named explicitly reads as a link without one', () => {
+    const text = 'v=2&model=lenet5&data=fashion-mnist&seed=3&steps=prune(fraction=0.5)';
+    expect(parseRecipe(text).data).toBe('fashion-mnist');
+    expect(formatRecipe(parseRecipe(text))).toBe(text);
+    expect(formatRecipe(parseRecipe('v=2&model=lenet5&data=mnist-10k&seed=1&steps='))).toBe(
+      'v=2&model=lenet5&seed=1&steps=',
+    );
+  });
+
+  it('defaults to mnist for a page opened without a recipe, and for ui-only links', () => {
+    expect(parseShareState('').recipe.data).toBe('mnist');
+    expect(parseShareState('backend=wasm').recipe.data).toBe('mnist');
+    expect(formatRecipe(parseShareState('').recipe)).toBe(
+      'v=2&model=lenet5&data=mnist&seed=1&steps=',
+    );
+  });
+
+  it('refuses a data set this build lacks, naming the known ones, and opens the defaults', () => {
+    const result = tryParseShareState('v=2&model=lenet5&data=cifar10&seed=1&steps=');
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.error).toBe(
+      'data set "cifar10" is not in this build (known: mnist, fashion-mnist, mnist-10k)',
+    );
+    expect(result.state.recipe.data).toBe('mnist');
   });
 });

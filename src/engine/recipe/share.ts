@@ -258,12 +258,17 @@ export function parseShareState(input: string): ShareState {
     tourStep ??= 1;
     defaults = tourStepRecipe(getTourStep(getTour(tour), tourStep));
   }
+  // A link that names a recipe but no data set was made before data sets: it means mnist-10k.
+  // Without a recipe (the page opened bare, a tour step) the defaults' data set holds.
+  const namesRecipe =
+    tour === undefined &&
+    (version !== undefined || [model, seed, steps].some((p) => values.has(p.name)));
   // The link's own version; without one, a tour's recipe keeps the tour's, any other is new.
   const recipeVersion: RecipeVersion = version ?? recipeVersionOf(defaults);
   return {
     recipe: {
       model: read(model, defaults.model),
-      ...dataField(values.has(data.name) ? read(data, undefined) : defaults.data),
+      ...dataField(read(data, namesRecipe ? undefined : defaults.data)),
       seed: read(seed, defaults.seed),
       steps: read(steps, defaults.steps),
       ...(recipeVersion === RECIPE_VERSION ? {} : { version: recipeVersion }),
