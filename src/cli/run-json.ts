@@ -2,6 +2,7 @@ import type { RunResult } from '../engine/lab.ts';
 
 /** The object `complab eval --json` prints for a run (and each `complab sweep` line holds). */
 export function toJson(result: RunResult, link: string | null) {
-  const { recipe: _recipe, recipeText, ...rest } = result;
+  // Each image's class is for comparing runs in memory, not for a report.
+  const { recipe: _recipe, recipeText, predicted: _predicted, ...rest } = result;
   return { ...rest, recipe: recipeText, shareUrl: link };
 }

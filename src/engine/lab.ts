@@ -347,6 +347,7 @@ export class Lab {
       baselineAccuracy: baseline.accuracy,
       // The same test images, one by one: what the run gets wrong that the baseline got right.
       paired: comparePaired(test.labels, baseline.predicted, predicted ?? baseline.predicted),
+      predicted: predicted ?? baseline.predicted,
       sizeBytes: encoded.bytes.length,
       baselineSizeBytes: baselineFile.length,
       compressionRatio: baselineFile.length / encoded.bytes.length,

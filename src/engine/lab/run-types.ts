@@ -50,6 +50,11 @@ export interface RunResult {
    * McNemar's exact p-value of the difference (absent in runs recorded before it was kept).
    */
   readonly paired?: PairedComparison;
+  /**
+   * The class the run predicts for each test image, in split order: for a paired comparison of
+   * any two runs on the same data set (absent in runs recorded before it was kept). Not JSON.
+   */
+  readonly predicted?: Uint16Array;
   readonly sizeBytes: number;
   readonly baselineSizeBytes: number;
   readonly compressionRatio: number;
