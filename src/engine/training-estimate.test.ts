@@ -34,6 +34,19 @@ describe('recipeTraining: the batches each step trains, counted by hand', () => 
   });
 });
 
+describe('recipeTraining on the standard data sets', () => {
+  it.each([
+    // 55,000 training images (60,000 less 5,000 for validation) in batches of 64: 860 an epoch,
+    // the last one short (55,000 - 859 x 64 = 24 images).
+    ['mnist', 'finetune(epochs=2)', 1720, 110_000],
+    ['fashion-mnist', 'finetune(epochs=1,batch=100,batches=50)', 50, 5000],
+    ['fashion-mnist', 'iterative-prune(rounds=2,epochs=1)', 2 * 860, 2 * 55_000],
+  ])('on %s, %s trains %d batches, %d images', (data, steps, batches, images) => {
+    const [step] = recipeTraining(parseRecipe(`model=lenet5&data=${data}&steps=${steps}`));
+    expect([step.batches, step.digits]).toEqual([batches, images]);
+  });
+});
+
 describe('estimateTraining', () => {
   // LeNet-5: conv1 24x24x20 from 5x5x1, conv2 8x8x50 from 5x5x20, fc 800->500->10 (its card).
   const lenet5Layers = [

@@ -3,16 +3,18 @@
  * reads it to decide whether a shared link may start training on open).
  *
  * Every step that trains (its catalog entry declares `epochs`) trains epochs x batches per
- * epoch, times `rounds` for iterative pruning; a batch is `batch` digits, an epoch the 8,000
- * training digits or `batches` of them. The time per digit is the one measured for the model on
+ * epoch, times `rounds` for iterative pruning; a batch is `batch` digits, an epoch the recipe's
+ * data set's training split (8,000 digits for mnist-10k, 55,000 images for the standard sets)
+ * or `batches` of them. The time per digit is the one measured for the model on
  * this backend (a step of an earlier run that trained at least MIN_MEASURED_DIGITS digits,
  * not from the cache: its time over its digits, evaluation included, so it errs long), or,
  * until one is measured, a conservative figure from the model's multiply-adds.
  */
 import type { RunResult } from './lab.ts';
-import { techniqueSpecOf, type Recipe, type RecipeStep } from './recipe/recipe.ts';
+import { dataSetInfo } from './data/datasets.ts';
+import { dataSetOf, techniqueSpecOf, type Recipe, type RecipeStep } from './recipe/recipe.ts';
 
-/** The training split's size (public/data; digits.test.ts holds it to 8,000). */
+/** mnist-10k's training split (public/data; digits.test.ts holds it to 8,000). */
 export const TRAINING_DIGITS = 8000;
 /** A link whose training is estimated longer than this waits for the user's Run. */
 export const LINK_TRAINING_LIMIT_MS = 120_000;
@@ -40,27 +42,34 @@ function param(step: RecipeStep, name: string): number {
   return typeof value === 'number' ? value : 0;
 }
 
-/** The batches (and digits) one step trains: zero for a step that does not train. */
-export function stepTraining(step: RecipeStep): StepTraining {
+/**
+ * The batches (and digits) one step trains on a training split of `trainingImages`: zero for a
+ * step that does not train.
+ */
+export function stepTraining(step: RecipeStep, trainingImages = TRAINING_DIGITS): StepTraining {
   const spec = techniqueSpecOf(step.technique);
   if (!spec.params.some((p) => p.name === 'epochs')) {
     return { technique: step.technique, batches: 0, digits: 0 };
   }
   const batch = param(step, 'batch');
   const cap = param(step, 'batches');
-  const whole = Math.ceil(TRAINING_DIGITS / batch);
+  const whole = Math.ceil(trainingImages / batch);
   const perEpoch = cap > 0 ? Math.min(cap, whole) : whole;
-  const digitsPerEpoch = Math.min(TRAINING_DIGITS, perEpoch * batch);
+  const digitsPerEpoch = Math.min(trainingImages, perEpoch * batch);
   const runs =
     param(step, 'epochs') *
     (spec.params.some((p) => p.name === 'rounds') ? param(step, 'rounds') : 1);
   return { technique: step.technique, batches: runs * perEpoch, digits: runs * digitsPerEpoch };
 }
 
-/** What each step of a recipe trains. */
+/** What each step of a recipe trains, on its data set's training split. */
 export function recipeTraining(recipe: Recipe): StepTraining[] {
-  return recipe.steps.map(stepTraining);
+  const images = trainingImagesOf(recipe);
+  return recipe.steps.map((step) => stepTraining(step, images));
 }
+
+/** The size of a recipe's training split. */
+const trainingImagesOf = (recipe: Recipe) => dataSetInfo(dataSetOf(recipe)).splits.train.count;
 
 /** Milliseconds per training digit guessed from a model's multiply-adds per digit. */
 export function conservativeMsPerDigit(macsPerDigit: number): number {
@@ -82,7 +91,10 @@ export function measuredMsPerDigit(
     if (result.model !== model) continue;
     for (const step of result.steps) {
       if (step.cached || step.trainedOn !== backend || !(step.elapsedMs > 0)) continue;
-      const { digits } = stepTraining(result.recipe.steps[step.index]);
+      const { digits } = stepTraining(
+        result.recipe.steps[step.index],
+        trainingImagesOf(result.recipe),
+      );
       if (digits >= MIN_MEASURED_DIGITS) rates.push(step.elapsedMs / digits);
     }
   }
