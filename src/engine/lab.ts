@@ -16,7 +16,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { AssetReader } from './assets.ts';
 import { isBackendName, type BackendName } from './backend-names.ts';
 import { RunCancelledError, throwIfCancelled } from './cancel.ts';
-import { LEGACY_DATA_SET, type DataSetId } from './data/datasets.ts';
+import { dataSetInfo, LEGACY_DATA_SET, type DataSetId } from './data/datasets.ts';
 import type { DigitSplit } from './data/digits.ts';
 import { DataSets, type DataSet } from './data/load.ts';
 import { encodeModel } from './encode/model-file.ts';
@@ -35,7 +35,7 @@ import { fileVersionOf } from './recipe/file-version.ts';
 import { formatRecipe } from './recipe/share.ts';
 import { dataSetOf, normalizeRecipe, type Recipe, type RecipeStep } from './recipe/recipe.ts';
 import { comparePaired } from './stats/mcnemar.ts';
-import { getPreset, type PresetModel } from './techniques/presets.ts';
+import { expandPreset, type PresetModel } from './techniques/presets.ts';
 import { sensitivityCurves, type SensitivityResult } from './techniques/prune/sensitivity.ts';
 import { applySteps } from './lab/apply-steps.ts';
 import type { TrainingSetup } from './lab/fine-tuning.ts';
@@ -188,18 +188,26 @@ export class Lab {
     return (await this.bases.get(model, data)).graph;
   }
 
-  /** A model's conv and dense layers, for presets and per-layer controls. */
-  async presetModel(model: string): Promise<PresetModel> {
-    const graph = await this.baseGraph(model);
+  /**
+   * A model's conv and dense layers, for presets and per-layer controls, and the size of data
+   * set `data`'s training split (the presets keep their training budget on larger ones).
+   */
+  async presetModel(model: string, data: DataSetId = LEGACY_DATA_SET): Promise<PresetModel> {
+    const graph = await this.baseGraph(model, data);
     return {
       id: model,
       layers: graph.weightedLayers().map((n) => ({ name: n.name, className: n.className })),
+      trainingImages: dataSetInfo(data).splits.train.count,
     };
   }
 
-  /** The steps a preset expands to for a model. */
-  async expandPreset(model: string, preset: string): Promise<RecipeStep[]> {
-    return getPreset(preset).expand(await this.presetModel(model));
+  /** The steps a preset expands to for a model on data set `data` (default mnist-10k). */
+  async expandPreset(
+    model: string,
+    preset: string,
+    data: DataSetId = LEGACY_DATA_SET,
+  ): Promise<RecipeStep[]> {
+    return expandPreset(preset, await this.presetModel(model, data));
   }
 
   /**

@@ -5,13 +5,44 @@
  * tables) and a stated rule otherwise.
  */
 import type { RecipeStep } from '../recipe/recipe.ts';
-import { normalizeStep } from '../recipe/recipe.ts';
+import { normalizeStep, techniqueSpecOf } from '../recipe/recipe.ts';
 import { RecipeError } from '../recipe/errors.ts';
 
-/** What a preset needs to know of a model: its conv and dense layers, in order. */
+/**
+ * What a preset needs to know of a model: its conv and dense layers, in order, and the size of
+ * the training split it will train on (absent: mnist-10k's 8,000 digits).
+ */
 export interface PresetModel {
   readonly id: string;
   readonly layers: readonly { readonly name: string; readonly className: string }[];
+  readonly trainingImages?: number;
+}
+
+/**
+ * The training split the presets' epochs were chosen on: mnist-10k's 8,000 digits. On a larger
+ * split every training step keeps that budget: each epoch trains on a fresh seeded draw of
+ * PRESET_EPOCH_IMAGES images (`batches` = 8,000 / batch size), so a preset costs the same time
+ * on MNIST's 55,000 images as on the 8,000, and `complab reproduce --seeds 3` stays within
+ * minutes. A step that already caps its batches keeps its own cap.
+ */
+export const PRESET_EPOCH_IMAGES = 8000;
+
+/** `steps` with each training step's epoch capped at PRESET_EPOCH_IMAGES images. */
+export function withPresetTrainingBudget(
+  steps: readonly RecipeStep[],
+  trainingImages: number | undefined,
+): RecipeStep[] {
+  if (trainingImages === undefined || trainingImages <= PRESET_EPOCH_IMAGES) return [...steps];
+  return steps.map((step) => {
+    const spec = techniqueSpecOf(step.technique);
+    const param = (name: string) => spec.params.find((p) => p.name === name);
+    const batchParam = param('batch');
+    if (!param('epochs') || !param('batches') || !batchParam) return step;
+    if (typeof step.params.batches === 'number' && step.params.batches > 0) return step;
+    const batch = typeof step.params.batch === 'number' ? step.params.batch : batchParam.default;
+    const batches = Math.ceil(PRESET_EPOCH_IMAGES / Number(batch));
+    return normalizeStep(step.technique, { ...step.params, batches });
+  });
 }
 
 export interface Preset {
@@ -289,6 +320,11 @@ function tuckerSteps(model: PresetModel, withForce: boolean): RecipeStep[] {
  * bench:decompose.
  */
 export const FORCE_STRENGTH = { conv: 0.001, dense: 0.00001 };
+
+/** The steps preset `id` expands to for `model`, within the presets' training budget. */
+export function expandPreset(id: string, model: PresetModel): RecipeStep[] {
+  return withPresetTrainingBudget(getPreset(id).expand(model), model.trainingImages);
+}
 
 export function getPreset(id: string): Preset {
   const preset = PRESETS.find((p) => p.id === id);
