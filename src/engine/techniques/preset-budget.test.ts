@@ -21,7 +21,7 @@ describe("presets keep their training budget on a data set's larger training spl
     }
   });
 
-  it("cap each epoch of every training step at 8,000 images on MNIST's 55,000", () => {
+  it("cap each epoch of every training step at 8,000 unshifted images on MNIST's 55,000", () => {
     const steps = expandPreset('deep-compression', { ...lenet5, trainingImages: 55_000 });
     // By hand: 8,000 / 64 = 125 batches an epoch for the default batch of 64.
     expect(
@@ -30,6 +30,12 @@ describe("presets keep their training budget on a data set's larger training spl
       ['iterative-prune', 125],
       ['finetune', 125],
       ['finetune', 125],
+    ]);
+    // On mnist-10k the pruning rounds train with shifts; here none does.
+    expect(steps.filter((s) => 'augment' in s.params).map((s) => s.params.augment)).toEqual([
+      false,
+      false,
+      false,
     ]);
     // The steps that do not train are as on mnist-10k.
     const untouched = (list: typeof steps) =>
