@@ -61,4 +61,31 @@ describe("presets keep their training budget on a data set's larger training spl
     expect(wide.params.batches).toBe(63);
     expect(capped.params.batches).toBe(40);
   });
+
+  it("give an MLP deep compression's whole-epoch schedule chosen on MNIST's validation split", () => {
+    const lenet300: PresetModel = {
+      id: 'lenet300',
+      layers: ['fc1', 'fc2', 'fc3'].map((name) => ({ name, className: 'Dense' })),
+      trainingImages: 55_000,
+    };
+    const steps = expandPreset('deep-compression', lenet300);
+    expect(steps.map((s) => s.technique)).toEqual([
+      'iterative-prune',
+      'finetune',
+      'index-bits',
+      'kmeans',
+      'finetune',
+      'huffman',
+    ]);
+    // Pruning and its retraining: whole epochs (batches 0), 4 rounds of 2 and 4 more, unshifted.
+    expect([steps[0].params.rounds, steps[0].params.epochs, steps[1].params.epochs]).toEqual([
+      4, 2, 4,
+    ]);
+    expect(steps.slice(0, 2).map((s) => [s.params.batches, s.params.augment])).toEqual([
+      [0, false],
+      [0, false],
+    ]);
+    // The centroid fine-tuning keeps the 8,000-image budget.
+    expect(steps[4].params.batches).toBe(125);
+  });
 });
