@@ -1,3 +1,4 @@
+import * as tf from '@tensorflow/tfjs';
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -5,6 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { Lab } from '../engine/lab.ts';
 import { fileAssetReader } from '../engine/node/assets.ts';
 import { useNodeBackend } from '../engine/node/backend.ts';
+import { loadModelFromDir } from '../engine/node/save-model.ts';
 import { parseRecipe } from '../engine/recipe/share.ts';
 import { complab, type CliRun } from '../engine/test/complab-cli.ts';
 
@@ -70,6 +72,19 @@ describe('complab eval', () => {
       expected.baselineSizeBytes / expected.sizeBytes,
       10,
     );
+    // A link without data= is a run on mnist-10k's 2,000 test digits.
+    expect(printed.data).toBe('mnist-10k');
+    expect(printed.total).toBe(2000);
+    expect(printed).not.toHaveProperty('predicted');
+
+    // The table names the data set and reads the paired comparison as points, lost, gained, p.
+    const table = await complab('eval', '--recipe', link, '--quiet');
+    const { lost, gained } = expected.paired!;
+    const points = (100 * (gained - lost)) / 2000;
+    expect(table.stdout).toMatch(/\ndata +mnist-10k \(MNIST, .*\), 2,000 test images\n/);
+    expect(table.stdout).toContain(
+      `\nvs baseline  ${points < 0 ? '-' : '+'}${Math.abs(points).toFixed(2)} pt (${lost} lost, ${gained} gained; p `,
+    );
     await lab.dispose();
   });
 
@@ -78,6 +93,8 @@ describe('complab eval', () => {
       'eval',
       '--model',
       join(lenet300, 'model.json'),
+      '--data',
+      'mnist-10k',
       '--prune',
       '0.8',
       '--json',
@@ -134,6 +151,24 @@ describe('complab eval', () => {
     [['sensitivity', '--model', 'lenet5', '--digits', 'train'], /--digits must be test or check/],
     [['sensitivity', '--model', 'lenet5', '--densities', '0.5,2'], /--densities must be fractions/],
     [['reproduce', 'magic', '--model', 'lenet5'], /unknown preset "magic"/],
+    [
+      ['eval', '--model', 'lenet5', '--data', 'cifar10'],
+      /^complab: unknown data set "cifar10" for --data \(known: mnist, fashion-mnist, mnist-10k\)$/,
+    ],
+    [['zoo', '--data', 'svhn'], /unknown data set "svhn" for --data \(known: mnist, /],
+    [
+      ['eval', '--recipe', 'model=lenet5&data=fashion-mnist&steps=', '--data', 'mnist'],
+      /--data mnist disagrees with the recipe's data set fashion-mnist/,
+    ],
+    [
+      ['eval', '--recipe', 'model=lenet5&data=cifar10&steps='],
+      /data set "cifar10" is not in this build \(known: mnist, fashion-mnist, mnist-10k\)/,
+    ],
+    [
+      ['eval', '--model', 'squeezenet', '--data', 'mnist'],
+      /^complab: no trained squeezenet for mnist in this build \(mnist has .*; squeezenet is trained on .*mnist-10k/,
+    ],
+    [['reproduce', 'dsd', '--model', 'lenet5', '--seeds', '0'], /--seeds must be a whole number/],
     [['reproduce', 'dsd', '--model', 'my/model.json'], /reproduce needs a shipped model/],
   ])('rejects %j with one clear line', async (args, message) => {
     expectOneLineError(await complab(...(args as string[])), message);
@@ -192,6 +227,8 @@ describe('complab eval', () => {
       'sensitivity',
       '--model',
       'lenet300',
+      '--data',
+      'mnist-10k',
       '--densities',
       '0.5,0.05',
       '--json',
@@ -208,6 +245,110 @@ describe('complab eval', () => {
     // One-shot: keeping 5% of fc1 hurts more than keeping half of it.
     expect(printed.layers[0].points[2].accuracy).toBeLessThan(printed.layers[0].points[1].accuracy);
   });
+
+  it("on MNIST by default: --json's paired figures are what plain tfjs and a hand count give", async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'complab-paired-')), 'out');
+    const run = await complab(
+      'eval',
+      '--model',
+      'lenet300',
+      '--prune',
+      '0.7',
+      '--export-model',
+      dir,
+      '--quiet',
+      '--json',
+    );
+    expect(run.code).toBe(0);
+    const printed = JSON.parse(run.stdout);
+    expect(printed.data).toBe('mnist');
+    expect(printed.recipe).toBe('v=2&model=lenet300&data=mnist&seed=1&steps=prune(fraction=0.7)');
+    expect(printed.total).toBe(10_000);
+    expect(printed).not.toHaveProperty('predicted');
+
+    // Both networks through plain tfjs on MNIST's 10,000 test images: the shipped baseline and
+    // the pruned network eval wrote, then the images one gets right and the other wrong.
+    const lab = new Lab({ read: fileAssetReader() });
+    const test = await lab.test('mnist');
+    await lab.dispose();
+    const x = tf.tensor(
+      Float32Array.from(test.images, (v) => v / 255),
+      [test.count, 28, 28, 1],
+    );
+    const classesOf = async (model: tf.LayersModel) => {
+      // LeNet-300-100 takes the 784 pixels flat.
+      const shape = [test.count, ...model.inputs[0].shape.slice(1).map(Number)];
+      const classes = tf.tidy(() => (model.predict(x.reshape(shape)) as tf.Tensor).argMax(-1));
+      const data = await classes.data();
+      classes.dispose();
+      model.dispose();
+      return data;
+    };
+    const base = await classesOf(
+      await loadModelFromDir(join(root, 'public/models/mnist/lenet300')),
+    );
+    const ours = await classesOf(await loadModelFromDir(dir));
+    x.dispose();
+    let lost = 0;
+    let gained = 0;
+    for (let i = 0; i < test.count; i++) {
+      const [b, o] = [base[i] === test.labels[i], ours[i] === test.labels[i]];
+      if (b && !o) lost++;
+      if (o && !b) gained++;
+    }
+    expect(printed.paired.lost).toBe(lost);
+    expect(printed.paired.gained).toBe(gained);
+    // McNemar's exact two-sided p: 2 P(X <= min) for X ~ Binomial(lost + gained, 1/2), in
+    // exact integers, capped at 1.
+    const n = BigInt(lost + gained);
+    let binomial = 1n;
+    let tail = 0n;
+    for (let i = 0n; i <= BigInt(Math.min(lost, gained)); i++) {
+      tail += binomial;
+      binomial = (binomial * (n - i)) / (i + 1n);
+    }
+    const scale = 10n ** 100n;
+    const p = Math.min(1, Number((2n * tail * scale) / 2n ** n) / 1e100);
+    expect(printed.paired.pValue / p).toBeCloseTo(1, 9);
+    expect(printed.accuracy - printed.baselineAccuracy).toBeCloseTo((gained - lost) / 10_000, 12);
+  }, 120_000);
+
+  it('reproduces with seeds 1..n: ours holds their means and sample standard deviations', async () => {
+    const run = await complab(
+      'reproduce',
+      'svd',
+      '--model',
+      'lenet300',
+      '--data',
+      'mnist-10k',
+      '--seeds',
+      '2',
+      '--batches',
+      '2',
+      '--json',
+      '--quiet',
+    );
+    expect(run.code).toBe(0);
+    const { data, ours } = JSON.parse(run.stdout);
+    expect(data).toBe('mnist-10k');
+    const seeds = ours.seeds as Record<string, number & Record<string, unknown>>[];
+    expect(seeds.map((s) => s.seed)).toEqual([1, 2]);
+    expect(seeds.map((s) => s.data)).toEqual(['mnist-10k', 'mnist-10k']);
+    expect(seeds[0].recipe).toMatch(/&seed=1&/);
+    expect(seeds[1].recipe).toMatch(/&seed=2&/);
+    for (const s of seeds) expect(Object.keys(s.paired)).toEqual(['lost', 'gained', 'pValue']);
+    // By hand: the mean of two values and their sample standard deviation |a - b| / sqrt(2).
+    for (const field of ['accuracy', 'accuracyDrop', 'compressionRatio', 'nonzeroParams']) {
+      const [a, b] = seeds.map((s) => s[field] as number);
+      expect(ours[field], field).toBeCloseTo((a + b) / 2, 12);
+      expect(ours.std[field], field).toBeCloseTo(Math.abs(a - b) / Math.SQRT2, 12);
+    }
+    // Each seed trains on its own shuffle: the accuracies differ, so the spread is not nothing.
+    expect(ours.std.accuracy).toBeGreaterThan(0);
+    // Each seed's p-value stays its own; a mean of them would mean nothing.
+    expect(ours).not.toHaveProperty('paired');
+    expect(ours.std).not.toHaveProperty('recipe');
+  }, 180_000);
 
   it('rejects broken model files with one line naming the problem', async () => {
     const truncatedJson = brokenCopy((_, json) => JSON.stringify(json).slice(0, 300));

@@ -52,7 +52,15 @@ describe('complab eval --export-model DIR', () => {
 
     // The compact file is the reported size and reads back to the same accuracy.
     expect(statSync(join(dir, 'model.clw')).size).toBe(evaluated.sizeBytes);
-    const back = await complab('eval', '--model', join(dir, 'model.clw'), '--quiet', '--json');
+    const back = await complab(
+      'eval',
+      '--model',
+      join(dir, 'model.clw'),
+      '--data',
+      'mnist-10k',
+      '--quiet',
+      '--json',
+    );
     expect((JSON.parse(back.stdout) as { correct: number }).correct).toBe(evaluated.correct);
   }, 180_000);
 
@@ -80,7 +88,9 @@ describe('complab eval --model FILE on a link to a model imported in a browser',
   it('runs the link with the same files, and names the mismatch with other files', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'complab-imported-'));
     const file = join(dir, 'my-mlp.clw');
-    expect((await complab('export', '--model', 'lenet300', '--out', file)).code).toBe(0);
+    expect(
+      (await complab('export', '--model', 'lenet300', '--data', 'mnist-10k', '--out', file)).code,
+    ).toBe(0);
     // The page's id for a dropped compact file, computed here with node:crypto: sha256 over
     // "name\0length\0" and the bytes, the first 16 hex digits.
     const bytes = readFileSync(file);

@@ -19,7 +19,7 @@ describe('complab export', () => {
     const expected = JSON.parse(evaluated.stdout) as { sizeBytes: number; accuracy: number };
     expect(expected.sizeBytes).toBe(summary.sizeBytes);
 
-    const back = await complab('eval', '--model', out, '--quiet', '--json');
+    const back = await complab('eval', '--model', out, '--data', 'mnist-10k', '--quiet', '--json');
     expect(back.code).toBe(0);
     const fromFile = JSON.parse(back.stdout) as { sizeBytes: number; accuracy: number };
     expect(fromFile.accuracy).toBe(expected.accuracy);
@@ -56,7 +56,7 @@ describe('complab export', () => {
     expect(written.code).toBe(0);
     const summary = JSON.parse(written.stdout) as { sizeBytes: number; accuracy: number };
     expect(statSync(out).size).toBe(summary.sizeBytes);
-    const back = await complab('eval', '--model', out, '--quiet', '--json');
+    const back = await complab('eval', '--model', out, '--data', 'mnist-10k', '--quiet', '--json');
     const fromFile = JSON.parse(back.stdout) as { accuracy: number; nonzeroParams: number };
     expect(fromFile.accuracy).toBe(summary.accuracy);
     // 50% of the 266,200 kernel weights pruned; biases are nonzero.

@@ -4,6 +4,13 @@
  * Light imports only: `complab --help` loads this module.
  */
 import { Option } from 'commander';
+import {
+  DATA_SET_IDS,
+  DEFAULT_DATA_SET,
+  isDataSetId,
+  LEGACY_DATA_SET,
+  type DataSetId,
+} from '../engine/data/datasets.ts';
 import { SHIPPED_MODELS } from '../engine/model/shipped.ts';
 import { NODE_BACKENDS, type NodeBackendName } from '../engine/node/backend-names.ts';
 import { PRESETS } from '../engine/techniques/presets.ts';
@@ -67,6 +74,24 @@ export const presetOption = new Option(
   // After choices(), which only lists them in the help: the error names every preset.
   .argParser(presetOf);
 
+/** A data set id, or a UsageError listing the ones this build has. */
+export function dataOf(value: string): DataSetId {
+  if (!isDataSetId(value)) {
+    throw new UsageError(
+      `unknown data set "${value.slice(0, 40)}" for --data (known: ${DATA_SET_IDS.join(', ')})`,
+    );
+  }
+  return value;
+}
+
+export const dataOption = new Option(
+  '--data <id>',
+  `the data set to train and measure on: ${DATA_SET_IDS.join(', ')} (default: ${DEFAULT_DATA_SET} for a new experiment; a --recipe or link keeps its own, and one that names none means ${LEGACY_DATA_SET}, the 2,000 test digits of links made before data sets)`,
+)
+  .choices(DATA_SET_IDS)
+  // After choices(), which only lists them in the help: the error names every data set.
+  .argParser(dataOf);
+
 export const seedOption = new Option(
   '--seed <n>',
   "the recipes' seed, a whole number (default: the recipe's own, else 1)",
@@ -95,6 +120,7 @@ export const SHARED_OPTIONS: readonly Option[] = [
   recipeOption,
   pruneOption,
   presetOption,
+  dataOption,
   seedOption,
   backendOption,
   cacheOption,
@@ -108,6 +134,7 @@ export interface SharedFlags {
   readonly recipe?: string;
   readonly prune?: string;
   readonly preset?: string;
+  readonly data?: DataSetId;
   readonly seed?: number;
   readonly backend: NodeBackendName;
   readonly cache?: string;

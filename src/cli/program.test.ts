@@ -9,13 +9,14 @@ import { buildProgram } from './program.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 
-/** Every command and the options it takes, as the CLI took them before commander. */
+/** Every command and the options it takes (those it took before commander, and --data, --seeds). */
 const OPTIONS_BY_COMMAND: Record<string, string[]> = {
   eval: [
     'model',
     'recipe',
     'prune',
     'preset',
+    'data',
     'seed',
     'backend',
     'cache',
@@ -29,17 +30,28 @@ const OPTIONS_BY_COMMAND: Record<string, string[]> = {
     'recipe',
     'prune',
     'preset',
+    'data',
     'seed',
     'backend',
     'cache',
     'quiet',
     'json',
   ],
-  sensitivity: ['model', 'recipe', 'digits', 'densities', 'backend', 'cache', 'quiet', 'json'],
-  reproduce: ['model', 'batches', 'backend', 'cache', 'quiet', 'json'],
-  presets: ['model', 'json'],
-  zoo: ['backend', 'quiet', 'json'],
-  sweep: ['model', 'grid', 'out', 'jobs', 'shard', 'seed', 'cache', 'backend', 'quiet'],
+  sensitivity: [
+    'model',
+    'recipe',
+    'data',
+    'digits',
+    'densities',
+    'backend',
+    'cache',
+    'quiet',
+    'json',
+  ],
+  reproduce: ['model', 'data', 'seeds', 'batches', 'backend', 'cache', 'quiet', 'json'],
+  presets: ['model', 'data', 'json'],
+  zoo: ['data', 'backend', 'quiet', 'json'],
+  sweep: ['model', 'data', 'grid', 'out', 'jobs', 'shard', 'seed', 'cache', 'backend', 'quiet'],
 };
 
 /** What `complab ARGS` writes to stdout, run in this process, and its exit code. */

@@ -19,7 +19,8 @@ export function buildProgram(output?: OutputConfiguration): Command {
     .usage('<command> [options]')
     .description(
       "The lab's engine, headless: the same numbers the page shows for the same share link, " +
-        'evaluated on the 2,000 shipped MNIST test digits.',
+        'measured on a data set of this build (--data: mnist, fashion-mnist, mnist-10k; new ' +
+        'experiments use mnist, a link keeps its own).',
     )
     .addHelpText('after', '\nDetails and examples of one command: complab help <command>');
   addEvalCommand(program);

@@ -7,7 +7,14 @@ import { ModelLoadError } from '../engine/model/errors.ts';
 import { SHIPPED_MODELS } from '../engine/model/shipped.ts';
 import { isUserModelId } from '../engine/model/user-models.ts';
 import type { NodeBackendName } from '../engine/node/backend-names.ts';
-import { asNewRecipe, normalizeRecipe, type Recipe } from '../engine/recipe/recipe.ts';
+import { DEFAULT_DATA_SET, type DataSetId } from '../engine/data/datasets.ts';
+import {
+  asNewRecipe,
+  dataSetOf,
+  normalizeRecipe,
+  withDataSet,
+  type Recipe,
+} from '../engine/recipe/recipe.ts';
 import { extractStateText, parseShareState } from '../engine/recipe/share.ts';
 import { UsageError } from './errors.ts';
 import { checkModel } from './model-arg.ts';
@@ -41,6 +48,27 @@ async function checkImportedModel(model: string, linked: string): Promise<void> 
   }
 }
 
+/**
+ * The data set a command runs on. A new experiment (no --recipe) defaults to mnist; a recipe or
+ * link keeps its own (one that names none means mnist-10k, as its link always did). `--data`
+ * sets it, except against a recipe that names another data set: that is refused, as --model is
+ * against a recipe naming another model, since the link's numbers are of its own data set.
+ */
+export function dataSetFor(
+  data: DataSetId | undefined,
+  recipeText: string | undefined,
+  parsed: Recipe,
+): DataSetId {
+  if (recipeText === undefined) return data ?? DEFAULT_DATA_SET;
+  const named = /(^|&)data=/.test(extractStateText(recipeText));
+  if (data !== undefined && named && dataSetOf(parsed) !== data) {
+    throw new UsageError(
+      `--data ${data} disagrees with the recipe's data set ${dataSetOf(parsed)} (leave out --data, or data= in the recipe)`,
+    );
+  }
+  return data ?? dataSetOf(parsed);
+}
+
 export async function recipeOptionsOf(flags: SharedFlags): Promise<RecipeOptions> {
   const given = [flags.recipe, flags.prune, flags.preset].filter((v) => v !== undefined).length;
   if (given > 1) throw new UsageError('give one of --recipe, --prune and --preset');
@@ -61,14 +89,21 @@ export async function recipeOptionsOf(flags: SharedFlags): Promise<RecipeOptions
     );
   }
   checkModel(model ?? parsed.model, model === undefined);
-  // Another seed than the link's is a new recipe, as a seed changed on the page is.
+  const data = dataSetFor(flags.data, flags.recipe, parsed);
+  // Another seed or data set than the link's is a new recipe, as one changed on the page is.
   const seedChanged = flags.seed !== undefined && flags.seed !== parsed.seed;
+  const dataChanged = flags.recipe !== undefined && data !== dataSetOf(parsed);
   return {
-    recipe: normalizeRecipe({
-      ...(seedChanged ? asNewRecipe(parsed) : parsed),
-      model: model ?? parsed.model,
-      seed: flags.seed ?? parsed.seed,
-    }),
+    recipe: normalizeRecipe(
+      withDataSet(
+        {
+          ...(seedChanged || dataChanged ? asNewRecipe(parsed) : parsed),
+          model: model ?? parsed.model,
+          seed: flags.seed ?? parsed.seed,
+        },
+        data,
+      ),
+    ),
     preset: flags.preset,
     backend: flags.backend,
     json: flags.json === true,

@@ -19,6 +19,8 @@ describe('complab sweep, cancelled', () => {
         [
           '--model',
           'lenet300',
+          '--data',
+          'mnist-10k',
           '--grid',
           'finetune(epochs=1,batches=60..80:20)',
           '--jobs',

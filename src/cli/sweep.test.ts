@@ -43,6 +43,8 @@ describe('complab sweep', () => {
       'sweep',
       '--model',
       'lenet300',
+      '--data',
+      'mnist-10k',
       '--grid',
       GRID,
       '--jobs',
@@ -74,14 +76,27 @@ describe('complab sweep', () => {
     for (const i of [0, 2]) {
       const alone = await complab('eval', '--recipe', String(lines[i].recipe), '--json');
       expect(alone.code).toBe(0);
-      expect(numbers(lines[i])).toEqual(numbers(JSON.parse(alone.stdout)));
+      const printed = JSON.parse(alone.stdout);
+      expect(numbers(lines[i])).toEqual(numbers(printed));
+      // The data set and the paired comparison with the baseline, as eval prints them.
+      expect(lines[i].data).toBe('mnist-10k');
+      expect(lines[i].paired).toEqual(printed.paired);
     }
   });
 
   it('splits the grid into shards i/n that together give the whole sweep, each run once', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'complab-shard-test-'));
     const grid = 'prune(fraction=0.5..0.9:0.1)';
-    const whole = await complab('sweep', '--model', 'lenet300', '--grid', grid, '--quiet');
+    const whole = await complab(
+      'sweep',
+      '--model',
+      'lenet300',
+      '--data',
+      'mnist-10k',
+      '--grid',
+      grid,
+      '--quiet',
+    );
     expect(whole.code).toBe(0);
     const wholeLines = whole.stdout
       .trimEnd()
@@ -95,6 +110,8 @@ describe('complab sweep', () => {
         'sweep',
         '--model',
         'lenet300',
+        '--data',
+        'mnist-10k',
         '--grid',
         grid,
         '--shard',

@@ -20,7 +20,7 @@ describe('complab zoo', () => {
   it('prints one row per shipped model, measured now, matching the model cards', async () => {
     const { stdout } = await promisify(execFile)(
       'node',
-      ['bin/complab.mjs', 'zoo', '--json', '--quiet'],
+      ['bin/complab.mjs', 'zoo', '--data', 'mnist-10k', '--json', '--quiet'],
       { cwd: root },
     );
     const rows = JSON.parse(stdout) as ZooRow[];

@@ -2,8 +2,10 @@
  * What the seed papers report, for `complab reproduce` to print beside our own numbers. Every
  * figure names where it is printed (`sources`: paper, venue or arXiv version, table or section),
  * so a reader can check it; ../shared/PAPERS.md and ALGORITHMS.md collect the same figures.
- * Our data is 10,000 MNIST digits, not 70,000, so compare compression and accuracy drops, not
- * absolute errors.
+ * The papers' MNIST figures are on its 10,000 test digits, as ours are with `--data mnist` (the
+ * default; we train on 55,000 of the 60,000, the other 5,000 held out for validation). On
+ * mnist-10k (2,000 test digits of a 10,000-digit set) or Fashion-MNIST, compare compression and
+ * accuracy drops, not absolute errors.
  */
 export interface PaperFigures {
   readonly paper: string;

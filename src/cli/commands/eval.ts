@@ -1,4 +1,4 @@
-/** `complab eval`: one recipe on the shipped test digits, the numbers the page shows for it. */
+/** `complab eval`: one recipe on a data set's test images, the numbers the page shows for it. */
 import { Option, type Command } from 'commander';
 import { resolve } from 'node:path';
 import { formatRecipe } from '../../engine/recipe/share.ts';
@@ -9,6 +9,7 @@ import { addHelpExtras } from '../help.ts';
 import {
   backendOption,
   cacheOption,
+  dataOption,
   jsonOption,
   modelOption,
   presetOption,
@@ -35,16 +36,18 @@ const exportModelOption = new Option(
 
 function defineEval(command: Command): Command {
   command
-    .summary('evaluate a model and a compression recipe on the 2,000 shipped test digits')
+    .summary("evaluate a model and a compression recipe on a data set's test images")
     .description(
-      'Evaluates a model and a compression recipe on the 2,000 shipped MNIST test digits and prints ' +
-        'accuracy, stored size, parameters, MACs and latency, per step and per layer. The model may ' +
-        'be left out when the recipe names it.',
+      "Evaluates a model and a compression recipe on a data set's test images (--data; MNIST's " +
+        '10,000 by default) and prints accuracy, the paired comparison with the baseline on the ' +
+        "same images (points, images lost and gained, McNemar's exact p), stored size, parameters, " +
+        'MACs and latency, per step and per layer. The model may be left out when the recipe names it.',
     )
     .addOption(modelOption)
     .addOption(recipeOption)
     .addOption(pruneOption)
     .addOption(presetOption)
+    .addOption(dataOption)
     .addOption(seedOption)
     .addOption(backendOption)
     .addOption(cacheOption)
@@ -53,7 +56,14 @@ function defineEval(command: Command): Command {
     .addOption(jsonOption);
   return addHelpExtras(command, {
     examples: [
-      { line: 'complab eval --model lenet5 --prune 0.9', does: "prune 90% of lenet5's weights" },
+      {
+        line: 'complab eval --model lenet5 --prune 0.9',
+        does: "prune 90% of lenet5's weights, measured on MNIST's 10,000 test digits",
+      },
+      {
+        line: 'complab eval --model lenet5 --prune 0.9 --data fashion-mnist',
+        does: 'the same on Fashion-MNIST',
+      },
       {
         line: "complab eval --recipe 'http://localhost:5173/#v=2&model=lenet300&seed=1&steps=prune(fraction=0.8)' --json",
         does: 'a share link copied from the page, printed as JSON',

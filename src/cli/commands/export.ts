@@ -8,6 +8,7 @@ import { addHelpExtras } from '../help.ts';
 import {
   backendOption,
   cacheOption,
+  dataOption,
   jsonOption,
   modelOption,
   presetOption,
@@ -77,6 +78,7 @@ export function addExportCommand(program: Command): Command {
     .addOption(recipeOption)
     .addOption(pruneOption)
     .addOption(presetOption)
+    .addOption(dataOption)
     .addOption(seedOption)
     .addOption(backendOption)
     .addOption(cacheOption)

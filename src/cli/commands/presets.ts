@@ -1,16 +1,18 @@
 /** `complab presets`: the papers' presets and the recipes they expand to. */
 import type { Command } from 'commander';
-import { normalizeRecipe } from '../../engine/recipe/recipe.ts';
+import { DEFAULT_DATA_SET } from '../../engine/data/datasets.ts';
+import { normalizeRecipe, withDataSet } from '../../engine/recipe/recipe.ts';
 import { formatRecipe } from '../../engine/recipe/share.ts';
 import { PRESETS } from '../../engine/techniques/presets.ts';
 import { addHelpExtras } from '../help.ts';
 import { checkModel } from '../model-arg.ts';
-import { jsonOption, modelOption, type SharedFlags } from '../options.ts';
+import { dataOption, jsonOption, modelOption, type SharedFlags } from '../options.ts';
 
-type PresetsFlags = Pick<SharedFlags, 'model' | 'json'>;
+type PresetsFlags = Pick<SharedFlags, 'model' | 'data' | 'json'>;
 
 async function runPresets(flags: PresetsFlags): Promise<void> {
   const { model } = flags;
+  const data = flags.data ?? DEFAULT_DATA_SET;
   if (model !== undefined) checkModel(model, false);
   const lab = model ? await (await import('../open-lab.ts')).openLab('wasm') : null;
   try {
@@ -23,7 +25,9 @@ async function runPresets(flags: PresetsFlags): Promise<void> {
         recipe:
           lab && model
             ? formatRecipe(
-                normalizeRecipe({ model, seed: 1, steps: await lab.expandPreset(model, p.id) }),
+                normalizeRecipe(
+                  withDataSet({ model, seed: 1, steps: await lab.expandPreset(model, p.id) }, data),
+                ),
               )
             : undefined,
       })),
@@ -42,8 +46,12 @@ export function addPresetsCommand(program: Command): Command {
   const command = program
     .command('presets')
     .summary('list the presets and the recipes they expand to')
-    .description("Lists the papers' presets and, for a model, the recipe each expands to.")
+    .description(
+      "Lists the papers' presets and, for a model, the recipe each expands to on the data set " +
+        '--data names (the steps are the same on every data set; the recipe names it).',
+    )
     .addOption(modelOption)
+    .addOption(dataOption)
     .addOption(jsonOption)
     .action(runPresets);
   return addHelpExtras(command, {

@@ -1,7 +1,8 @@
 /** `complab sensitivity`: accuracy of each layer pruned alone to a range of densities. */
 import { Option, type Command } from 'commander';
+import { dataSetInfo } from '../../engine/data/datasets.ts';
 import { SHIPPED_MODELS } from '../../engine/model/shipped.ts';
-import { normalizeRecipe } from '../../engine/recipe/recipe.ts';
+import { normalizeRecipe, withDataSet } from '../../engine/recipe/recipe.ts';
 import { extractStateText, formatRecipe, parseShareState } from '../../engine/recipe/share.ts';
 import { UsageError } from '../errors.ts';
 import { formatSensitivityTable } from '../format/sensitivity-table.ts';
@@ -10,6 +11,7 @@ import { checkModel } from '../model-arg.ts';
 import {
   backendOption,
   cacheOption,
+  dataOption,
   jsonOption,
   modelOption,
   quietOption,
@@ -17,6 +19,7 @@ import {
   type SharedFlags,
 } from '../options.ts';
 import { progressPrinter } from '../progress.ts';
+import { dataSetFor } from '../recipe-options.ts';
 
 type Digits = 'test' | 'check';
 
@@ -43,7 +46,7 @@ function densitiesOf(text: string): number[] {
 
 const digitsOption = new Option(
   '--digits <set>',
-  'test: the 2,000 test digits; check: 2,000 training digits held apart',
+  "test: the data set's test images; check: its validation images (held out of training; for mnist-10k the last 2,000 training digits)",
 )
   .choices(['test', 'check'])
   .default('test')
@@ -62,7 +65,8 @@ async function runSensitivity(flags: SensitivityFlags): Promise<void> {
   if (model === undefined)
     throw new UsageError(`name a model with --model (${SHIPPED_MODELS.join(', ')})`);
   checkModel(model, flags.model === undefined);
-  const recipe = normalizeRecipe({ ...parsed, model });
+  const data = dataSetFor(flags.data, flags.recipe, parsed);
+  const recipe = normalizeRecipe(withDataSet({ ...parsed, model }, data));
   const { openLab } = await import('../open-lab.ts');
   const lab = await openLab(flags.backend, flags.cache);
   try {
@@ -73,11 +77,11 @@ async function runSensitivity(flags: SensitivityFlags): Promise<void> {
       onProgress: progress.onProgress,
     });
     progress.done();
-    const output = { model, recipe: formatRecipe(recipe), ...result };
+    const output = { model, data, recipe: formatRecipe(recipe), ...result };
     process.stdout.write(
       flags.json
         ? `${JSON.stringify(output)}\n`
-        : `${formatSensitivityTable(result, flags.digits)}\n`,
+        : `${formatSensitivityTable(result, flags.digits, dataSetInfo(data))}\n`,
     );
   } finally {
     await lab.dispose();
@@ -90,12 +94,13 @@ export function addSensitivityCommand(program: Command): Command {
     .summary('accuracy of each layer pruned alone to a range of densities')
     .description(
       'Prunes each conv and dense layer alone (one-shot, the others untouched) to each density ' +
-        'and prints the accuracy: {model, recipe, digits, baseAccuracy, layers: [{name, points: [{density, ' +
+        'and prints the accuracy: {model, data, recipe, digits, baseAccuracy, layers: [{name, points: [{density, ' +
         'accuracy}]}]}. With --recipe, of the network the recipe leaves (default: the model as ' +
         'shipped).',
     )
     .addOption(modelOption)
     .addOption(recipeOption)
+    .addOption(dataOption)
     .addOption(digitsOption)
     .addOption(densitiesOption)
     .addOption(backendOption)

@@ -1,6 +1,7 @@
 /** `complab sweep`: a grid of recipes on every core, one JSON line each. */
 import { Option, type Command } from 'commander';
 import { availableParallelism } from 'node:os';
+import { DEFAULT_DATA_SET } from '../../engine/data/datasets.ts';
 import { isShippedModel, SHIPPED_MODELS } from '../../engine/model/shipped.ts';
 import { MAX_GRID_POINTS, parseGrid, parseShard, type Shard } from '../../engine/recipe/grid.ts';
 import { parseFlags } from '../command-setup.ts';
@@ -9,6 +10,7 @@ import { addHelpExtras } from '../help.ts';
 import {
   backendOption,
   cacheOption,
+  dataOption,
   modelOption,
   quietOption,
   seedOption,
@@ -64,10 +66,12 @@ function defineSweep(command: Command): Command {
     .summary('run a grid of recipes (ranges from..to:step) on every core, one JSON line each')
     .description(
       'Runs every recipe of a grid and writes one JSON line per run: what complab eval --json ' +
-        'prints for that recipe, plus "sweep": {index, size, shard, grid, axes: [{step, ' +
+        'prints for that recipe (its data set, accuracy and paired comparison with the baseline ' +
+        'included), plus "sweep": {index, size, shard, grid, axes: [{step, ' +
         'technique, param, value}]}. Lines come in grid order.',
     )
     .addOption(modelOption)
+    .addOption(dataOption)
     .addOption(gridOption)
     .addOption(outOption)
     .addOption(jobsOption)
@@ -100,6 +104,7 @@ function sweepOptionsOf(flags: SweepFlags): SweepOptions {
   }
   return {
     model,
+    data: flags.data ?? DEFAULT_DATA_SET,
     seed: flags.seed ?? 1,
     // A malformed grid is the grid's own RecipeError (exit 1), naming the range at fault.
     grid: parseGrid(flags.grid),

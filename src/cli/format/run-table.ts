@@ -1,10 +1,14 @@
+import { dataSetInfo, LEGACY_DATA_SET } from '../../engine/data/datasets.ts';
 import type { RunResult } from '../../engine/lab.ts';
+import { formatPaired } from '../../engine/stats/paired-text.ts';
 import { kib, percent } from './units.ts';
 
 /** `complab eval`'s table: the run's figures, its steps and its layers. */
 export function formatRunTable(result: RunResult, link: string | null): string {
+  const data = dataSetInfo(result.data ?? LEGACY_DATA_SET);
   const rows: [string, string][] = [
     ['model', result.model],
+    ['data', `${data.id} (${data.name}), ${result.total.toLocaleString('en-US')} test images`],
     [
       'backend',
       result.trainedOn && result.trainedOn !== result.backend
@@ -16,6 +20,10 @@ export function formatRunTable(result: RunResult, link: string | null): string {
       'accuracy',
       `${percent(result.accuracy)} (${result.correct}/${result.total}; baseline ${percent(result.baselineAccuracy)})`,
     ],
+    // The same test images, one by one: what the run loses and gains, and whether that is chance.
+    ...(result.paired
+      ? [['vs baseline', formatPaired(result.paired, result.total)] as [string, string]]
+      : []),
     [
       'size',
       `${result.sizeBytes} bytes = ${kib(result.sizeBytes)} (baseline ${kib(result.baselineSizeBytes)}, ${result.compressionRatio.toFixed(2)}x smaller)`,

@@ -1,3 +1,4 @@
+import type { DataSetInfo } from '../../engine/data/datasets.ts';
 import type { SensitivityResult } from '../../engine/techniques/prune/sensitivity.ts';
 import { percent } from './units.ts';
 
@@ -5,12 +6,15 @@ import { percent } from './units.ts';
 export function formatSensitivityTable(
   result: SensitivityResult,
   digits: 'test' | 'check',
+  data: DataSetInfo,
 ): string {
+  const split = digits === 'test' ? data.splits.test : data.splits.validation;
+  const images = `${split.count.toLocaleString('en-US')} ${digits === 'test' ? 'test' : 'validation'} images of ${data.id}`;
   const all = [...new Set(result.layers.flatMap((l) => l.points.map((p) => p.density)))].sort(
     (a, b) => b - a,
   );
   return [
-    `accuracy on the ${digits === 'test' ? '2,000 test digits' : '2,000 check digits (training digits held apart)'}, one layer pruned at a time; base ${percent(result.baseAccuracy)}`,
+    `accuracy on the ${images}, one layer pruned at a time; base ${percent(result.baseAccuracy)}`,
     `density   ${result.layers.map((l) => l.name.padStart(9)).join(' ')}`,
     ...all.map(
       (d) =>

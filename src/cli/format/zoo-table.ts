@@ -3,6 +3,8 @@ import { kib, percent } from './units.ts';
 /** One row of `complab zoo`: a shipped model as trained, measured now. */
 export interface ZooRow {
   readonly id: string;
+  /** The data set it was trained on and is measured on now. */
+  readonly data: string;
   readonly paper: string;
   readonly params: number;
   readonly macs: number;

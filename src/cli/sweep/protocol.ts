@@ -1,4 +1,5 @@
 /** Messages between `complab sweep` and its worker threads (structured-clone safe). */
+import type { DataSetId } from '../../engine/data/datasets.ts';
 import type { NodeBackendName } from '../../engine/node/backend-names.ts';
 import type { Recipe } from '../../engine/recipe/recipe.ts';
 
@@ -8,6 +9,8 @@ export interface SweepWorkerData {
   readonly cache: string;
   /** The model every recipe uses. */
   readonly model: string;
+  /** The data set every recipe runs on (the warm-up measures its baseline). */
+  readonly data: DataSetId;
   /** Load the model and measure its baseline before saying ready (all workers but the first). */
   readonly warmUp: boolean;
 }

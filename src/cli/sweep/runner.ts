@@ -14,15 +14,23 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { RunCancelledError } from '../../engine/cancel.ts';
+import type { DataSetId } from '../../engine/data/datasets.ts';
 import type { NodeBackendName } from '../../engine/node/backend-names.ts';
 import { RecipeError } from '../../engine/recipe/errors.ts';
 import { shardIndices, type Grid, type Shard } from '../../engine/recipe/grid.ts';
-import { formatSteps, normalizeRecipe, type Recipe } from '../../engine/recipe/recipe.ts';
+import {
+  formatSteps,
+  normalizeRecipe,
+  withDataSet,
+  type Recipe,
+} from '../../engine/recipe/recipe.ts';
 import { UsageError } from '../errors.ts';
 import type { FromSweepWorker, SweepWorkerData, ToSweepWorker } from './protocol.ts';
 
 export interface SweepOptions {
   readonly model: string;
+  /** The data set every recipe runs on. */
+  readonly data: DataSetId;
   readonly seed: number;
   readonly grid: Grid;
   readonly gridText: string;
@@ -78,6 +86,7 @@ async function runPoints(
     backend: options.backend,
     cache,
     model: options.model,
+    data: options.data,
   };
   const workers: Worker[] = [];
   let failure: PointFailure | null = null;
@@ -167,7 +176,12 @@ export async function runSweep(options: SweepOptions, signal?: AbortSignal): Pro
   for (const index of indices) {
     recipes.set(
       index,
-      normalizeRecipe({ model: options.model, seed: options.seed, steps: grid.point(index).steps }),
+      normalizeRecipe(
+        withDataSet(
+          { model: options.model, seed: options.seed, steps: grid.point(index).steps },
+          options.data,
+        ),
+      ),
     );
   }
   const shardText = shard ? `${shard.index}/${shard.count}` : null;

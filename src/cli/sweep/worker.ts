@@ -7,7 +7,7 @@ import { AssetError } from '../../engine/assets.ts';
 import { RunCancelledError } from '../../engine/cancel.ts';
 import { ModelLoadError } from '../../engine/model/errors.ts';
 import { RecipeError } from '../../engine/recipe/errors.ts';
-import { normalizeRecipe } from '../../engine/recipe/recipe.ts';
+import { normalizeRecipe, withDataSet } from '../../engine/recipe/recipe.ts';
 import { openLab } from '../open-lab.ts';
 import { toJson } from '../run-json.ts';
 import { linkFor } from '../share-link.ts';
@@ -15,13 +15,13 @@ import type { FromSweepWorker, SweepWorkerData, ToSweepWorker } from './protocol
 
 const port = parentPort;
 if (!port) throw new Error('sweep-worker.ts runs as a worker thread of complab sweep');
-const { backend, cache, model, warmUp } = workerData as SweepWorkerData;
+const { backend, cache, model, data, warmUp } = workerData as SweepWorkerData;
 const post = (message: FromSweepWorker) => port.postMessage(message);
 
 const lab = await openLab(backend, cache);
 // The model, the test digits and the baseline (accuracy, size, latency) before any point: the
 // workers that wait for the first point pay this start-up while it runs, not after it.
-if (warmUp) await lab.run(normalizeRecipe({ model, seed: 1, steps: [] }));
+if (warmUp) await lab.run(normalizeRecipe(withDataSet({ model, seed: 1, steps: [] }, data)));
 // The run in flight: the engine yields to the event loop every ~50 ms of work, so a 'cancel'
 // message gets in during the run and aborts it.
 let current: AbortController | undefined;
