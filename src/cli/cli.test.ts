@@ -236,7 +236,8 @@ describe('complab eval', () => {
     expect(run.code).toBe(0);
     const printed = JSON.parse(run.stdout);
     expect(printed.model).toBe('lenet300');
-    expect(printed.digits).toBe('test');
+    // Choices are made on validation images by default, not on the test split.
+    expect(printed.digits).toBe('check');
     expect(printed.layers.map((l: { name: string }) => l.name)).toEqual(['fc1', 'fc2', 'fc3']);
     for (const layer of printed.layers) {
       expect(layer.points.map((p: { density: number }) => p.density)).toEqual([1, 0.5, 0.05]);

@@ -117,6 +117,6 @@ export async function recipeOf(lab: Lab, options: RecipeOptions): Promise<Recipe
   if (!options.preset) return options.recipe;
   return normalizeRecipe({
     ...options.recipe,
-    steps: await lab.expandPreset(options.recipe.model, options.preset),
+    steps: await lab.expandPreset(options.recipe.model, options.preset, dataSetOf(options.recipe)),
   });
 }

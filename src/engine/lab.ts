@@ -220,7 +220,8 @@ export class Lab {
     options: RunOptions & { digits?: 'test' | 'check'; densities?: readonly number[] } = {},
   ): Promise<SensitivityResult & { digits: 'test' | 'check' }> {
     const graph = await this.graphOf(recipe, options);
-    const digits = options.digits ?? 'test';
+    // Curves choose densities: on the validation split unless the test split is asked for.
+    const digits = options.digits ?? 'check';
     return this.enqueue(async () => {
       const data = dataSetOf(recipe);
       const split = digits === 'test' ? await this.test(data) : await this.checkDigits(data);

@@ -26,7 +26,10 @@ async function runPresets(flags: PresetsFlags): Promise<void> {
           lab && model
             ? formatRecipe(
                 normalizeRecipe(
-                  withDataSet({ model, seed: 1, steps: await lab.expandPreset(model, p.id) }, data),
+                  withDataSet(
+                    { model, seed: 1, steps: await lab.expandPreset(model, p.id, data) },
+                    data,
+                  ),
                 ),
               )
             : undefined,

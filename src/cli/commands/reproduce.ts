@@ -175,7 +175,8 @@ async function runReproduce(preset: string, flags: ReproduceFlags): Promise<void
   const lab = await engine.openLab(flags.backend, flags.cache);
   try {
     // --batches: a smoke run (every training epoch cut short), not the reproduction.
-    const steps = (await lab.expandPreset(model, preset)).map((s) =>
+    // The preset as expanded for the data set (its training budget on a larger split).
+    const steps = (await lab.expandPreset(model, preset, data)).map((s) =>
       batches !== undefined && 'batches' in s.params
         ? normalizeStep(s.technique, { ...s.params, batches })
         : s,

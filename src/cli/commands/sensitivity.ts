@@ -49,7 +49,9 @@ const digitsOption = new Option(
   "test: the data set's test images; check: its validation images (held out of training; for mnist-10k the last 2,000 training digits)",
 )
   .choices(['test', 'check'])
-  .default('test')
+  // The curves are for choosing per-layer densities: by default on validation images, never
+  // the test split that reports the result (issue 18).
+  .default('check')
   .argParser(digitsOf);
 
 const densitiesOption = new Option(
