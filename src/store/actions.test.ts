@@ -77,16 +77,19 @@ const LENET300: ModelInfo = {
 describe('the first visit', () => {
   it('starts with a global pruning card at 0 %, which is the baseline recipe', () => {
     expect(INITIAL_STATE.recipe.steps).toEqual([{ technique: 'prune', params: { fraction: 0 } }]);
-    expect(recipeTextOf(INITIAL_STATE.recipe)).toBe('v=2&model=lenet5&seed=1&steps=');
+    // New experiments run on the full MNIST (issue 18), so the link names it.
+    expect(recipeTextOf(INITIAL_STATE.recipe)).toBe('v=2&model=lenet5&data=mnist&seed=1&steps=');
     expect(INITIAL_STATE.stepKeys).toHaveLength(1);
   });
 
   it('moving that card off 0 % makes a one-step recipe, and back to 0 % the baseline again', () => {
     const pruned = apply(state(), (s) => setStepParam(s, 0, 'fraction', 0.9000001));
-    expect(recipeTextOf(pruned.recipe)).toBe('v=2&model=lenet5&seed=1&steps=prune(fraction=0.9)');
+    expect(recipeTextOf(pruned.recipe)).toBe(
+      'v=2&model=lenet5&data=mnist&seed=1&steps=prune(fraction=0.9)',
+    );
     const back = apply(pruned, (s) => setStepParam(s, 0, 'fraction', 0));
     expect(back.recipe.steps).toHaveLength(1); // the card stays
-    expect(recipeTextOf(back.recipe)).toBe('v=2&model=lenet5&seed=1&steps=');
+    expect(recipeTextOf(back.recipe)).toBe('v=2&model=lenet5&data=mnist&seed=1&steps=');
   });
 });
 
@@ -267,7 +270,7 @@ describe('share state', () => {
   it('the link leaves skipped cards out', () => {
     const s = apply(state(), (x) => addStep(x, 'finetune'));
     expect(shareText(s)).toBe(
-      'v=2&model=lenet5&seed=1&steps=finetune(epochs=2,lr=0.0001,decay=1,optimizer=adam,batch=64,batches=0,dropout=0,l2=0,layers=all,augment=true)',
+      'v=2&model=lenet5&data=mnist&seed=1&steps=finetune(epochs=2,lr=0.0001,decay=1,optimizer=adam,batch=64,batches=0,dropout=0,l2=0,layers=all,augment=true)',
     );
   });
 
