@@ -70,6 +70,20 @@ test('the data set picker: Fashion-MNIST runs, goes into the link, and the resul
   await expect(historyRows(page).first().getByTestId('history-data')).toHaveText('fashion-mnist');
   await expect(historyRows(page).last().getByTestId('history-data')).toHaveText('mnist');
 
+  // The compare view: the pruned run against the baseline on the same images reads the same
+  // paired comparison; against the MNIST run there is none, and it says why.
+  const pairedText = (await paired.textContent()) ?? '';
+  await historyRows(page).nth(0).getByTestId('compare-pick').check();
+  await historyRows(page).nth(1).getByTestId('compare-pick').check();
+  await expect(page.getByTestId('compare-paired')).toHaveText(
+    `Run 3 against run 2 on the same 10,000 test images: ${pairedText}.`,
+  );
+  await historyRows(page).nth(1).getByTestId('compare-pick').uncheck();
+  await historyRows(page).nth(2).getByTestId('compare-pick').check();
+  await expect(page.getByTestId('compare-paired')).toHaveText(
+    'No paired comparison: run 1 measured on MNIST and run 3 on Fashion-MNIST, different test images.',
+  );
+
   // Back on MNIST with the same steps.
   await picker.selectOption('mnist');
   await waitForResult(
