@@ -93,6 +93,7 @@ test('the data set picker: Fashion-MNIST runs, goes into the link, and the resul
   );
   await picker.selectOption('fashion-mnist');
   await waitForResult(page, pruned, 120_000);
+  await page.evaluate(() => window.scrollTo(0, 0));
   await keepScreenshot(page, testInfo.outputPath('data-picker.png'));
 });
 
