@@ -1,4 +1,4 @@
-import { dataSetInfo } from '../../engine/data/datasets.ts';
+import { dataSetInfo, LEGACY_DATA_SET } from '../../engine/data/datasets.ts';
 import { MODEL_GROUPS, SHIPPED_MODELS } from '../../engine/model/catalog.ts';
 import { dataSetOf } from '../../engine/recipe/recipe.ts';
 import { modelRunsOn, setModel } from '../../store/actions.ts';
@@ -56,8 +56,12 @@ export function ModelPicker() {
         <div className="hint" data-testid="model-description">
           <p>{card.description}</p>
           <p className="facts">
-            {formatPercent(card.testAccuracy)} test accuracy after {card.epochs} epochs ·{' '}
-            {formatCount(card.params)} parameters · {formatCount(card.macs)} MACs per digit
+            {formatPercent(card.testAccuracy)} test accuracy after {card.epochs} epochs
+            {/* The cards describe the weights of the 10,000-digit set every old link uses. */}
+            {data === LEGACY_DATA_SET
+              ? ''
+              : ' (on mnist-10k; this data set has its own weights)'} · {formatCount(card.params)}{' '}
+            parameters · {formatCount(card.macs)} MACs per digit
           </p>
         </div>
       ) : userModel ? (
