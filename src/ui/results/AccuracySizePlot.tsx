@@ -1,3 +1,5 @@
+import { dataSetInfo } from '../../engine/data/datasets.ts';
+import { dataSetOf } from '../../engine/recipe/recipe.ts';
 import { useCallback, useDeferredValue, useMemo, type KeyboardEvent } from 'react';
 import {
   CartesianGrid,
@@ -256,6 +258,7 @@ const evaluatedRecipeText = (s: LabState) =>
  */
 export function AccuracySizePlot() {
   const model = useLab((s) => s.recipe.model);
+  const dataSet = useLab((s) => dataSetOf(s.recipe));
   const allRuns = useLab((s) => s.runs);
   const axis = useLab((s) => s.ui.plot ?? 'size');
   // Redrawing 200 points takes a while: the estimate's redraws may wait for a click's.
@@ -264,7 +267,10 @@ export function AccuracySizePlot() {
   const evaluatedText = useLab(evaluatedRecipeText);
   const dispatch = useDispatch();
   const session = useSession();
-  const data = useMemo(() => plotData(allRuns, model, axis), [allRuns, model, axis]);
+  const data = useMemo(
+    () => plotData(allRuns, model, axis, dataSet),
+    [allRuns, model, axis, dataSet],
+  );
   const text = AXIS_TEXT[axis];
 
   const estimating = useMemo(
@@ -380,7 +386,8 @@ export function AccuracySizePlot() {
     >
       <figcaption>
         <span className="plot-title">
-          Accuracy vs {axis === 'size' ? 'stored size' : 'latency'} — {model}
+          Accuracy vs {axis === 'size' ? 'stored size' : 'latency'} — {model} on{' '}
+          {dataSetInfo(dataSet).name}
         </span>
         <AxisChooser axis={axis} />
       </figcaption>
