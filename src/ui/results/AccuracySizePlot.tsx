@@ -1,4 +1,5 @@
-import { dataSetInfo } from '../../engine/data/datasets.ts';
+import { dataSetInfo, type DataSetId } from '../../engine/data/datasets.ts';
+import { parseRecipe } from '../../engine/recipe/share.ts';
 import { dataSetOf } from '../../engine/recipe/recipe.ts';
 import { useCallback, useDeferredValue, useMemo, type KeyboardEvent } from 'react';
 import {
@@ -256,6 +257,15 @@ const evaluatedRecipeText = (s: LabState) =>
  * the run loaded into the editor on click. While a run's last step is evaluated, its first
  * estimate is drawn with its 95 % interval and refined chunk by chunk until the result lands.
  */
+/** Whether the recipe being evaluated runs on `data` (its text is canonical, so it parses). */
+function runsOn(recipeText: string, data: DataSetId): boolean {
+  try {
+    return dataSetOf(parseRecipe(recipeText)) === data;
+  } catch {
+    return false;
+  }
+}
+
 export function AccuracySizePlot() {
   const model = useLab((s) => s.recipe.model);
   const dataSet = useLab((s) => dataSetOf(s.recipe));
@@ -278,10 +288,11 @@ export function AccuracySizePlot() {
       estimate &&
       runId !== null &&
       evaluatedText !== null &&
-      evaluatedText.includes(`model=${model}&`)
+      evaluatedText.includes(`model=${model}&`) &&
+      runsOn(evaluatedText, dataSet)
         ? estimatePoint(estimate, axis, runId, evaluatedText)
         : null,
-    [estimate, runId, evaluatedText, model, axis],
+    [estimate, runId, evaluatedText, model, axis, dataSet],
   );
 
   const front = useMemo(() => data.runs.filter((p) => p.onFront).sort((a, b) => a.x - b.x), [data]);
