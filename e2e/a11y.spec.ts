@@ -79,7 +79,8 @@ test('the pruning slider works from the keyboard, with a visible focus', async (
   // Five steps to the right: 5% pruned (the slider's step is 1%), and the lab runs it.
   for (let i = 0; i < 5; i++) await page.keyboard.press('ArrowRight');
   await expect(slider).toHaveValue('0.05');
-  await waitForResult(page, 'v=2&model=lenet5&seed=1&steps=prune(fraction=0.05)');
+  // The bare page's recipe is on MNIST, so its link names data=mnist.
+  await waitForResult(page, 'v=2&model=lenet5&data=mnist&seed=1&steps=prune(fraction=0.05)');
 });
 
 for (const [name, hash] of [

@@ -1,6 +1,12 @@
 import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures.ts';
-import { DEFAULT_RECIPE_TEXT, openLab, pasteLink, waitForResult } from './lab-page.ts';
+import {
+  DEFAULT_RECIPE_TEXT,
+  LENET5_LINK_TEXT,
+  openLab,
+  pasteLink,
+  waitForResult,
+} from './lab-page.ts';
 import { keepScreenshot } from './reference.ts';
 
 // Markup that would become elements if a message were parsed as HTML: an image whose load fails
@@ -74,8 +80,8 @@ for (const link of BAD_LINKS) {
 
 test('a bad link pasted later keeps the current settings and says why', async ({ page }) => {
   const dialogs = recordDialogs(page);
-  await openLab(page, 'v=2&model=lenet5&seed=1&steps=&backend=wasm');
-  await waitForResult(page, DEFAULT_RECIPE_TEXT);
+  await openLab(page, `${LENET5_LINK_TEXT}&backend=wasm`);
+  await waitForResult(page, LENET5_LINK_TEXT);
   await page.evaluate(() => {
     window.location.hash = 'v=2&model=lenet5&seed=-4';
   });

@@ -1,7 +1,7 @@
 import { expect, test } from './fixtures.ts';
 import {
-  DEFAULT_RECIPE_TEXT,
   historyRows,
+  LENET5_LINK_TEXT,
   openLab,
   pasteLink,
   waitForResult,
@@ -10,8 +10,8 @@ import {
 import { keepScreenshot } from './reference.ts';
 
 test('steps are added, edited layer by layer, moved and removed', async ({ page }, testInfo) => {
-  await openLab(page, 'v=2&model=lenet5&seed=1&steps=&backend=wasm');
-  await waitForResult(page, DEFAULT_RECIPE_TEXT);
+  await openLab(page, `${LENET5_LINK_TEXT}&backend=wasm`);
+  await waitForResult(page, LENET5_LINK_TEXT);
   await expect(page.getByTestId('recipe-text')).toHaveText('none (the baseline)');
   await expect(page.getByTestId('step-0')).toHaveAttribute('data-technique', 'prune');
   await expect(page.getByTestId('step-0-skipped')).toBeVisible();

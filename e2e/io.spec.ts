@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Download, Page } from '@playwright/test';
 import { expect, test } from './fixtures.ts';
-import { historyRows, openLab, waitForResult } from './lab-page.ts';
+import { DEFAULT_RECIPE_TEXT, historyRows, openLab, waitForResult } from './lab-page.ts';
 import { parseCsv, wideModelFiles } from '../src/engine/test/io-fixtures.ts';
 import { keepScreenshot } from './reference.ts';
 
@@ -178,7 +178,7 @@ test('drop a tfjs model, compress it, export it and drop the export back in; it 
   await expect(other.getByTestId('link-error')).toContainText(
     `this link needs the model "my-mlp" (${id}) that was imported in another browser`,
   );
-  await waitForResult(other, 'v=2&model=lenet5&seed=1&steps=');
+  await waitForResult(other, DEFAULT_RECIPE_TEXT);
   await keepScreenshot(other, testInfo.outputPath('link-without-model.png'), { fullPage: true });
 
   // Removing a model: gone from the list and the picker, and after a reload too.

@@ -4,7 +4,10 @@
  */
 import { expect, type Page } from '@playwright/test';
 
-export const DEFAULT_RECIPE_TEXT = 'v=2&model=lenet5&seed=1&steps=';
+/** The bare page's recipe (and a bad link's fallback): new experiments run on the full MNIST. */
+export const DEFAULT_RECIPE_TEXT = 'v=2&model=lenet5&data=mnist&seed=1&steps=';
+/** A link naming LeNet-5 and no data set: the 2,000 test digits of mnist-10k, as before. */
+export const LENET5_LINK_TEXT = 'v=2&model=lenet5&seed=1&steps=';
 
 /**
  * Opens the lab at `hash`. With `testHooks`, the page is opened with `?test`, which offers

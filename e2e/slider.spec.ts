@@ -1,10 +1,10 @@
 import { expect, test } from './fixtures.ts';
-import { DEFAULT_RECIPE_TEXT, historyRows, latestRun, openLab, waitForResult } from './lab-page.ts';
+import { historyRows, latestRun, LENET5_LINK_TEXT, openLab, waitForResult } from './lab-page.ts';
 import { keepScreenshot } from './reference.ts';
 
 test('moving the pruning slider adds a point and a history row', async ({ page }, testInfo) => {
-  await openLab(page, 'v=2&model=lenet5&seed=1&steps=&backend=wasm');
-  await waitForResult(page, DEFAULT_RECIPE_TEXT);
+  await openLab(page, `${LENET5_LINK_TEXT}&backend=wasm`);
+  await waitForResult(page, LENET5_LINK_TEXT);
   await expect(historyRows(page)).toHaveCount(1);
   await expect(page.getByTestId('plot')).toHaveAttribute('data-points', '1');
 
@@ -39,8 +39,8 @@ test('moving the pruning slider adds a point and a history row', async ({ page }
 });
 
 test('a burst of slider moves delivers only the last recipe', async ({ page }) => {
-  await openLab(page, 'v=2&model=lenet5&seed=1&steps=&backend=wasm');
-  await waitForResult(page, DEFAULT_RECIPE_TEXT);
+  await openLab(page, `${LENET5_LINK_TEXT}&backend=wasm`);
+  await waitForResult(page, LENET5_LINK_TEXT);
   const slider = page.getByTestId('step-0-fraction');
   for (const value of ['0.2', '0.3', '0.4', '0.5', '0.6']) await slider.fill(value);
   await waitForResult(page, 'v=2&model=lenet5&seed=1&steps=prune(fraction=0.6)', 10_000);

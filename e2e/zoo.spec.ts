@@ -1,12 +1,12 @@
 import { expect, test } from './fixtures.ts';
-import { DEFAULT_RECIPE_TEXT, openLab, waitForResult } from './lab-page.ts';
+import { LENET5_LINK_TEXT, openLab, waitForResult } from './lab-page.ts';
 import { keepScreenshot } from './reference.ts';
 
 test('a compact design from the grouped picker, pruned, on the comparison plot', async ({
   page,
 }, testInfo) => {
-  await openLab(page, 'v=2&model=lenet5&seed=1&steps=&backend=wasm');
-  await waitForResult(page, DEFAULT_RECIPE_TEXT);
+  await openLab(page, `${LENET5_LINK_TEXT}&backend=wasm`);
+  await waitForResult(page, LENET5_LINK_TEXT);
 
   const picker = page.getByTestId('model-picker');
   await expect(picker.locator('optgroup')).toHaveCount(2);

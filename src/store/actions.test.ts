@@ -20,7 +20,9 @@ import {
   runFinished,
   runProgressed,
   runStarted,
+  dataSizesLoaded,
   setBackendChoice,
+  setDataSet,
   setModel,
   setSeed,
   setStepLayerValue,
@@ -77,16 +79,19 @@ const LENET300: ModelInfo = {
 describe('the first visit', () => {
   it('starts with a global pruning card at 0 %, which is the baseline recipe', () => {
     expect(INITIAL_STATE.recipe.steps).toEqual([{ technique: 'prune', params: { fraction: 0 } }]);
-    expect(recipeTextOf(INITIAL_STATE.recipe)).toBe('v=2&model=lenet5&seed=1&steps=');
+    // New experiments run on the full MNIST (issue 18), so the link names it.
+    expect(recipeTextOf(INITIAL_STATE.recipe)).toBe('v=2&model=lenet5&data=mnist&seed=1&steps=');
     expect(INITIAL_STATE.stepKeys).toHaveLength(1);
   });
 
   it('moving that card off 0 % makes a one-step recipe, and back to 0 % the baseline again', () => {
     const pruned = apply(state(), (s) => setStepParam(s, 0, 'fraction', 0.9000001));
-    expect(recipeTextOf(pruned.recipe)).toBe('v=2&model=lenet5&seed=1&steps=prune(fraction=0.9)');
+    expect(recipeTextOf(pruned.recipe)).toBe(
+      'v=2&model=lenet5&data=mnist&seed=1&steps=prune(fraction=0.9)',
+    );
     const back = apply(pruned, (s) => setStepParam(s, 0, 'fraction', 0));
     expect(back.recipe.steps).toHaveLength(1); // the card stays
-    expect(recipeTextOf(back.recipe)).toBe('v=2&model=lenet5&seed=1&steps=');
+    expect(recipeTextOf(back.recipe)).toBe('v=2&model=lenet5&data=mnist&seed=1&steps=');
   });
 });
 
@@ -231,6 +236,88 @@ describe('presets and models', () => {
   });
 });
 
+/** LeNet-5's weighted layers (public/models/lenet5/model.json): conv1, conv2, fc1, fc2. */
+const LENET5_LAYERS: ModelInfo = {
+  model: 'lenet5',
+  layers: [
+    { name: 'conv1', className: 'Conv2D', outputShape: [24, 24, 20], weighted: true },
+    { name: 'conv2', className: 'Conv2D', outputShape: [8, 8, 50], weighted: true },
+    { name: 'fc1', className: 'Dense', outputShape: [500], weighted: true },
+    { name: 'fc2', className: 'Dense', outputShape: [10], weighted: true },
+  ],
+};
+
+describe('data sets', () => {
+  // Expected values from the issue and the engine interface: MNIST ships trained lenet300 and
+  // lenet5 only; a recipe without data= is mnist-10k, written with no data= in links.
+  it('choosing a data set keeps model, seed and steps, and the link names it', () => {
+    const s = withSteps('prune(fraction=0.9);finetune(epochs=1)');
+    const next = apply(s, (x) => setDataSet(x, 'fashion-mnist'));
+    expect(recipeTextOf(next.recipe)).toBe(
+      'v=2&model=lenet5&data=fashion-mnist&seed=1&steps=prune(fraction=0.9);finetune(epochs=1,lr=0.0001,decay=1,optimizer=adam,batch=64,batches=0,dropout=0,l2=0,layers=all,augment=true)',
+    );
+    expect(next.recipe.steps).toBe(s.recipe.steps);
+    expect(next.stepKeys).toBe(s.stepKeys);
+    expect(next.dataNotice).toBeNull();
+    const back = apply(next, (x) => setDataSet(x, 'mnist-10k'));
+    expect(recipeTextOf(back.recipe)).toBe(recipeTextOf(s.recipe));
+    expect(back.recipe).not.toHaveProperty('data');
+  });
+
+  it('the same or an unknown data set changes nothing', () => {
+    const s = withSteps('prune(fraction=0.9)');
+    expect(setDataSet(s, 'mnist-10k')).toEqual({});
+    expect(setDataSet(s, 'cifar10')).toEqual({});
+    expect(setDataSet(state(), 'mnist')).toEqual({});
+  });
+
+  it('a model without weights for the new set gives way to one with them, and the page says so', () => {
+    const s = withSteps('prune-density(density=*:0.5|fc3:0.2)', 'nin');
+    const next = apply(state({ ...s, models: { lenet5: LENET5_LAYERS } }), (x) =>
+      setDataSet(x, 'mnist'),
+    );
+    expect(next.recipe.model).toBe('lenet5');
+    expect(next.recipe.data).toBe('mnist');
+    // Steps stay, fitted to lenet5's layers (it has no fc3).
+    expect(next.recipe.steps.map((x) => x.params.density)).toEqual([{ '*': 0.5 }]);
+    expect(next.dataNotice).toBe(
+      'MNIST has no trained nin in this build, so the model is now lenet5.',
+    );
+    // A model picked by hand clears the note.
+    expect(apply(next, (x) => setModel(x, 'lenet300')).dataNotice).toBeNull();
+  });
+
+  it('the model picker cannot choose a model without weights for the data set', () => {
+    const mnist = apply(
+      state(),
+      (x) => setDataSet(x, 'mnist-10k'),
+      (x) => setDataSet(x, 'mnist'),
+    );
+    expect(setModel(mnist, 'nin')).toEqual({});
+    expect(setModel(mnist, 'squeezenet')).toEqual({});
+    expect(apply(mnist, (x) => setModel(x, 'lenet300')).recipe.model).toBe('lenet300');
+    // Imported models carry their own weights: any data set.
+    expect(apply(mnist, (x) => setModel(x, 'user/mine/0123abcd')).recipe.model).toBe(
+      'user/mine/0123abcd',
+    );
+    const legacy = withSteps('prune(fraction=0.5)');
+    expect(apply(legacy, (x) => setModel(x, 'nin')).recipe.model).toBe('nin');
+  });
+
+  it("keeps each data set's download sizes as the engine reported them", () => {
+    const one = apply(state(), (x) =>
+      dataSizesLoaded(x, { data: 'mnist', testBytes: 1_000, trainBytes: 5_000 }),
+    );
+    const two = apply(one, (x) =>
+      dataSizesLoaded(x, { data: 'fashion-mnist', testBytes: 2_000, trainBytes: 9_000 }),
+    );
+    expect(two.dataSizes).toEqual({
+      mnist: { data: 'mnist', testBytes: 1_000, trainBytes: 5_000 },
+      'fashion-mnist': { data: 'fashion-mnist', testBytes: 2_000, trainBytes: 9_000 },
+    });
+  });
+});
+
 describe('share state', () => {
   it('reads a good hash into editor steps with keys', () => {
     const initial = initialStateFromHash('#v=1&model=lenet300&seed=3&steps=prune(fraction=0.2)');
@@ -267,7 +354,7 @@ describe('share state', () => {
   it('the link leaves skipped cards out', () => {
     const s = apply(state(), (x) => addStep(x, 'finetune'));
     expect(shareText(s)).toBe(
-      'v=2&model=lenet5&seed=1&steps=finetune(epochs=2,lr=0.0001,decay=1,optimizer=adam,batch=64,batches=0,dropout=0,l2=0,layers=all,augment=true)',
+      'v=2&model=lenet5&data=mnist&seed=1&steps=finetune(epochs=2,lr=0.0001,decay=1,optimizer=adam,batch=64,batches=0,dropout=0,l2=0,layers=all,augment=true)',
     );
   });
 

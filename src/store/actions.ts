@@ -12,15 +12,23 @@
 import type { BackendChoice } from '../engine/backend-names.ts';
 import type { BackendStatus } from '../engine/browser/select-backend.ts';
 import type { RunProgress } from '../engine/lab.ts';
-import type { ModelCard } from '../engine/model/catalog.ts';
+import { dataSetInfo, isDataSetId, type DataSetId } from '../engine/data/datasets.ts';
+import {
+  hasShippedWeights,
+  isShippedModel,
+  SHIPPED_MODELS,
+  type ModelCard,
+} from '../engine/model/catalog.ts';
 import {
   asNewRecipe,
+  dataSetOf,
   MAX_STEPS,
   normalizeStep,
   roundToStep,
   techniqueSpecOf,
   type Recipe,
   type RecipeStep,
+  withDataSet,
 } from '../engine/recipe/recipe.ts';
 import type { HideableControl, PlotAxis, ShareState } from '../engine/recipe/share.ts';
 import { findTechniqueSpec } from '../engine/techniques/catalog.ts';
@@ -30,7 +38,7 @@ import type {
   PerLayerParamSpec,
   PerLayerValue,
 } from '../engine/techniques/technique.ts';
-import type { LabErrorData, ModelInfo } from '../worker/protocol.ts';
+import type { DataSetSizes, LabErrorData, ModelInfo } from '../worker/protocol.ts';
 import { editorSteps, MAX_RUNS, type LabState, type Patch, type RunRecord } from './state.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -203,14 +211,54 @@ function fitToModel(step: RecipeStep, info: ModelInfo): RecipeStep {
 }
 
 /**
+ * Whether model `model` can run on data set `data`: a shipped model only where it has trained
+ * weights for it; a model imported into this browser always (its own weights).
+ */
+export function modelRunsOn(model: string, data: DataSetId): boolean {
+  return !isShippedModel(model) || hasShippedWeights(model, data);
+}
+
+/** The steps of `recipe` fitted to `model`'s layers, when they are known. */
+function stepsFor(state: LabState, model: string): readonly RecipeStep[] {
+  const info = state.models[model];
+  return info ? state.recipe.steps.map((s) => fitToModel(s, info)) : state.recipe.steps;
+}
+
+const modelName = (state: LabState, model: string) =>
+  state.cards.find((c) => c.id === model)?.name ?? model;
+
+/**
  * Switches model. Per-layer values naming layers the new model lacks are dropped when its
- * layers are known, so the recipe stays runnable ("*" values carry over).
+ * layers are known, so the recipe stays runnable ("*" values carry over). A shipped model
+ * without trained weights for the recipe's data set is refused (it could not run).
  */
 export function setModel(state: LabState, model: string): Patch {
   if (model === state.recipe.model) return {};
-  const info = state.models[model];
-  const steps = info ? state.recipe.steps.map((s) => fitToModel(s, info)) : state.recipe.steps;
-  return { recipe: edited(state.recipe, { model, steps }) };
+  if (!modelRunsOn(model, dataSetOf(state.recipe))) return {};
+  return {
+    recipe: edited(state.recipe, { model, steps: stepsFor(state, model) }),
+    dataNotice: null,
+  };
+}
+
+/**
+ * Switches data set; the steps stay. A model without trained weights for the new set gives way
+ * to the first shipped one that has them, and `dataNotice` says so. An unknown id, or a set no
+ * model is trained on, changes nothing.
+ */
+export function setDataSet(state: LabState, data: string): Patch {
+  if (!isDataSetId(data) || data === dataSetOf(state.recipe)) return {};
+  const current = state.recipe.model;
+  if (modelRunsOn(current, data)) {
+    return { recipe: withDataSet(edited(state.recipe, {}), data), dataNotice: null };
+  }
+  const model = SHIPPED_MODELS.find((m) => hasShippedWeights(m, data));
+  if (!model) return {};
+  const recipe = edited(state.recipe, { model, steps: stepsFor(state, model) });
+  return {
+    recipe: withDataSet(recipe, data),
+    dataNotice: `${dataSetInfo(data).name} has no trained ${modelName(state, current)} in this build, so the model is now ${modelName(state, model)}.`,
+  };
 }
 
 export function setSeed(state: LabState, seed: number): Patch {
@@ -297,6 +345,14 @@ export function backendFailed(_state: LabState, error: LabErrorData): Patch {
 
 export function cardsLoaded(_state: LabState, cards: readonly ModelCard[]): Patch {
   return { cards, cardsError: null };
+}
+
+export function dataSizesLoaded(state: LabState, sizes: DataSetSizes): Patch {
+  return { dataSizes: { ...state.dataSizes, [sizes.data]: sizes } };
+}
+
+export function dismissDataNotice(): Patch {
+  return { dataNotice: null };
 }
 
 export function cardsFailed(_state: LabState, error: LabErrorData): Patch {

@@ -1,9 +1,25 @@
 /**
- * The history as files a person keeps: JSON (every run's whole result, as the page holds it)
- * and CSV (one row per run, the numbers the history table shows, RFC 4180 quoting so a recipe's
- * commas and quotes survive a spreadsheet).
+ * The history as files a person keeps: JSON (every run's whole result, as the page holds it,
+ * less each test image's predicted class) and CSV (one row per run, the numbers the history
+ * table shows, RFC 4180 quoting so a recipe's commas and quotes survive a spreadsheet). Both say
+ * which data set each run measured on.
  */
+import { LEGACY_DATA_SET, type DataSetId } from '../engine/data/datasets.ts';
+import type { RunResult } from '../engine/lab.ts';
 import type { RunRecord } from './state.ts';
+
+/** The data set a run measured on (runs recorded before data sets: mnist-10k). */
+export const dataSetOfRun = (result: Pick<RunResult, 'data'>): DataSetId =>
+  result.data ?? LEGACY_DATA_SET;
+
+/**
+ * A result as JSON keeps it: without `predicted` (one class per test image, 10,000 numbers that
+ * only the page's paired comparisons read; the paired figures themselves stay).
+ */
+export function exportableResult(result: RunResult): Omit<RunResult, 'predicted'> {
+  const { predicted: _predicted, ...kept } = result;
+  return kept;
+}
 
 export const HISTORY_CSV_COLUMNS = [
   'run',
@@ -21,6 +37,8 @@ export const HISTORY_CSV_COLUMNS = [
   'latencyMs',
   'backend',
   'trainedOn',
+  // Last, so the columns before keep their places in files read by position.
+  'data',
 ] as const;
 
 /** A CSV field: quoted when it holds a comma, a quote or a line break (quotes doubled). */
@@ -48,6 +66,7 @@ export function historyCsv(runs: readonly RunRecord[]): string {
       r.latencyMs,
       r.backend,
       r.trainedOn,
+      dataSetOfRun(r),
     ].map(csvField);
   });
   return [HISTORY_CSV_COLUMNS.join(','), ...rows.map((r) => r.join(','))].join('\r\n') + '\r\n';
@@ -61,7 +80,8 @@ export function historyJson(runs: readonly RunRecord[], exportedAt = new Date())
         run: run.runId,
         time: new Date(run.timestamp).toISOString(),
         recipe: run.recipeText,
-        result: run.result,
+        data: dataSetOfRun(run.result),
+        result: exportableResult(run.result),
       })),
     },
     null,

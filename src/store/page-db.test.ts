@@ -317,7 +317,17 @@ describe('history export', () => {
       expect(Number(row.correct)).toBe(run.result.correct);
       expect(Number(row.sizeBytes)).toBe(run.result.sizeBytes);
       expect(Number(row.latencyMs)).toBe(run.result.latencyMs);
+      // Both links name no data set: the 10,000 digits every link before data sets used.
+      expect(row.data).toBe('mnist-10k');
     }
+  });
+
+  it("CSV names each run's data set, mnist-10k for runs recorded before data sets", () => {
+    const { data: _none, ...recordedBefore } = results[0];
+    const fashion = { ...results[1], data: 'fashion-mnist' as const };
+    const rows = parseCsv(historyCsv([record(1, recordedBefore), record(2, fashion)]));
+    const column = HISTORY_CSV_COLUMNS.indexOf('data');
+    expect(rows.slice(1).map((r) => r[column])).toEqual(['mnist-10k', 'fashion-mnist']);
   });
 
   it('JSON holds every run whole', () => {
@@ -328,6 +338,15 @@ describe('history export', () => {
     };
     expect(json.exportedAt).toBe('1970-01-01T00:00:00.000Z');
     expect(json.runs.map((r) => r.run)).toEqual([1, 2]);
-    expect(json.runs[1].result).toEqual(JSON.parse(JSON.stringify(results[1])));
+    // Whole, less the 2,000 predicted classes (kept in memory for the compare view only).
+    expect(results[1].predicted).toHaveLength(2000);
+    expect(json.runs[1].result).toEqual(
+      JSON.parse(JSON.stringify({ ...results[1], predicted: undefined })),
+    );
+    for (const run of json.runs) {
+      expect(run.result).not.toHaveProperty('predicted');
+      expect(run).toHaveProperty('data', 'mnist-10k');
+    }
+    expect(runs[1].result.predicted).toBe(results[1].predicted);
   });
 });

@@ -9,6 +9,7 @@ import { BACKENDS } from '../engine/backend-names.ts';
 import type { RunResult } from '../engine/lab.ts';
 import { isShippedModel } from '../engine/model/catalog.ts';
 import { RecipeError } from '../engine/recipe/errors.ts';
+import { dataSetOf } from '../engine/recipe/recipe.ts';
 import { formatRecipe, parseRecipe } from '../engine/recipe/share.ts';
 import type { RunRecord } from './state.ts';
 import type { ImportReport, SweepPoint, SweepState } from './sweep-state.ts';
@@ -146,7 +147,13 @@ function readLine(file: string, lineNumber: number, text: string, now: number): 
     return { ok: false, reason: 'correct is more than total' };
   }
   const canonical = formatRecipe(recipe);
-  const result = { ...numbers, recipe, recipeText: canonical } as unknown as RunResult;
+  // The line's data set is its recipe's (a recipe without data= ran on mnist-10k).
+  const result = {
+    ...numbers,
+    data: dataSetOf(recipe),
+    recipe,
+    recipeText: canonical,
+  } as unknown as RunResult;
   return {
     ok: true,
     record: {

@@ -30,6 +30,11 @@ function inProcessClient(lab: Lab, log: string[]): LabClient & { crash(): void }
     init: async () => ({ ok: true, status }),
     setBackend: async () => ({ ok: true, status }),
     cards: async () => ({ ok: true, cards: await lab.cards() }),
+    dataSetSizes: async () => ({ ok: false, error: { kind: 'internal', message: 'not needed' } }),
+    comparePredictions: async () => ({
+      ok: false,
+      error: { kind: 'internal', message: 'not needed' },
+    }),
     modelInfo: async () => ({ ok: false, error: { kind: 'internal', message: 'not needed' } }),
     expandPreset: async () => ({ ok: false, error: { kind: 'internal', message: 'not needed' } }),
     maskPicture: async () => ({ ok: false, error: { kind: 'internal', message: 'not needed' } }),

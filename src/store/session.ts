@@ -8,10 +8,17 @@
  * minute) is not started again and the page says so. A GPU backend the worker loses and replaces
  * on its own only changes the backend status.
  */
+import { DATA_SET_IDS, type DataSetId } from '../engine/data/datasets.ts';
 import { SHIPPED_MODELS } from '../engine/model/catalog.ts';
 import type { Recipe } from '../engine/recipe/recipe.ts';
 import type { LabClient, LabTestHooks } from '../worker/client.ts';
-import type { LabErrorData, MaskOutcome, PresetOutcome, RunOutcome } from '../worker/protocol.ts';
+import type {
+  LabErrorData,
+  MaskOutcome,
+  PairedOutcome,
+  PresetOutcome,
+  RunOutcome,
+} from '../worker/protocol.ts';
 import {
   backendFailed,
   backendReady,
@@ -19,6 +26,7 @@ import {
   backendChanged,
   cardsFailed,
   cardsLoaded,
+  dataSizesLoaded,
   engineRestarted,
   engineStopped,
   modelInfoLoaded,
@@ -58,6 +66,8 @@ export interface LabSession {
   expandPreset(model: string, preset: string): Promise<PresetOutcome>;
   /** The pruning mask of a layer after a recipe (from the engine's cache once it has run). */
   maskPicture(recipe: Recipe, layer: string): Promise<MaskOutcome>;
+  /** Two runs' predictions on data set `data`'s test images, compared (see LabWorkerApi). */
+  comparePredictions(data: DataSetId, a: Uint16Array, b: Uint16Array): Promise<PairedOutcome>;
   /** Runs the editor's recipe over a range of one step's parameter (see sweep-runner.ts). */
   sweep(request: SweepRequest): void;
   /** Stops the sweep in flight after cancelling its current run. */
@@ -210,6 +220,16 @@ export function startLabSession(
     }
   });
 
+  /** What each data set downloads, for the picker's note (a set that fails says so when run). */
+  const loadDataSizes = async () => {
+    for (const data of DATA_SET_IDS) {
+      if (store.getState().dataSizes[data]) continue;
+      const outcome = await client.dataSetSizes(data);
+      if (stopped) return;
+      if (outcome.ok) dispatch(store, dataSizesLoaded, outcome.sizes);
+    }
+  };
+
   const loadCards = async () => {
     const cards = await client.cards();
     if (stopped) return;
@@ -231,6 +251,7 @@ export function startLabSession(
       await beforeStart?.(connected);
       await startBackend(true);
       if (store.getState().cards.length === 0) await loadCards();
+      await loadDataSizes();
     })();
   };
 
@@ -289,6 +310,7 @@ export function startLabSession(
     },
     expandPreset: (model, preset) => client.expandPreset(model, preset),
     maskPicture: (recipe, layer) => client.maskPicture(recipe, layer),
+    comparePredictions: (data, a, b) => client.comparePredictions(data, a, b),
     sweep: (request) => {
       if (!ready || sweepControl?.running) return;
       if (runTimer !== undefined) clearTimeout(runTimer);

@@ -1,6 +1,7 @@
 /** The page's state: what the store holds and how it starts. React-free. */
 import type { BackendStatus } from '../engine/browser/select-backend.ts';
 import type { RunProgress, RunResult } from '../engine/lab.ts';
+import type { DataSetId } from '../engine/data/datasets.ts';
 import type { ModelCard } from '../engine/model/catalog.ts';
 import {
   isIdentityStep,
@@ -10,7 +11,7 @@ import {
 } from '../engine/recipe/recipe.ts';
 import { DEFAULT_SHARE_STATE, formatRecipe, type UiState } from '../engine/recipe/share.ts';
 import type { TrainingEstimate } from '../engine/training-estimate.ts';
-import type { LabErrorKind, ModelInfo } from '../worker/protocol.ts';
+import type { DataSetSizes, LabErrorKind, ModelInfo } from '../worker/protocol.ts';
 import type { UserModelInfo } from './page-io-state.ts';
 import type { ImportReport, RunOrigin, SweepState } from './sweep-state.ts';
 
@@ -83,6 +84,10 @@ export interface LabState {
   readonly linkError: string | null;
   readonly cards: readonly ModelCard[];
   readonly cardsError: string | null;
+  /** What each data set's splits weigh, as the engine read them from its manifest. */
+  readonly dataSizes: Readonly<Partial<Record<DataSetId, DataSetSizes>>>;
+  /** Why the model changed when the data set did (it has no trained weights for the new set). */
+  readonly dataNotice: string | null;
   /** Layers of the models loaded so far, by model id (for per-layer controls and shapes). */
   readonly models: Readonly<Record<string, ModelInfo>>;
   /** Models the user imported into this browser (page-io-state.ts), for the picker. */
@@ -149,6 +154,8 @@ export const INITIAL_STATE: LabState = {
   linkError: null,
   cards: [],
   cardsError: null,
+  dataSizes: {},
+  dataNotice: null,
   models: {},
   userModels: [],
   storageNote: null,

@@ -1,5 +1,6 @@
 import { dismissLinkError, isHidden } from '../store/actions.ts';
 import { BackendPicker, BackendStatusLine } from './controls/BackendPicker.tsx';
+import { DataSetPicker } from './controls/DataSetPicker.tsx';
 import { ModelPicker } from './controls/ModelPicker.tsx';
 import { SeedField } from './controls/SeedField.tsx';
 import { ShareLink } from './controls/ShareLink.tsx';
@@ -41,6 +42,7 @@ function LinkErrorBanner() {
 
 export function App() {
   const showModel = useLab((s) => !isHidden(s, 'model'));
+  const showData = useLab((s) => !isHidden(s, 'data'));
   const showSeed = useLab((s) => !isHidden(s, 'seed'));
   const showBackend = useLab((s) => !isHidden(s, 'backend'));
   const showHistory = useLab((s) => !isHidden(s, 'history'));
@@ -60,6 +62,7 @@ export function App() {
       <div className="layout">
         <aside className="controls" aria-label="Experiment settings">
           {showModel ? <ModelPicker /> : null}
+          {showData ? <DataSetPicker /> : null}
           {showModel ? <ModelImport /> : null}
           <RecipeEditor />
           <SweepControls />

@@ -9,11 +9,13 @@
 import * as Comlink from 'comlink';
 import type { BackendChoice, BackendName } from '../engine/backend-names.ts';
 import type { LatencySettings } from '../engine/measure/latency-settings.ts';
+import type { DataSetId } from '../engine/data/datasets.ts';
 import type { Recipe } from '../engine/recipe/recipe.ts';
 import type {
   BackendOutcome,
   BackendStatus,
   CardsOutcome,
+  DataSetSizesOutcome,
   ImportOutcome,
   LabErrorData,
   LabWorkerApi,
@@ -22,6 +24,7 @@ import type {
   ModelExportOutcome,
   ModelFileData,
   ModelInfoOutcome,
+  PairedOutcome,
   PresetOutcome,
   RunOutcome,
   RunProgress,
@@ -49,6 +52,8 @@ export interface LabClient {
   init(assetBaseUrl: string, backend: BackendChoice): Promise<BackendOutcome>;
   setBackend(backend: BackendChoice): Promise<BackendOutcome>;
   cards(): Promise<CardsOutcome>;
+  dataSetSizes(data: DataSetId): Promise<DataSetSizesOutcome>;
+  comparePredictions(data: DataSetId, a: Uint16Array, b: Uint16Array): Promise<PairedOutcome>;
   modelInfo(model: string): Promise<ModelInfoOutcome>;
   expandPreset(model: string, preset: string): Promise<PresetOutcome>;
   maskPicture(recipe: Recipe, layer: string): Promise<MaskOutcome>;
@@ -150,6 +155,9 @@ export function createLabClient(options: LabClientOptions = {}): LabClient {
       ),
     setBackend: (backend) => guard<BackendOutcome>(() => api.setBackend(backend), failed),
     cards: () => guard<CardsOutcome>(() => api.cards(), failed),
+    dataSetSizes: (data) => guard<DataSetSizesOutcome>(() => api.dataSetSizes(data), failed),
+    comparePredictions: (data, a, b) =>
+      guard<PairedOutcome>(() => api.comparePredictions(data, a, b), failed),
     modelInfo: (model) => guard<ModelInfoOutcome>(() => api.modelInfo(model), failed),
     expandPreset: (model, preset) =>
       guard<PresetOutcome>(() => api.expandPreset(model, preset), failed),

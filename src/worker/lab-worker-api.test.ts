@@ -16,7 +16,7 @@ import { publicAssets, shippedGraph } from '../engine/test/fixtures.ts';
 import { createLabWorkerApi, type LabWorkerDeps } from './lab-worker-api.ts';
 import { PROGRESS_INTERVAL_MS } from './progress-throttle.ts';
 import type { LabWorkerApi, RunOutcome, RunProgress } from './protocol.ts';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
 const recipeText = (steps: string) => `v=1&model=lenet300&seed=1&steps=${steps}`;
@@ -257,6 +257,65 @@ describe('the lab worker', () => {
     const registered = await reloaded.run({ ...asShipped, model: imported.model.id }, 2);
     expect(done(registered).correct).toBe(expected.get(PRUNED)!.correct);
   }, 300_000);
+
+  it('tells the page what each data set downloads: the stored files of its splits', async () => {
+    const api = await startedWorker();
+    const bytes = async (...files: string[]) => {
+      const sizes = await Promise.all(files.map((f) => stat(join('public', 'data', f))));
+      return sizes.reduce((sum, s) => sum + s.size, 0);
+    };
+    expect(await api.dataSetSizes('mnist')).toEqual({
+      ok: true,
+      sizes: {
+        data: 'mnist',
+        testBytes: await bytes('mnist/test-images.u8.gz', 'mnist/test-labels.u8.gz'),
+        trainBytes: await bytes('mnist/train-images.u8.gz', 'mnist/train-labels.u8.gz'),
+      },
+    });
+    expect(await api.dataSetSizes('mnist-10k')).toEqual({
+      ok: true,
+      sizes: {
+        data: 'mnist-10k',
+        testBytes: await bytes('test-images.u8', 'test-labels.u8'),
+        trainBytes: await bytes('train-images.u8', 'train-labels.u8'),
+      },
+    });
+  });
+
+  it('compares two runs on the same test images: lost and gained counted against the labels', async () => {
+    const api = await startedWorker();
+    const baseline = expected.get(recipeText(''))!;
+    const pruned = expected.get(PRUNED)!;
+    // Counted here from the test labels file itself.
+    const labels = await readFile(join('public', 'data', 'test-labels.u8'));
+    let lost = 0;
+    let gained = 0;
+    labels.forEach((label, i) => {
+      const a = baseline.predicted![i] === label;
+      const b = pruned.predicted![i] === label;
+      if (a && !b) lost++;
+      if (!a && b) gained++;
+    });
+    expect(lost + gained).toBeGreaterThan(0);
+    const outcome = await api.comparePredictions(
+      'mnist-10k',
+      baseline.predicted!,
+      pruned.predicted!,
+    );
+    expect(outcome).toEqual({ ok: true, paired: { lost, gained, pValue: pruned.paired!.pValue } });
+    const reversed = await api.comparePredictions(
+      'mnist-10k',
+      pruned.predicted!,
+      baseline.predicted!,
+    );
+    expect(reversed).toMatchObject({ ok: true, paired: { lost: gained, gained: lost } });
+    // Predictions of another data set's length are refused with a message, not miscounted.
+    const wrong = await api.comparePredictions('mnist', baseline.predicted!, pruned.predicted!);
+    expect(wrong).toMatchObject({
+      ok: false,
+      error: { message: expect.stringMatching(/10000 labels, 2000 baseline/) },
+    });
+  });
 
   it('says so when used before init', async () => {
     const api = createLabWorkerApi(nodeDeps());

@@ -30,13 +30,16 @@ import {
   absentUserModelMessage,
   isUserModelId,
 } from '../engine/model/user-models.ts';
+import type { DataSetId } from '../engine/data/datasets.ts';
 import type { Recipe } from '../engine/recipe/recipe.ts';
+import { comparePaired } from '../engine/stats/mcnemar.ts';
 import { isCancellation, toErrorData } from './errors.ts';
 import { heldPrefixStore } from './held-store.ts';
 import { isProgressNews, PROGRESS_INTERVAL_MS, throttleProgress } from './progress-throttle.ts';
 import type {
   BackendOutcome,
   CardsOutcome,
+  DataSetSizesOutcome,
   LabWorkerApi,
   MaskOutcome,
   MemoryReport,
@@ -44,6 +47,7 @@ import type {
   ModelExportOutcome,
   ModelFileData,
   ModelInfoOutcome,
+  PairedOutcome,
   PresetOutcome,
   RunOutcome,
   RunProgress,
@@ -314,6 +318,35 @@ class LabWorker implements LabWorkerApi {
   async cards(): Promise<CardsOutcome> {
     try {
       return { ok: true, cards: await this.requireLab().cards() };
+    } catch (err) {
+      return { ok: false, error: toErrorData(err) };
+    }
+  }
+
+  async dataSetSizes(data: DataSetId): Promise<DataSetSizesOutcome> {
+    try {
+      const dataSet = await this.requireLab().dataSet(data);
+      return {
+        ok: true,
+        sizes: {
+          data,
+          testBytes: dataSet.downloadBytes('test'),
+          trainBytes: dataSet.downloadBytes('train'),
+        },
+      };
+    } catch (err) {
+      return { ok: false, error: toErrorData(err) };
+    }
+  }
+
+  async comparePredictions(
+    data: DataSetId,
+    a: Uint16Array,
+    b: Uint16Array,
+  ): Promise<PairedOutcome> {
+    try {
+      const test = await this.requireLab().test(data);
+      return { ok: true, paired: comparePaired(test.labels, a, b) };
     } catch (err) {
       return { ok: false, error: toErrorData(err) };
     }

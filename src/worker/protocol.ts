@@ -8,8 +8,10 @@ import type { BackendStatus } from '../engine/browser/select-backend.ts';
 import type { RunProgress, RunResult } from '../engine/lab.ts';
 import type { MaskPicture } from '../engine/measure/pictures.ts';
 import type { LatencySettings } from '../engine/measure/latency-settings.ts';
+import type { DataSetId } from '../engine/data/datasets.ts';
 import type { ModelCard } from '../engine/model/catalog.ts';
 import type { Recipe, RecipeStep } from '../engine/recipe/recipe.ts';
+import type { PairedComparison } from '../engine/stats/mcnemar.ts';
 
 export type { BackendStatus, MaskPicture, ModelCard, RunProgress, RunResult };
 
@@ -50,6 +52,15 @@ export type CardsOutcome = Outcome<'cards', readonly ModelCard[]>;
 export type ModelInfoOutcome = Outcome<'info', ModelInfo>;
 export type PresetOutcome = Outcome<'steps', readonly RecipeStep[]>;
 export type MaskOutcome = Outcome<'picture', MaskPicture>;
+export type PairedOutcome = Outcome<'paired', PairedComparison>;
+
+/** What a data set costs to download, as stored: its test split, and its training split. */
+export interface DataSetSizes {
+  readonly data: DataSetId;
+  readonly testBytes: number;
+  readonly trainBytes: number;
+}
+export type DataSetSizesOutcome = Outcome<'sizes', DataSetSizes>;
 
 /** A model dropped on the page, once the lab's loader accepted it. */
 export interface ImportedModel {
@@ -117,6 +128,13 @@ export interface LabWorkerApi {
   /** Cancels the run in flight (if any) and switches backend. */
   setBackend(backend: BackendChoice): Promise<BackendOutcome>;
   cards(): Promise<CardsOutcome>;
+  /** The download sizes of data set `data`'s test and training splits (reads its manifest only). */
+  dataSetSizes(data: DataSetId): Promise<DataSetSizesOutcome>;
+  /**
+   * Two runs' predicted classes on data set `data`'s test images against the true classes:
+   * what `b` loses and gains against `a`, with McNemar's exact p-value.
+   */
+  comparePredictions(data: DataSetId, a: Uint16Array, b: Uint16Array): Promise<PairedOutcome>;
   /** A model's layers as loaded (names, shapes), for per-layer controls and the layer table. */
   modelInfo(model: string): Promise<ModelInfoOutcome>;
   /** The steps a preset becomes for a model. */

@@ -25,7 +25,7 @@ import {
 } from './recipe.ts';
 
 /** The page's own controls a shared link may hide; every technique adds its id. */
-export const PAGE_CONTROLS = ['model', 'backend', 'seed', 'steps', 'history'] as const;
+export const PAGE_CONTROLS = ['model', 'data', 'backend', 'seed', 'steps', 'history'] as const;
 
 /**
  * Controls a shared link may hide, e.g. `hide=backend,model` for a classroom exercise: the

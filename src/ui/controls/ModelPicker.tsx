@@ -1,10 +1,13 @@
+import { dataSetInfo, LEGACY_DATA_SET } from '../../engine/data/datasets.ts';
 import { MODEL_GROUPS, SHIPPED_MODELS } from '../../engine/model/catalog.ts';
-import { setModel } from '../../store/actions.ts';
+import { dataSetOf } from '../../engine/recipe/recipe.ts';
+import { modelRunsOn, setModel } from '../../store/actions.ts';
 import { formatCount, formatPercent } from '../format.ts';
 import { useDispatch, useLab } from '../store-context.tsx';
 
 export function ModelPicker() {
   const model = useLab((s) => s.recipe.model);
+  const data = useLab((s) => dataSetOf(s.recipe));
   const cards = useLab((s) => s.cards);
   const cardsError = useLab((s) => s.cardsError);
   const dispatch = useDispatch();
@@ -13,11 +16,16 @@ export function ModelPicker() {
   const userModel = userModels.find((m) => m.id === model);
   // A link may name a model this build does not ship; keep it selectable so the error shows.
   const unshipped = SHIPPED_MODELS.includes(model as never) || userModel ? null : model;
-  const option = (id: string) => (
-    <option key={id} value={id}>
-      {cards.find((c) => c.id === id)?.name ?? id}
-    </option>
-  );
+  // A model without trained weights for the data set is shown but cannot be chosen.
+  const option = (id: string) => {
+    const runs = modelRunsOn(id, data);
+    return (
+      <option key={id} value={id} disabled={!runs && id !== model}>
+        {cards.find((c) => c.id === id)?.name ?? id}
+        {runs ? '' : ` (not trained on ${dataSetInfo(data).name})`}
+      </option>
+    );
+  };
 
   return (
     <div className="field">
@@ -48,8 +56,12 @@ export function ModelPicker() {
         <div className="hint" data-testid="model-description">
           <p>{card.description}</p>
           <p className="facts">
-            {formatPercent(card.testAccuracy)} test accuracy after {card.epochs} epochs ·{' '}
-            {formatCount(card.params)} parameters · {formatCount(card.macs)} MACs per digit
+            {formatPercent(card.testAccuracy)} test accuracy after {card.epochs} epochs
+            {/* The cards describe the weights of the 10,000-digit set every old link uses. */}
+            {data === LEGACY_DATA_SET
+              ? ''
+              : ' (on mnist-10k; this data set has its own weights)'} · {formatCount(card.params)}{' '}
+            parameters · {formatCount(card.macs)} MACs per digit
           </p>
         </div>
       ) : userModel ? (

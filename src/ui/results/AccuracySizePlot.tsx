@@ -1,3 +1,6 @@
+import { dataSetInfo, type DataSetId } from '../../engine/data/datasets.ts';
+import { parseRecipe } from '../../engine/recipe/share.ts';
+import { dataSetOf } from '../../engine/recipe/recipe.ts';
 import { useCallback, useDeferredValue, useMemo, type KeyboardEvent } from 'react';
 import {
   CartesianGrid,
@@ -254,8 +257,18 @@ const evaluatedRecipeText = (s: LabState) =>
  * the run loaded into the editor on click. While a run's last step is evaluated, its first
  * estimate is drawn with its 95 % interval and refined chunk by chunk until the result lands.
  */
+/** Whether the recipe being evaluated runs on `data` (its text is canonical, so it parses). */
+function runsOn(recipeText: string, data: DataSetId): boolean {
+  try {
+    return dataSetOf(parseRecipe(recipeText)) === data;
+  } catch {
+    return false;
+  }
+}
+
 export function AccuracySizePlot() {
   const model = useLab((s) => s.recipe.model);
+  const dataSet = useLab((s) => dataSetOf(s.recipe));
   const allRuns = useLab((s) => s.runs);
   const axis = useLab((s) => s.ui.plot ?? 'size');
   // Redrawing 200 points takes a while: the estimate's redraws may wait for a click's.
@@ -264,7 +277,10 @@ export function AccuracySizePlot() {
   const evaluatedText = useLab(evaluatedRecipeText);
   const dispatch = useDispatch();
   const session = useSession();
-  const data = useMemo(() => plotData(allRuns, model, axis), [allRuns, model, axis]);
+  const data = useMemo(
+    () => plotData(allRuns, model, axis, dataSet),
+    [allRuns, model, axis, dataSet],
+  );
   const text = AXIS_TEXT[axis];
 
   const estimating = useMemo(
@@ -272,10 +288,11 @@ export function AccuracySizePlot() {
       estimate &&
       runId !== null &&
       evaluatedText !== null &&
-      evaluatedText.includes(`model=${model}&`)
+      evaluatedText.includes(`model=${model}&`) &&
+      runsOn(evaluatedText, dataSet)
         ? estimatePoint(estimate, axis, runId, evaluatedText)
         : null,
-    [estimate, runId, evaluatedText, model, axis],
+    [estimate, runId, evaluatedText, model, axis, dataSet],
   );
 
   const front = useMemo(() => data.runs.filter((p) => p.onFront).sort((a, b) => a.x - b.x), [data]);
@@ -380,7 +397,8 @@ export function AccuracySizePlot() {
     >
       <figcaption>
         <span className="plot-title">
-          Accuracy vs {axis === 'size' ? 'stored size' : 'latency'} — {model}
+          Accuracy vs {axis === 'size' ? 'stored size' : 'latency'} — {model} on{' '}
+          {dataSetInfo(dataSet).name}
         </span>
         <AxisChooser axis={axis} />
       </figcaption>

@@ -1,5 +1,7 @@
-import { Fragment, type ReactNode } from 'react';
+import { Fragment, useEffect, useState, type ReactNode } from 'react';
+import { formatPaired } from '../../engine/stats/paired-text.ts';
 import { toggleCompare } from '../../store/actions.ts';
+import { planPairedComparison } from '../../store/paired-runs.ts';
 import type { RunRecord } from '../../store/state.ts';
 import {
   backendLabel,
@@ -9,7 +11,7 @@ import {
   formatPercent,
   stepsOf,
 } from '../format.ts';
-import { useDispatch, useLab } from '../store-context.tsx';
+import { useDispatch, useLab, useSession } from '../store-context.tsx';
 import { formatLatencyRange } from './latency-text.ts';
 import {
   changeMark,
@@ -124,6 +126,43 @@ function SummaryDetail({ row, run }: { row: SummaryRow; run: RunRecord }) {
   return text ? <span className="figure-detail">{text}</span> : null;
 }
 
+/**
+ * Run B against run A on the same test images: the images B loses and gains, and McNemar's
+ * exact p-value (the engine holds the labels); or why there is none.
+ */
+function PairedLine({ a, b }: { a: RunRecord; b: RunRecord }) {
+  const session = useSession();
+  const plan = planPairedComparison(a, b);
+  const [answer, setAnswer] = useState<{ key: string; text: string } | null>(null);
+  const key = `${a.runId}/${b.runId}`;
+  useEffect(() => {
+    if (!plan.ok || !session) return;
+    let current = true;
+    void session.comparePredictions(plan.data, plan.a, plan.b).then((outcome) => {
+      if (!current) return;
+      const text = outcome.ok
+        ? `Run ${b.runId} against run ${a.runId} on the same ${plan.total.toLocaleString('en-US')} test images: ${formatPaired(outcome.paired, plan.total)}.`
+        : `No paired comparison: ${outcome.error.message}`;
+      setAnswer({ key, text });
+    });
+    return () => {
+      current = false;
+    };
+    // The plan is derived from the two runs, which the key names.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [key, session]);
+  const text = !plan.ok
+    ? plan.reason
+    : answer?.key === key
+      ? answer.text
+      : 'Comparing image by image…';
+  return (
+    <p className="hint" data-testid="compare-paired">
+      {text}
+    </p>
+  );
+}
+
 /** The two picked runs, whole-run figures first, then layer by layer, differences marked. */
 function Comparison({ a, b }: { a: RunRecord; b: RunRecord }) {
   const rows = compareLayers(a.result, b.result);
@@ -145,6 +184,7 @@ function Comparison({ a, b }: { a: RunRecord; b: RunRecord }) {
         it, in parentheses, the middle half of its samples; it is marked as differing only where
         those middle halves do not overlap.
       </p>
+      <PairedLine a={a} b={b} />
       <div className="table-scroll">
         <table className="compare-table" data-testid="compare-summary">
           <thead>

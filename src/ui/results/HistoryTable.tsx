@@ -1,4 +1,6 @@
+import { dataSetInfo } from '../../engine/data/datasets.ts';
 import { restoreRecipe, toggleCompare } from '../../store/actions.ts';
+import { dataSetOfRun } from '../../store/history-export.ts';
 import { HistoryTools } from '../io/HistoryTools.tsx';
 import {
   backendLabel,
@@ -37,6 +39,9 @@ export function HistoryTable() {
               </th>
               <th scope="col">#</th>
               <th scope="col">Model</th>
+              <th scope="col" title="The data set the run trained and measured on">
+                Data
+              </th>
               <th scope="col">Steps</th>
               <th scope="col" className="num">
                 Accuracy
@@ -62,7 +67,7 @@ export function HistoryTable() {
           <tbody>
             {runs.length === 0 ? (
               <tr>
-                <td colSpan={11} className="hint">
+                <td colSpan={12} className="hint">
                   No runs yet.
                 </td>
               </tr>
@@ -87,6 +92,9 @@ export function HistoryTable() {
                       <td>{run.runId}</td>
                     )}
                     <td title={r.model}>{modelLabel(r.model)}</td>
+                    <td title={dataSetInfo(dataSetOfRun(r)).name} data-testid="history-data">
+                      {dataSetOfRun(r)}
+                    </td>
                     <td className="mono steps" title={run.recipeText}>
                       {/* A cell ignores max-width: the block inside it is clipped instead. */}
                       <span className="clip">{stepsOf(run.recipeText)}</span>

@@ -1,3 +1,5 @@
+import { dataSetInfo, LEGACY_DATA_SET } from '../../engine/data/datasets.ts';
+import { formatPaired, formatPointDifference } from '../../engine/stats/paired-text.ts';
 import { recipeTextOf } from '../../store/state.ts';
 import {
   backendLabel,
@@ -25,6 +27,7 @@ export function ResultSummary() {
   const r = last.result;
   const stale = last.recipeText !== currentText;
   const accuracyDelta = (r.accuracy - r.baselineAccuracy) * 100;
+  const dataName = dataSetInfo(r.data ?? LEGACY_DATA_SET).name;
   return (
     <section
       className={stale ? 'summary stale' : 'summary'}
@@ -34,7 +37,7 @@ export function ResultSummary() {
       data-run-id={last.runId}
     >
       <p className="summary-caption">
-        Run {last.runId} · {r.model} ·{' '}
+        Run {last.runId} · {r.model} on <span data-testid="result-data">{dataName}</span> ·{' '}
         <span className="mono" title={last.recipeText}>
           {stepsOf(last.recipeText)}
         </span>
@@ -67,9 +70,15 @@ export function ResultSummary() {
           {formatPercent(r.accuracy)}
         </span>
         <span className="metric-note">
-          {formatCount(r.correct)} of {formatCount(r.total)} digits ·{' '}
-          {accuracyDelta >= 0 ? '+' : '−'}
-          {Math.abs(accuracyDelta).toFixed(2)} points vs baseline
+          {formatCount(r.correct)} of {formatCount(r.total)} test images ·{' '}
+          {/* Paired on the same images: what it loses and gains, and whether that is chance. */}
+          <span
+            data-testid="paired"
+            title="against the baseline on the same test images; p: McNemar's exact test"
+          >
+            {r.paired ? formatPaired(r.paired, r.total) : formatPointDifference(accuracyDelta)}
+          </span>{' '}
+          vs baseline
         </span>
       </div>
       <div className="metric">

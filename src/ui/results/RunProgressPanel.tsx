@@ -1,10 +1,32 @@
 import type { RunProgress } from '../../engine/lab.ts';
+import { dataSetOf } from '../../engine/recipe/recipe.ts';
+import { parseRecipe } from '../../engine/recipe/share.ts';
 import { asSentence, backendLabel, formatDuration, formatMs, stageLabel } from '../format.ts';
 import { useLab, useSession } from '../store-context.tsx';
-import { trainingLine, whereInRun } from './progress-text.ts';
+import { downloadLine, trainingLine, whereInRun } from './progress-text.ts';
 
-function Running({ progress, cancelling }: { progress: RunProgress | null; cancelling: boolean }) {
+/** The data set of the run in flight (its recipe text is canonical, so it parses). */
+function runningDataSet(recipeText: string) {
+  try {
+    return dataSetOf(parseRecipe(recipeText));
+  } catch {
+    return undefined;
+  }
+}
+
+function Running({
+  progress,
+  cancelling,
+  recipeText,
+}: {
+  progress: RunProgress | null;
+  cancelling: boolean;
+  recipeText: string;
+}) {
   const session = useSession();
+  const data = runningDataSet(recipeText);
+  const sizes = useLab((s) => (data ? s.dataSizes[data] : undefined));
+  const download = progress ? downloadLine(progress, sizes) : null;
   const p = progress;
   const inStep = p?.step !== undefined && p.steps !== undefined;
   const where = !p
@@ -51,6 +73,11 @@ function Running({ progress, cancelling }: { progress: RunProgress | null; cance
           ) : null}
         </span>
       </div>
+      {download ? (
+        <p className="hint" data-testid="run-download">
+          {download}
+        </p>
+      ) : null}
       {training ? (
         <p className="hint training-line" data-testid="run-training">
           {training}
@@ -75,7 +102,13 @@ export function RunProgressPanel() {
 
   switch (status.phase) {
     case 'running':
-      return <Running progress={status.progress} cancelling={status.cancelling === true} />;
+      return (
+        <Running
+          progress={status.progress}
+          cancelling={status.cancelling === true}
+          recipeText={status.recipeText}
+        />
+      );
     case 'cancelled': {
       const p = status.progress;
       const where = p ? whereInRun(p) : 'the start';

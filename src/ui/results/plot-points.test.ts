@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import type { DataSetId } from '../../engine/data/datasets.ts';
+import type { RunResult } from '../../engine/lab.ts';
 import { finitePopulationInterval } from '../../engine/measure/interval.ts';
-import { accuracyAxisMin } from './plot-points.ts';
+import type { RunRecord } from '../../store/state.ts';
+import { accuracyAxisMin, plotData } from './plot-points.ts';
 
 describe('the accuracy axis', () => {
   it('zooms in on the finished runs and the baseline', () => {
@@ -39,5 +42,52 @@ describe('the accuracy axis', () => {
     // 97.5 % and 98.6 % both land on 95 % ((97.5 - 2) / 5 = 19.1 -> 19 -> 95).
     expect(accuracyAxisMin([], 97.5)).toBe(95);
     expect(accuracyAxisMin([], 98.6)).toBe(95);
+  });
+});
+
+describe('the points of the plot', () => {
+  /** A finished run with the figures the plot reads (values picked by hand). */
+  const run = (runId: number, data: DataSetId | undefined, accuracy: number): RunRecord => ({
+    runId,
+    recipeText: `run ${runId}`,
+    result: {
+      model: 'lenet300',
+      data,
+      backend: 'wasm',
+      trainedOn: null,
+      recipe: { model: 'lenet300', seed: 1, steps: [] },
+      recipeText: `run ${runId}`,
+      accuracy,
+      correct: accuracy * 100,
+      total: 100,
+      baselineAccuracy: accuracy,
+      sizeBytes: 1000 * runId,
+      baselineSizeBytes: 5000,
+      compressionRatio: 5 / runId,
+      params: 10,
+      baselineParams: 10,
+      nonzeroParams: 10,
+      macs: 10,
+      baselineMacs: 10,
+      sparseMacs: 10,
+      latencyMs: 1,
+      baselineLatencyMs: 1,
+      latencyBatch: 64,
+      elapsedMs: 1,
+      layers: [],
+      steps: [],
+    } as unknown as RunResult,
+    timestamp: 0,
+    requestedAt: 0,
+    deliveredAt: 0,
+  });
+
+  it('are the runs of the current data set only (runs from before data sets: mnist-10k)', () => {
+    const runs = [run(1, 'mnist', 0.99), run(2, 'fashion-mnist', 0.88), run(3, undefined, 0.97)];
+    const ids = (data: DataSetId) =>
+      plotData(runs, 'lenet300', 'size', data).runs.map((p) => p.runId);
+    expect(ids('fashion-mnist')).toEqual([2]);
+    expect(ids('mnist')).toEqual([1]);
+    expect(ids('mnist-10k')).toEqual([3]);
   });
 });

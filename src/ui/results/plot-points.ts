@@ -3,6 +3,8 @@
  * stored size or latency (the other drawn as the point's area), the runs on the Pareto front
  * marked, and the provisional point of a run still being evaluated. React-free.
  */
+import { LEGACY_DATA_SET, type DataSetId } from '../../engine/data/datasets.ts';
+import { dataSetOfRun } from '../../store/history-export.ts';
 import type { BackendName } from '../../engine/backend-names.ts';
 import type { AccuracyEstimate } from '../../engine/lab.ts';
 import { finitePopulationInterval, type Interval } from '../../engine/measure/interval.ts';
@@ -99,9 +101,17 @@ function figures(record: RunRecord): string[] {
   ];
 }
 
-/** The points of the runs of `model`, for an x axis of size or latency. */
-export function plotData(runs: readonly RunRecord[], model: string, axis: PlotAxis): PlotData {
-  const ofModel = runs.filter((r) => r.result.model === model);
+/**
+ * The points of the runs of `model` on data set `data`, for an x axis of size or latency (runs
+ * on another data set measure other images: they would make a false front).
+ */
+export function plotData(
+  runs: readonly RunRecord[],
+  model: string,
+  axis: PlotAxis,
+  data: DataSetId = LEGACY_DATA_SET,
+): PlotData {
+  const ofModel = runs.filter((r) => r.result.model === model && dataSetOfRun(r.result) === data);
   const latest = ofModel.at(-1);
   const xOf = axis === 'size' ? sizeOf : latencyOf;
   const otherOf = axis === 'size' ? latencyOf : sizeOf;

@@ -1,7 +1,8 @@
 /** Progress reports as the page words them. */
 import type { RunProgress } from '../../engine/lab.ts';
 import { findTechniqueSpec } from '../../engine/techniques/catalog.ts';
-import { formatPercent, stageLabel } from '../format.ts';
+import type { DataSetSizes } from '../../worker/protocol.ts';
+import { formatBytes, formatPercent, stageLabel } from '../format.ts';
 
 const techniqueLabel = (id: string | undefined) => (id ? (findTechniqueSpec(id)?.label ?? id) : '');
 
@@ -22,4 +23,19 @@ export function trainingLine(p: RunProgress): string | null {
   if (p.loss !== undefined) parts.push(`loss ${p.loss.toFixed(3)}`);
   if (p.accuracy !== undefined) parts.push(`running accuracy ${formatPercent(p.accuracy)}`);
   return parts.length ? parts.join(' · ') : null;
+}
+
+/**
+ * What the run reads from the network, as stored: the test split while loading (the engine
+ * says how much), the training split in a step that trains (from the data set's manifest).
+ * Either is fetched once per visit; later runs read it from memory.
+ */
+export function downloadLine(p: RunProgress, sizes: DataSetSizes | undefined): string | null {
+  if (p.stage === 'loading' && p.downloadBytes !== undefined) {
+    return `Reading ${formatBytes(p.downloadBytes)} of test images (downloaded once per visit)`;
+  }
+  if (p.stage === 'compressing' && sizes && findTechniqueSpec(p.technique ?? '')?.trains) {
+    return `This step trains on the training images: ${formatBytes(sizes.trainBytes)} (downloaded once per visit)`;
+  }
+  return null;
 }
