@@ -73,7 +73,7 @@ export function formatReproduceReport(report: {
         typeof paperLayer === 'number'
           ? paperLayer
           : (paperLayer as { kept?: number } | undefined)?.kept;
-      return `${name.padEnd(12)} ${String(l.weights).padStart(9)}   ${percent(l.density).padStart(9)}   ${(paperKept !== undefined ? percent(paperKept) : '-').padStart(11)}  ${String(l.indexBits ?? '-').padStart(10)}  ${(l.weightBits ? `${l.weightBits} (${l.weightBitsHuffman})` : '-').padStart(21)}  ${(l.weightBits ? String(l.indexBitsHuffman) : '-').padStart(20)}  ${String(l.sizeBytes).padStart(12)}`;
+      return `${name.padEnd(12)} ${String(l.weights).padStart(9)}   ${percent(l.density).padStart(9)}   ${(paperKept !== undefined ? percent(paperKept) : '-').padStart(11)}  ${figure(l.indexBits).padStart(10)}  ${(l.weightBits ? `${figure(l.weightBits)} (${figure(l.weightBitsHuffman)})` : '-').padStart(21)}  ${(l.weightBits ? figure(l.indexBitsHuffman) : '-').padStart(20)}  ${String(Math.round(l.sizeBytes)).padStart(12)}`;
     }),
     ...(decomposition
       ? [
@@ -84,6 +84,12 @@ export function formatReproduceReport(report: {
     `recipe: ${ours.recipe}`,
     ...(ours.shareUrl ? [`share link: ${ours.shareUrl}`] : []),
   ].join('\n');
+}
+
+/** A per-layer figure: whole numbers as they are, a mean over seeds to two decimals. */
+function figure(value: number | undefined): string {
+  if (value === undefined) return '-';
+  return Number.isInteger(value) ? String(value) : value.toFixed(2);
 }
 
 /** One seed's figures, as `ours.seeds` holds them. */
