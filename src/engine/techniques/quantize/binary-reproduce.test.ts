@@ -17,6 +17,8 @@ async function reproduce(
       preset,
       '--model',
       'lenet5',
+      '--data',
+      'mnist-10k',
       '--json',
       '--quiet',
       '--batches',
