@@ -32,7 +32,19 @@ test("a sweep in the page draws accuracy against the pruned fraction; complab sw
   const out = join(dir, 'runs.jsonl');
   const cli = run(
     'node',
-    ['bin/complab.mjs', 'sweep', '--model', 'lenet300', '--grid', GRID, '--out', out, '--quiet'],
+    [
+      'bin/complab.mjs',
+      'sweep',
+      '--model',
+      'lenet300',
+      '--data',
+      'mnist-10k',
+      '--grid',
+      GRID,
+      '--out',
+      out,
+      '--quiet',
+    ],
     { timeout: 120_000 },
   );
   await openLab(page, `${START}&backend=wasm`);
@@ -43,7 +55,7 @@ test("a sweep in the page draws accuracy against the pruned fraction; complab sw
   await setRange(page, '50', '90', '20');
   // The page says how to run the same grid headless: the command this test runs.
   await expect(page.getByTestId('sweep-command')).toHaveText(
-    `npx complab sweep --model lenet300 --seed 1 --grid '${GRID}' --out runs.jsonl`,
+    `npx complab sweep --model lenet300 --data mnist-10k --seed 1 --grid '${GRID}' --out runs.jsonl`,
   );
   await page.getByTestId('sweep-run').click();
   await expect(page.getByTestId('sweep-outcome')).toHaveAttribute('data-phase', 'done', {

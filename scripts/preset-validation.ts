@@ -7,9 +7,8 @@
 import { parseArgs } from 'node:util';
 import { isDataSetId } from '../src/engine/data/datasets.ts';
 import { Lab } from '../src/engine/lab.ts';
-import { evaluateAccuracy } from '../src/engine/measure/accuracy.ts';
+import { accuracyOn } from '../src/engine/lab/measurement.ts';
 import type { LayerGraph } from '../src/engine/model/graph.ts';
-import { createPredictor } from '../src/engine/model/program.ts';
 import { fileAssetReader } from '../src/engine/node/assets.ts';
 import { useNodeBackend } from '../src/engine/node/backend.ts';
 import { formatSteps, parseSteps, type Recipe } from '../src/engine/recipe/recipe.ts';
@@ -31,14 +30,7 @@ if (!values.model || !isDataSetId(data) || !values.preset === !values.steps) {
 await useNodeBackend('wasm');
 const lab = new Lab({ read: fileAssetReader() });
 const validation = await lab.checkDigits(data);
-const accuracyOf = async (graph: LayerGraph) => {
-  const predictor = createPredictor(graph);
-  try {
-    return (await evaluateAccuracy(predictor.predict, validation, graph.inputShape)).accuracy;
-  } finally {
-    predictor.dispose();
-  }
-};
+const accuracyOf = (graph: LayerGraph) => accuracyOn(graph, validation);
 const steps = values.preset
   ? await lab.expandPreset(values.model, values.preset, data)
   : parseSteps(values.steps!);

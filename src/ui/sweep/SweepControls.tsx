@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { formatStep, type Recipe } from '../../engine/recipe/recipe.ts';
+import { dataSetOf, formatStep, type Recipe } from '../../engine/recipe/recipe.ts';
 import { findTechniqueSpec } from '../../engine/techniques/catalog.ts';
 import type { NumberParamSpec, IntegerParamSpec } from '../../engine/techniques/technique.ts';
 import { isHidden } from '../../store/actions.ts';
@@ -45,7 +45,8 @@ function headlessCommand(
         )
       : formatStep(s),
   );
-  return `npx complab sweep --model ${recipe.model} --seed ${recipe.seed} --grid '${steps.join(';')}' --out runs.jsonl`;
+  // The data set always: the CLI's default (mnist) is not what a link without one means.
+  return `npx complab sweep --model ${recipe.model} --data ${dataSetOf(recipe)} --seed ${recipe.seed} --grid '${steps.join(';')}' --out runs.jsonl`;
 }
 
 /**
