@@ -136,7 +136,8 @@ export async function applySteps(
       );
       entry = { ...entry, accuracy: { ...entry.accuracy, [evalBackend]: accuracy } };
       prefixes.remember(key, entry);
-      await prefixes.persist(key, prefix, entry);
+      // A stored entry evaluated again only for its answers: the store keeps counts, not them.
+      if (!known) await prefixes.persist(key, prefix, entry);
     }
     graph = entry.graph;
     trainedOn = entry.trainedOn;
