@@ -136,3 +136,25 @@ describe('Lab on mnist (wasm)', () => {
     );
   });
 });
+
+describe('Lab.cards', () => {
+  it("hands out one card per shipped set of weights, each with its own data set's figures", async () => {
+    const cards = await lab.cards();
+    const read = async (path: string) =>
+      JSON.parse(new TextDecoder().decode(await publicAssets(path))) as { testAccuracy: number };
+    const fashionLenet5 = cards.find((c) => c.id === 'lenet5' && c.dataSet === 'fashion-mnist');
+    const legacyLenet5 = cards.find((c) => c.id === 'lenet5' && c.dataSet === 'mnist-10k');
+    expect(fashionLenet5?.testAccuracy).toBe(
+      (await read('models/fashion-mnist/lenet5/card.json')).testAccuracy,
+    );
+    expect(legacyLenet5?.testAccuracy).toBe((await read('models/lenet5/card.json')).testAccuracy);
+    // Six designs on mnist-10k, and the full sets' own baselines (public/models/<set>/).
+    expect(cards.filter((c) => c.dataSet === 'mnist-10k')).toHaveLength(6);
+    expect(
+      cards
+        .filter((c) => c.dataSet === 'mnist')
+        .map((c) => c.id)
+        .sort(),
+    ).toEqual(['lenet300', 'lenet5']);
+  });
+});

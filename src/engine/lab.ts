@@ -16,7 +16,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { AssetReader } from './assets.ts';
 import { isBackendName, type BackendName } from './backend-names.ts';
 import { RunCancelledError, throwIfCancelled } from './cancel.ts';
-import { dataSetInfo, LEGACY_DATA_SET, type DataSetId } from './data/datasets.ts';
+import { DATA_SET_IDS, dataSetInfo, LEGACY_DATA_SET, type DataSetId } from './data/datasets.ts';
 import type { DigitSplit } from './data/digits.ts';
 import { DataSets, type DataSet } from './data/load.ts';
 import { encodeModel } from './encode/model-file.ts';
@@ -29,7 +29,7 @@ import { KernelMemory } from './measure/kernel-memory.ts';
 import { LATENCY_BATCH } from './measure/latency.ts';
 import type { LatencySpread } from './measure/latency-figure.ts';
 import { maskPicture, type MaskPicture } from './measure/pictures.ts';
-import { SHIPPED_MODELS, loadModelCard, type ModelCard } from './model/catalog.ts';
+import { SHIPPED_WEIGHTS, loadModelCard, type ModelCard } from './model/catalog.ts';
 import type { LayerGraph } from './model/graph.ts';
 import { fileVersionOf } from './recipe/file-version.ts';
 import { formatRecipe } from './recipe/share.ts';
@@ -113,9 +113,12 @@ export class Lab {
     };
   }
 
-  /** Cards of the shipped models, for pickers and reports. */
+  /** Cards of every shipped set of weights (each names its data set), for pickers and reports. */
   cards(): Promise<ModelCard[]> {
-    return Promise.all(SHIPPED_MODELS.map((id) => loadModelCard(this.options.read, id)));
+    const shipped = DATA_SET_IDS.flatMap((data) =>
+      SHIPPED_WEIGHTS[data].map((id) => loadModelCard(this.options.read, id, data)),
+    );
+    return Promise.all(shipped);
   }
 
   /** Data set `id` (its manifest read, checked against the pinned checksums; splits on demand). */

@@ -100,5 +100,28 @@ export async function loadModelCard(
   }
   const parsed = modelCardSchema.safeParse(json);
   if (!parsed.success) throw new AssetError(`${path} is not a model card`);
-  return parsed.data;
+  // mnist-10k's cards predate the field; every card the lab hands out names its data set.
+  return { ...parsed.data, dataSet: parsed.data.dataSet ?? data };
+}
+
+/** The data set a card's figures are on (cards without the field are mnist-10k's). */
+export const cardDataSet = (card: ModelCard): string => card.dataSet ?? LEGACY_DATA_SET;
+
+/** The cards of the weights trained on `data`, in the catalog's order. */
+export const cardsOn = (cards: readonly ModelCard[], data: DataSetId): ModelCard[] =>
+  cards.filter((card) => cardDataSet(card) === data);
+
+/**
+ * The card of model `id` as trained on `data`; else its mnist-10k card (every shipped model has
+ * one), so a picker can still describe the architecture. `onData` says which it is.
+ */
+export function cardFor(
+  cards: readonly ModelCard[],
+  id: string,
+  data: DataSetId,
+): { readonly card: ModelCard; readonly onData: boolean } | undefined {
+  const exact = cards.find((c) => c.id === id && cardDataSet(c) === data);
+  if (exact) return { card: exact, onData: true };
+  const legacy = cards.find((c) => c.id === id && cardDataSet(c) === LEGACY_DATA_SET);
+  return legacy ? { card: legacy, onData: false } : undefined;
 }

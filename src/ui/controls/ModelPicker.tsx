@@ -1,5 +1,5 @@
 import { dataSetInfo, LEGACY_DATA_SET } from '../../engine/data/datasets.ts';
-import { MODEL_GROUPS, SHIPPED_MODELS } from '../../engine/model/catalog.ts';
+import { MODEL_GROUPS, SHIPPED_MODELS, cardFor } from '../../engine/model/catalog.ts';
 import { dataSetOf } from '../../engine/recipe/recipe.ts';
 import { modelRunsOn, setModel } from '../../store/actions.ts';
 import { formatCount, formatPercent } from '../format.ts';
@@ -12,7 +12,8 @@ export function ModelPicker() {
   const cardsError = useLab((s) => s.cardsError);
   const dispatch = useDispatch();
   const userModels = useLab((s) => s.userModels);
-  const card = cards.find((c) => c.id === model);
+  const described = cardFor(cards, model, data);
+  const card = described?.card;
   const userModel = userModels.find((m) => m.id === model);
   // A link may name a model this build does not ship; keep it selectable so the error shows.
   const unshipped = SHIPPED_MODELS.includes(model as never) || userModel ? null : model;
@@ -56,12 +57,9 @@ export function ModelPicker() {
         <div className="hint" data-testid="model-description">
           <p>{card.description}</p>
           <p className="facts">
-            {formatPercent(card.testAccuracy)} test accuracy after {card.epochs} epochs
-            {/* The cards describe the weights of the 10,000-digit set every old link uses. */}
-            {data === LEGACY_DATA_SET
-              ? ''
-              : ' (on mnist-10k; this data set has its own weights)'} · {formatCount(card.params)}{' '}
-            parameters · {formatCount(card.macs)} MACs per digit
+            {formatPercent(card.testAccuracy)} test accuracy on{' '}
+            {dataSetInfo(described.onData ? data : LEGACY_DATA_SET).name} after {card.epochs} epochs
+            · {formatCount(card.params)} parameters · {formatCount(card.macs)} MACs per digit
           </p>
         </div>
       ) : userModel ? (

@@ -7,6 +7,8 @@ import {
   XAxis,
   YAxis,
 } from 'recharts';
+import { dataSetInfo } from '../../engine/data/datasets.ts';
+import { dataSetOf } from '../../engine/recipe/recipe.ts';
 import { formatBytes, formatBytesShort, formatPercent, stepsOf } from '../format.ts';
 import { SERIES_COLORS } from '../palette.ts';
 import { useLab } from '../store-context.tsx';
@@ -42,8 +44,9 @@ function plotPoint(series: ModelSeries, point: ComparisonPoint): PlotPoint {
 export function ModelComparisonPlot() {
   const cards = useLab((s) => s.cards);
   const runs = useLab((s) => s.runs);
-  if (cards.length === 0) return null;
-  const series = comparisonSeries(cards, runs);
+  const data = useLab((s) => dataSetOf(s.recipe));
+  const series = comparisonSeries(cards, runs, data);
+  if (series.length === 0) return null;
   const all = series.flatMap((s) => [s.baseline, ...s.runs]);
   const sizes = all.map((p) => p.sizeBytes);
   const minSize = Math.min(...sizes) / 1.4;
@@ -64,7 +67,8 @@ export function ModelComparisonPlot() {
       data-pareto={paretoCount}
     >
       <figcaption>
-        Compress a big model or design a small one — every shipped model
+        Compress a big model or design a small one — every model shipped trained on{' '}
+        {dataSetInfo(data).name}
         <span className="legend">
           {series.map((s, k) => (
             <span className="legend-item" key={s.id}>

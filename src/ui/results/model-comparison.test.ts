@@ -4,8 +4,15 @@ import type { ModelCard } from '../../engine/model/catalog.ts';
 import type { RunRecord } from '../../store/state.ts';
 import { comparisonSeries, paretoFlags } from './model-comparison.ts';
 
-const card = (id: string, params: number, testAccuracy: number, sizeBytes?: number): ModelCard => ({
+const card = (
+  id: string,
+  params: number,
+  testAccuracy: number,
+  sizeBytes?: number,
+  dataSet?: string,
+): ModelCard => ({
   id,
+  dataSet,
   name: id.toUpperCase(),
   description: '',
   params,
@@ -23,6 +30,7 @@ const run = (
   recipeText: string,
   sizeBytes: number,
   accuracy: number,
+  data?: string,
 ): RunRecord => ({
   runId: nextRun++,
   recipeText,
@@ -35,6 +43,7 @@ const run = (
     sizeBytes,
     accuracy,
     baselineSizeBytes: 999,
+    data,
     steps: recipeText.includes('steps=') ? [{}] : [],
   } as unknown as RunResult,
 });
@@ -62,7 +71,7 @@ describe('comparisonSeries', () => {
       run('lenet5', 'model=lenet5&steps=prune(fraction=0.5)', 2400, 0.991), // rerun: replaces
       run('nin', 'model=nin&steps=prune(fraction=0.9)', 100, 0.96),
     ];
-    const [lenet5, nin] = comparisonSeries(cards, runs);
+    const [lenet5, nin] = comparisonSeries(cards, runs, 'mnist-10k');
     expect(lenet5.group).toBe('classic');
     expect(nin.group).toBe('compact designs');
     expect(lenet5.baseline).toMatchObject({ sizeBytes: 4100, accuracy: 0.99 });
@@ -78,8 +87,34 @@ describe('comparisonSeries', () => {
   });
 
   it('counts 4 bytes a parameter for a model with neither a card size nor a run', () => {
-    const [series] = comparisonSeries([card('inception', 250, 0.99)], []);
+    const [series] = comparisonSeries([card('inception', 250, 0.99)], [], 'mnist-10k');
     expect(series.baseline.sizeBytes).toBe(1000);
     expect(series.runs).toEqual([]);
+  });
+
+  it("plots only the chosen data set's cards and runs (their test splits differ)", () => {
+    const cards = [
+      card('lenet5', 1000, 0.99, 4100), // mnist-10k's card (no dataSet field)
+      card('lenet5', 1000, 0.992, 4100, 'mnist'),
+      card('lenet5', 1000, 0.91, 4100, 'fashion-mnist'),
+      card('nin', 100, 0.985),
+    ];
+    const runs = [
+      run('lenet5', 'model=lenet5&steps=prune(fraction=0.5)', 2500, 0.98), // recorded before data sets
+      run('lenet5', 'model=lenet5&data=mnist&steps=prune(fraction=0.5)', 2500, 0.991, 'mnist'),
+      run(
+        'lenet5',
+        'model=lenet5&data=fashion-mnist&steps=prune(fraction=0.5)',
+        2500,
+        0.9,
+        'fashion-mnist',
+      ),
+    ];
+    const onMnist = comparisonSeries(cards, runs, 'mnist');
+    expect(onMnist.map((s) => [s.id, s.baseline.accuracy])).toEqual([['lenet5', 0.992]]);
+    expect(onMnist[0].runs.map((p) => p.accuracy)).toEqual([0.991]);
+    const onLegacy = comparisonSeries(cards, runs, 'mnist-10k');
+    expect(onLegacy.map((s) => s.id)).toEqual(['lenet5', 'nin']);
+    expect(onLegacy[0].runs.map((p) => p.accuracy)).toEqual([0.98]);
   });
 });

@@ -2,7 +2,9 @@
  * The data of the model comparison view: every shipped model's baseline (from its card) and the
  * compressed runs of it in the history, with the Pareto-best ones marked. React-free.
  */
-import { MODEL_GROUPS, type ModelCard } from '../../engine/model/catalog.ts';
+import type { DataSetId } from '../../engine/data/datasets.ts';
+import { MODEL_GROUPS, cardsOn, type ModelCard } from '../../engine/model/catalog.ts';
+import { dataSetOfRun } from '../../store/history-export.ts';
 import type { RunRecord } from '../../store/state.ts';
 import { paretoFlags as frontFlags } from './pareto.ts';
 
@@ -33,16 +35,19 @@ export function paretoFlags(
 }
 
 /**
- * One series per card: the baseline's size is the card's (the lab's count of the float32
- * weights), else a run's measured baseline, else 4 bytes per parameter.
+ * One series per card of data set `data` (figures on different test splits do not share a
+ * plot), with that data set's runs: the baseline's size is the card's (the lab's count of the
+ * float32 weights), else a run's measured baseline, else 4 bytes per parameter.
  */
 export function comparisonSeries(
   cards: readonly ModelCard[],
   runs: readonly RunRecord[],
+  data: DataSetId,
 ): ModelSeries[] {
   const groupOf = (id: string) => MODEL_GROUPS.find((g) => g.ids.some((m) => m === id))?.label;
-  return cards.map((card) => {
-    const ofModel = runs.filter((r) => r.result.model === card.id);
+  const runsOnData = runs.filter((r) => dataSetOfRun(r.result) === data);
+  return cardsOn(cards, data).map((card) => {
+    const ofModel = runsOnData.filter((r) => r.result.model === card.id);
     const latestByRecipe = new Map<string, RunRecord>();
     for (const run of ofModel) {
       if (run.result.steps.length > 0) latestByRecipe.set(run.result.recipeText, run);
