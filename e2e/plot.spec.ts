@@ -76,7 +76,7 @@ test('switch the x axis, hover a point, click a run to load it', async ({ page }
   await expect(tooltip).toContainText(`Run ${half}: prune(fraction=0.5)`);
   await expect(tooltip).toContainText(/accuracy \d+\.\d\d %/);
   await expect(tooltip).toContainText(/size \d/);
-  await expect(tooltip).toContainText(/latency [\d.]+ ms per 64 digits on WASM/);
+  await expect(tooltip).toContainText(/latency [\d.]+ ms per 64 images on WASM/);
   // The spread of the samples, and a comparison with the baseline that claims a speedup only
   // where the spreads are apart.
   await expect(tooltip).toContainText(/middle half [\d.]+–[\d.]+ ms of \d+ runs/);
@@ -124,7 +124,7 @@ test('a moved control shows a first estimate with its interval, replaced by the 
   const estimate = page.getByTestId('plot-estimate');
   // The worker sends at most ~10 progress messages a second, newest wins: when the first chunks
   // come fast, the first estimate shown may already count 200 or more digits.
-  await expect(estimate).toContainText(/from [\d,]+ of 2,000 test digits/);
+  await expect(estimate).toContainText(/from [\d,]+ of 2,000 test images/);
   await expect(page.getByTestId('plot-estimate-point')).toBeVisible();
   await expect(page.locator('.recharts-errorBar')).not.toHaveCount(0);
   await screenshotOf(page, 'plot', 'plot-estimate');

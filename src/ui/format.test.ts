@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { finitePopulationInterval } from '../engine/measure/interval.ts';
 import {
+  validationImagesText,
   formatDuration,
   formatIntervalPercent,
   formatParamValue,
@@ -68,5 +69,17 @@ describe('accuracy intervals', () => {
         expect(high, `${correct} of ${seen}`).toBeGreaterThanOrEqual(estimate);
       }
     }
+  });
+});
+
+describe('validationImagesText', () => {
+  it("names the validation images a step chooses on: 5,000 of MNIST's 60,000, or mnist-10k's last 2,000 training digits", () => {
+    expect(validationImagesText('mnist')).toBe(
+      'the 5,000 validation images of MNIST (held out of training)',
+    );
+    expect(validationImagesText('fashion-mnist')).toBe(
+      'the 5,000 validation images of Fashion-MNIST (held out of training)',
+    );
+    expect(validationImagesText('mnist-10k')).toBe('2,000 held-out training digits');
   });
 });

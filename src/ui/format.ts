@@ -1,6 +1,7 @@
 /** Number formats shared by the summary, plot and table, so the same value reads the same. */
 import { BACKEND_LABELS } from '../engine/browser/select-backend.ts';
 import type { BackendName } from '../engine/backend-names.ts';
+import { dataSetInfo, type DataSetId } from '../engine/data/datasets.ts';
 
 const counts = new Intl.NumberFormat('en-US');
 
@@ -62,10 +63,10 @@ export const asSentence = (message: string): string =>
 
 const STAGE_LABELS: Record<string, string> = {
   starting: 'Starting',
-  loading: 'Loading the model and test digits',
+  loading: 'Loading the model and test images',
   baseline: 'Measuring the uncompressed baseline',
   compressing: 'Compressing',
-  evaluating: 'Evaluating on the test digits',
+  evaluating: 'Evaluating on the test images',
   measuring: 'Measuring latency',
 };
 
@@ -104,3 +105,15 @@ export function formatDuration(ms: number): string {
 /** A shape without the batch dimension: "28×28×20". */
 export const formatShape = (shape: readonly number[] | undefined): string =>
   shape && shape.length ? shape.join('×') : '—';
+
+/**
+ * The images a step chooses on, as a sentence fragment: a data set's validation split (held out
+ * of training), or for mnist-10k the last 2,000 of its training digits, as it always was.
+ */
+export function validationImagesText(data: DataSetId): string {
+  const info = dataSetInfo(data);
+  const count = formatCount(info.splits.validation.count);
+  return info.validationInTraining
+    ? `${count} held-out training digits`
+    : `the ${count} validation images of ${info.name} (held out of training)`;
+}

@@ -59,7 +59,7 @@ export function ModelPicker() {
           <p className="facts">
             {formatPercent(card.testAccuracy)} test accuracy on{' '}
             {dataSetInfo(described.onData ? data : LEGACY_DATA_SET).name} after {card.epochs} epochs
-            · {formatCount(card.params)} parameters · {formatCount(card.macs)} MACs per digit
+            · {formatCount(card.params)} parameters · {formatCount(card.macs)} MACs per image
           </p>
         </div>
       ) : userModel ? (

@@ -482,7 +482,7 @@ export function AccuracySizePlot() {
         </ScatterChart>
       </ResponsiveContainer>
       <p className="hint plot-notes" data-testid="plot-latency-note">
-        Latency: median time to predict a batch of {data.latencyBatch ?? 64} test digits with the
+        Latency: median time to predict a batch of {data.latencyBatch ?? 64} test images with the
         fastest correct kernel per layer, measured on{' '}
         {backends.length === 0 ? 'the backend that runs each run' : backends.join(' and ')}
         {backends.length > 1
@@ -496,7 +496,7 @@ export function AccuracySizePlot() {
           <strong>{formatPercent(estimating.estimate.correct / estimating.estimate.seen)}</strong>{' '}
           (95 % interval {formatIntervalPercent(estimating.interval)}) from{' '}
           {formatCount(estimating.estimate.seen)} of {formatCount(estimating.estimate.total)} test
-          digits
+          images
           {estimating.x !== null ? `, at ${formatBytes(estimating.estimate.sizeBytes)}` : ''}.
         </p>
       ) : null}

@@ -30,7 +30,7 @@ const FIGURE_HEADS: Record<LayerFigure, { label: string; title: string }> = {
     title: 'Stored bits per kept kernel weight: its value plus its position (sparse index)',
   },
   bytes: { label: 'Bytes', title: "The layer's bytes in the stored model file" },
-  macs: { label: 'MACs', title: 'Multiply-accumulates per digit' },
+  macs: { label: 'MACs', title: 'Multiply-accumulates per image' },
   kernel: { label: 'Kernel', title: 'The implementation the layer ran on when latency was timed' },
   latency: {
     label: 'Latency',
@@ -107,7 +107,7 @@ const SUMMARY: readonly SummaryRow[] = [
     value: (r) => r.result.nonzeroParams,
     format: (v) => formatCount(v as number),
   },
-  { label: 'MACs / digit', value: (r) => r.result.macs, format: (v) => formatCount(v as number) },
+  { label: 'MACs / image', value: (r) => r.result.macs, format: (v) => formatCount(v as number) },
   {
     label: 'Latency',
     value: (r) => r.result.latencyMs,

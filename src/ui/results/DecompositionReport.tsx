@@ -16,9 +16,10 @@ import {
   XAxis,
   YAxis,
 } from 'recharts';
+import type { DataSetId } from '../../engine/data/datasets.ts';
 import type { StepResult } from '../../engine/lab.ts';
 import type { StepReport } from '../../engine/techniques/technique.ts';
-import { formatCount, formatPercent } from '../format.ts';
+import { formatCount, formatPercent, validationImagesText } from '../format.ts';
 
 interface Spectrum {
   readonly mode: string;
@@ -270,7 +271,7 @@ export function DecompositionReport({ step }: { step: StepResult }) {
 }
 
 /** force: each layer's filter spectrum before and after the force, and its 95%-energy rank. */
-export function ForceReport({ step }: { step: StepResult }) {
+export function ForceReport({ step, data }: { step: StepResult; data: DataSetId }) {
   const layers = forceOf(step.report)!;
   const [chosen, setChosen] = useState<string | null>(null);
   const layer = layers.find((l) => l.name === chosen) ?? layers[0];
@@ -317,7 +318,7 @@ export function ForceReport({ step }: { step: StepResult }) {
       {layer.accuracy?.length ? (
         <>
           <p className="hint">
-            Accuracy on 2,000 held-out training digits with {layer.name} alone cut to each rank (
+            Accuracy on {validationImagesText(data)} with {layer.name} alone cut to each rank (
             {layer.kind === 'conv' ? 'Tucker-2 of its output channels' : 'SVD'}), no fine-tuning:
             the network as this step received it (without force) and as it leaves it (with force).
           </p>

@@ -107,7 +107,7 @@ export function ResultSummary() {
           {formatMs(r.latencyMs)}
         </span>
         <span className="metric-note" data-testid="latency-note">
-          per batch of {r.latencyBatch} digits on {backendLabel(r.backend)}
+          per batch of {r.latencyBatch} images on {backendLabel(r.backend)}
           {r.latencySpread ? ` · ${formatLatencySpread(r.latencySpread)}` : ''} · baseline{' '}
           {formatLatency(r.baselineLatencyMs, r.baselineLatencySpread)}, measured in the same window
           · <span data-testid="latency-verdict">{latencyVersusBaseline(r)}</span>

@@ -10,8 +10,10 @@ import {
   XAxis,
   YAxis,
 } from 'recharts';
+import type { DataSetId } from '../../engine/data/datasets.ts';
 import type { StepResult } from '../../engine/lab.ts';
-import { formatPercent } from '../format.ts';
+import { dataSetOfRun } from '../../store/history-export.ts';
+import { formatPercent, validationImagesText } from '../format.ts';
 import { useLab } from '../store-context.tsx';
 import { channelsOf, densityOf, groupNormsOf, groupsShown, sensitivityOf } from './reports.ts';
 import {
@@ -136,7 +138,15 @@ function SslReport({ step }: { step: StepResult }) {
 }
 
 /** prune-auto: accuracy against density, one curve per layer pruned alone (log x axis). */
-function SensitivityReport({ step, drop }: { step: StepResult; drop?: number }) {
+function SensitivityReport({
+  step,
+  drop,
+  data,
+}: {
+  step: StepResult;
+  drop?: number;
+  data: DataSetId;
+}) {
   const sensitivity = sensitivityOf(step.report)!;
   const chosen = densityOf(step.report);
   const densities = [
@@ -168,7 +178,7 @@ function SensitivityReport({ step, drop }: { step: StepResult; drop?: number }) 
         <h2 id={`sens-title-${step.index}`}>Step {step.index + 1}: sensitivity of each layer</h2>
       </div>
       <p className="hint">
-        Accuracy on 2,000 held-out training digits with one layer pruned to each density, the others
+        Accuracy on {validationImagesText(data)} with one layer pruned to each density, the others
         as they were (no retraining). Flat curves are layers that can lose most weights.
         {drop !== undefined
           ? ` The dashed line is the accepted drop of ${drop} point${drop === 1 ? '' : 's'}.`
@@ -221,7 +231,7 @@ function SensitivityReport({ step, drop }: { step: StepResult; drop?: number }) 
           {Object.entries(chosen)
             .map(([layer, d]) => `${layer} keeps ${(d * 100).toFixed(1)} %`)
             .join(', ')}{' '}
-          (before the step: {formatPercent(sensitivity.baseAccuracy)} on the check digits).
+          (before the step: {formatPercent(sensitivity.baseAccuracy)} on those images).
         </p>
       ) : null}
     </section>
@@ -238,7 +248,8 @@ export function StepReports() {
         if (groupNormsOf(step.report)) return <SslReport key={step.index} step={step} />;
         if (decompositionOf(step.report)?.layers.length)
           return <DecompositionReport key={step.index} step={step} />;
-        if (forceOf(step.report)?.length) return <ForceReport key={step.index} step={step} />;
+        if (forceOf(step.report)?.length)
+          return <ForceReport key={step.index} step={step} data={dataSetOfRun(last.result)} />;
         if (sensitivityOf(step.report)) {
           const drop = last.result.recipe.steps[step.index]?.params.drop;
           return (
@@ -246,6 +257,7 @@ export function StepReports() {
               key={step.index}
               step={step}
               drop={typeof drop === 'number' ? drop : undefined}
+              data={dataSetOfRun(last.result)}
             />
           );
         }

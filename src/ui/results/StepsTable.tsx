@@ -1,4 +1,6 @@
+import { dataSetInfo } from '../../engine/data/datasets.ts';
 import { findTechniqueSpec } from '../../engine/techniques/catalog.ts';
+import { dataSetOfRun } from '../../store/history-export.ts';
 import { backendLabel, formatBytes, formatCount, formatMs, formatPercent } from '../format.ts';
 import { useLab } from '../store-context.tsx';
 import { roundsOf, stepDetail, type RoundRow } from './reports.ts';
@@ -36,7 +38,10 @@ export function StepsTable() {
     <section className="steps-result" aria-labelledby="steps-title">
       <div className="section-head">
         <h2 id="steps-title">Step by step</h2>
-        <span className="hint">accuracy on the 2,000 test digits after each step</span>
+        <span className="hint">
+          accuracy on the {formatCount(r.total)} test images of {dataSetInfo(dataSetOfRun(r)).name}{' '}
+          after each step
+        </span>
       </div>
       <div className="table-scroll" tabIndex={0} role="region" aria-label="Step by step table">
         <table data-testid="steps-table">

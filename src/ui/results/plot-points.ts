@@ -91,7 +91,7 @@ function figures(record: RunRecord): string[] {
   return [
     `accuracy ${formatPercent(r.accuracy)} (${formatCount(r.correct)} of ${formatCount(r.total)})`,
     `size ${formatBytes(r.sizeBytes)} (${formatCount(r.sizeBytes)} B)`,
-    `latency ${formatMs(r.latencyMs)} per ${r.latencyBatch} digits on ${backendLabel(r.backend)}`,
+    `latency ${formatMs(r.latencyMs)} per ${r.latencyBatch} images on ${backendLabel(r.backend)}`,
     [
       formatLatencySpread(r.latencySpread),
       `${latencyVersusBaseline(r)} (${formatMs(r.baselineLatencyMs)} in the same window)`,
@@ -162,7 +162,7 @@ export function plotData(
           lines: [
             `accuracy ${formatPercent(latest.result.baselineAccuracy)}`,
             `size ${formatBytes(latest.result.baselineSizeBytes)}`,
-            `latency ${formatMs(latest.result.baselineLatencyMs)} per ${latest.result.latencyBatch} digits on ${backendLabel(latest.result.backend)}`,
+            `latency ${formatMs(latest.result.baselineLatencyMs)} per ${latest.result.latencyBatch} images on ${backendLabel(latest.result.backend)}`,
             ...(latest.result.baselineLatencySpread
               ? [
                   `${formatLatencySpread(latest.result.baselineLatencySpread)} (measured beside run ${latest.runId})`,
@@ -203,7 +203,7 @@ export function estimatePoint(
     label: `Run ${runId} (being evaluated): ${stepsOf(recipeText)}`,
     detail: `${formatPercent(value)}, 95 % interval ${range}`,
     lines: [
-      `estimate ${formatPercent(value)} from ${formatCount(estimate.seen)} of ${formatCount(estimate.total)} test digits`,
+      `estimate ${formatPercent(value)} from ${formatCount(estimate.seen)} of ${formatCount(estimate.total)} test images`,
       `95 % interval ${range}`,
       `size ${formatBytes(estimate.sizeBytes)}; latency not measured yet`,
     ],
