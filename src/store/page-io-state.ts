@@ -1,4 +1,5 @@
 /** What the page keeps about imported models (React-free, tfjs-free). */
+import type { UserModelKind } from '../engine/model/dropped-files.ts';
 
 /** An imported model as the picker lists it. */
 export interface UserModelInfo {
@@ -6,8 +7,8 @@ export interface UserModelInfo {
   readonly id: string;
   /** The dropped file's name, without its extension. */
   readonly name: string;
-  /** A tfjs LayersModel (model.json + weights) or a compact model file. */
-  readonly kind: 'layers' | 'compact';
+  /** A tfjs LayersModel (model.json + weights), a compact model file or an ONNX file. */
+  readonly kind: UserModelKind;
   readonly params: number;
   /** Bytes of the files as dropped. */
   readonly bytes: number;

@@ -10,6 +10,7 @@ import type { MaskPicture } from '../engine/measure/pictures.ts';
 import type { LatencySettings } from '../engine/measure/latency-settings.ts';
 import type { DataSetId } from '../engine/data/datasets.ts';
 import type { ModelCard } from '../engine/model/catalog.ts';
+import type { UserModelKind } from '../engine/model/dropped-files.ts';
 import type { Recipe, RecipeStep } from '../engine/recipe/recipe.ts';
 import type { PairedComparison } from '../engine/stats/mcnemar.ts';
 
@@ -66,7 +67,7 @@ export type DataSetSizesOutcome = Outcome<'sizes', DataSetSizes>;
 export interface ImportedModel {
   readonly id: string;
   readonly name: string;
-  readonly kind: 'layers' | 'compact';
+  readonly kind: UserModelKind;
   readonly params: number;
 }
 export type ImportOutcome = Outcome<'model', ImportedModel>;

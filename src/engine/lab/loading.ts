@@ -25,6 +25,8 @@ export interface ModelSource {
   readonly modelJsonPath: string;
   /** A compact model file (CLW3, encode/model-file.ts) to decode instead of a model.json. */
   readonly compactFile?: Uint8Array;
+  /** An ONNX model file (onnx/decode.ts, onnx/to-graph.ts) to import instead of a model.json. */
+  readonly onnxFile?: Uint8Array;
 }
 
 export interface BaseModel {

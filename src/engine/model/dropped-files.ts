@@ -3,7 +3,8 @@
  * ModelSource, so the same loader (load.ts: readModelArtifacts, modelFromArtifacts,
  * checkDigitModel; or the compact file's decoder) checks it and gives the same messages.
  *
- * Which file is the model: a lone compact file (CLW3 magic); else the one `.json` file (the
+ * Which file is the model: a lone compact file (CLW3 magic); a lone `.onnx` file (an ONNX
+ * model, e.g. from torch.onnx.export); else the one `.json` file (the
  * model.json, read with its weight files found among the others by name); else a lone file of
  * any kind, read as a model.json as `complab eval --model FILE` would (so a picture dropped by
  * mistake gets the CLI's "is not valid JSON" message).
@@ -69,10 +70,20 @@ export function checkDroppedSizes(files: readonly FileSize[]): void {
 const baseName = (path: string) => path.slice(path.lastIndexOf('/') + 1);
 const stem = (name: string) => name.replace(/\.[^.]*$/, '') || name;
 
+/** What a user's model was imported from: a tfjs LayersModel, a compact file, an ONNX file. */
+export type UserModelKind = 'layers' | 'compact' | 'onnx';
+
+/** The kind in words, for the page. */
+export const USER_MODEL_KIND_LABELS: Readonly<Record<UserModelKind, string>> = {
+  layers: 'tfjs model',
+  compact: 'compact model file',
+  onnx: 'ONNX model',
+};
+
 export interface DroppedModel {
   readonly id: string;
   readonly name: string;
-  readonly kind: 'layers' | 'compact';
+  readonly kind: UserModelKind;
   readonly source: ModelSource;
 }
 
@@ -105,6 +116,16 @@ export function droppedModel(files: readonly ModelFile[]): DroppedModel {
       name,
       kind: 'compact',
       source: { read, modelJsonPath: file.name, compactFile: file.bytes },
+    };
+  }
+  if (files.length === 1 && files[0].name.toLowerCase().endsWith('.onnx')) {
+    const [file] = files;
+    const name = stem(file.name);
+    return {
+      id: userModelId(name, digest),
+      name,
+      kind: 'onnx',
+      source: { read, modelJsonPath: file.name, onnxFile: file.bytes },
     };
   }
   const jsons = files.filter((f) => f.name.toLowerCase().endsWith('.json'));

@@ -1,5 +1,6 @@
 import { dataSetInfo, LEGACY_DATA_SET } from '../../engine/data/datasets.ts';
 import { MODEL_GROUPS, SHIPPED_MODELS, cardFor } from '../../engine/model/catalog.ts';
+import { USER_MODEL_KIND_LABELS } from '../../engine/model/dropped-files.ts';
 import { dataSetOf } from '../../engine/recipe/recipe.ts';
 import { modelRunsOn, setModel } from '../../store/actions.ts';
 import { formatCount, formatPercent } from '../format.ts';
@@ -65,8 +66,8 @@ export function ModelPicker() {
       ) : userModel ? (
         <div className="hint" data-testid="model-description">
           <p>
-            Your {userModel.kind === 'compact' ? 'compact model file' : 'tfjs model'} "
-            {userModel.name}", imported into this browser
+            Your {USER_MODEL_KIND_LABELS[userModel.kind]} "{userModel.name}", imported into this
+            browser
             {userModel.persisted ? '' : ' (kept for this tab only)'}. A link to a run on it opens
             only where this model is imported.
           </p>

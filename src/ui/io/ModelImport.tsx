@@ -1,6 +1,10 @@
 import './io.css';
 import { useEffect, useRef, useState } from 'react';
-import { checkDroppedSizes, DROP_LIMITS } from '../../engine/model/dropped-files.ts';
+import {
+  checkDroppedSizes,
+  DROP_LIMITS,
+  USER_MODEL_KIND_LABELS,
+} from '../../engine/model/dropped-files.ts';
 import type { DroppedFile } from '../../store/page-io-state.ts';
 import type { PageIo } from '../../store/page-io.ts';
 import { formatBytes, formatCount } from '../format.ts';
@@ -92,13 +96,13 @@ export function ModelImport() {
         Your models
       </h2>
       <p className="hint">
-        Drop a tfjs model (its model.json with the weight files) or a compact model file anywhere on
-        the page, or{' '}
+        Drop a tfjs model (its model.json with the weight files), a compact model file or an ONNX
+        model (a .onnx file, e.g. from PyTorch&apos;s torch.onnx.export) anywhere on the page, or{' '}
         <button type="button" className="quiet inline" onClick={() => input.current?.click()}>
           choose files
         </button>
-        . It takes a 28x28 digit and outputs 10 classes; it stays in this browser, never uploaded.
-        The lab reads {DROP_LIMITS}.
+        . It takes one image of the data set and outputs one score per class; it stays in this
+        browser, never uploaded. The lab reads {DROP_LIMITS}.
       </p>
       <input
         ref={input}
@@ -127,8 +131,8 @@ export function ModelImport() {
           {models.map((m) => (
             <li key={m.id} data-testid="user-model" data-model={m.id}>
               <span className={m.id === current ? 'current' : undefined}>
-                {m.name} · {m.kind === 'compact' ? 'compact file' : 'tfjs model'} ·{' '}
-                {formatCount(m.params)} parameters · {formatBytes(m.bytes)}
+                {m.name} · {USER_MODEL_KIND_LABELS[m.kind]} · {formatCount(m.params)} parameters ·{' '}
+                {formatBytes(m.bytes)}
                 {m.persisted ? '' : ' · this tab only'}
               </span>
               <button
