@@ -60,6 +60,7 @@ async function onnxOutputs(
   graph: LayerGraph,
   nhwc: Float32Array,
   n: number,
+  options: ort.InferenceSession.SessionOptions = {},
 ): Promise<Float32Array> {
   const model = onnxFromGraph(graph);
   const bytes = encodeOnnx(model);
@@ -75,7 +76,7 @@ async function onnxOutputs(
           shape[1],
         ])
       : new ort.Tensor('float32', nhwc, [n, ...shape]);
-  const session = await ort.InferenceSession.create(bytes);
+  const session = await ort.InferenceSession.create(bytes, options);
   try {
     const result = await session.run({ input });
     return Float32Array.from(result[session.outputNames[0]].data as Float32Array);
@@ -101,25 +102,32 @@ function maxDifference(a: Float32Array, b: Float32Array): number {
   return max;
 }
 
-/** Lab and onnxruntime on the first IMAGES MNIST test digits: outputs and correct counts. */
-async function compareOnMnist(graph: LayerGraph) {
-  const x = digitsToTensor(mnist, 0, IMAGES, graph.inputShape);
+/** Lab and onnxruntime on the first `images` MNIST test digits: outputs and correct counts. */
+async function compareOnMnist(
+  graph: LayerGraph,
+  images = IMAGES,
+  options: ort.InferenceSession.SessionOptions = {},
+) {
+  const x = digitsToTensor(mnist, 0, images, graph.inputShape);
   const nhwc = Float32Array.from(x.dataSync() as Float32Array);
   const lab = labOutputs(graph, x);
   x.dispose();
-  const onnx = await onnxOutputs(graph, nhwc, IMAGES);
-  const labels = Array.from(mnist.labels.subarray(0, IMAGES));
+  const onnx = await onnxOutputs(graph, nhwc, images, options);
+  const labels = Array.from(mnist.labels.subarray(0, images));
   const correct = (values: Float32Array) =>
     argmaxes(values, 10).filter((k, i) => k === labels[i]).length;
-  return { difference: maxDifference(lab, onnx), lab: correct(lab), onnx: correct(onnx) };
+  const labClasses = argmaxes(lab, 10);
+  const disagree = argmaxes(onnx, 10).filter((k, i) => k !== labClasses[i]).length;
+  return { difference: maxDifference(lab, onnx), lab: correct(lab), onnx: correct(onnx), disagree };
 }
 
 describe('onnxFromGraph: onnxruntime computes what the lab computes', () => {
-  it('lenet5 (conv, pooling, Flatten -> Dense with permuted rows) on MNIST test images', async () => {
-    const result = await compareOnMnist(await shippedGraph('lenet5'));
+  it('lenet5 (conv, pooling, Flatten -> Dense with permuted rows): the same correct count on the whole MNIST test split', async () => {
+    const result = await compareOnMnist(await shippedGraph('lenet5'), mnist.count);
+    expect(mnist.count).toBe(10_000);
     expect(result.difference).toBeLessThan(1e-4);
     expect(result.onnx).toBe(result.lab);
-    expect(result.lab).toBeGreaterThan(0.97 * IMAGES);
+    expect(result.lab).toBeGreaterThan(0.98 * mnist.count);
   });
 
   it('lenet300, and lenet5 pruned by 70%: masked weights written as 0', async () => {
@@ -137,6 +145,41 @@ describe('onnxFromGraph: onnxruntime computes what the lab computes', () => {
     const result = await compareOnMnist(graph);
     expect(result.difference).toBeLessThan(1e-4);
     expect(result.onnx).toBe(result.lab);
+  });
+
+  it('fixed-point weights and activations as QuantizeLinear/DequantizeLinear pairs', async () => {
+    const graph = await shippedGraph('lenet5');
+    pruneGlobalMagnitude(graph, 0.5);
+    const layers = graph.weightedLayers();
+    layers.forEach((node, i) => {
+      const kernel = node.weights.find((w) => w.role === 'kernel')!;
+      // 8-bit asymmetric per channel, and 4-bit symmetric per tensor on one layer.
+      kernel.transform =
+        i === 1
+          ? { id: 'fixed-point', params: { bits: 4, symmetric: 1, perChannel: 0 } }
+          : { id: 'fixed-point', params: { bits: 8, symmetric: 0, perChannel: 1 } };
+    });
+    // Activations after the first conv (8 bits over [0, 4]) and the first dense (4 bits over [0, 6]).
+    layers[0].outputTransform = { id: 'act-linear', params: { bits: 8, max: 4 } };
+    layers[2].outputTransform = { id: 'act-linear', params: { bits: 4, max: 6 } };
+    const model = onnxFromGraph(graph);
+    const ops = model.graph.nodes.map((n) => n.opType);
+    expect(ops.filter((op) => op === 'DequantizeLinear').length).toBe(layers.length + 2);
+    expect(ops.filter((op) => op === 'QuantizeLinear').length).toBe(2);
+    const levels = [...model.graph.initializers.values()].filter(
+      (t) => t.dataType === 2 && t.dims.length > 1,
+    );
+    expect(levels.length).toBe(layers.length);
+    // Pruned and with quantized activations, a sum the lab and onnxruntime add in different
+    // orders can land one float32 step apart at a level boundary, and the activation rounds to
+    // the neighbouring level: rare, and not an approximation in the export. onnxruntime's graph
+    // optimizations are off: with them, it rewrites DequantizeLinear before Conv/Gemm into other
+    // kernels whose outputs differ by up to 0.009 even without activation quantization (measured).
+    // Measured: 9,849 correct for both, no image classified differently, the largest
+    // probability apart 0.017 (with the optimizations on: 9,849 too, 0.015).
+    const exact = await compareOnMnist(graph, mnist.count, { graphOptimizationLevel: 'disabled' });
+    expect(exact.disagree).toBe(0);
+    expect(exact.onnx).toBe(exact.lab);
   });
 
   it('a branchy graph: Add, Concatenate, batch norm, ZeroPadding, ReLU6, LeakyReLU, softmax', async () => {
@@ -184,6 +227,15 @@ describe('onnxFromGraph: onnxruntime computes what the lab computes', () => {
 });
 
 describe('onnxFromGraph refuses by name', () => {
+  it('activation quantization without a faithful ONNX form (log levels)', async () => {
+    const graph = await shippedGraph('lenet300');
+    const first = graph.weightedLayers()[0];
+    first.outputTransform = { id: 'act-log', params: { bits: 4, e0: -4, d: 0.5 } };
+    expect(() => onnxFromGraph(graph)).toThrow(
+      new RegExp(`layer "${first.name}" \\(Dense\\) quantizes its activations with "act-log"`),
+    );
+  });
+
   it('binary layers (XNOR activations)', async () => {
     const graph = await shippedGraph('lenet300');
     const dense = graph.nodes.findIndex((n) => n.className === 'Dense');

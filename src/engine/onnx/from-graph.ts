@@ -12,6 +12,8 @@ import * as tf from '@tensorflow/tfjs';
 import { ModelLoadError } from '../model/errors.ts';
 import type { GraphNode, LayerGraph } from '../model/graph.ts';
 import { effectiveWeights, transformTensorsOf } from '../model/program.ts';
+import { getTransform } from '../model/transforms.ts';
+import '../techniques/quantize/transforms.ts';
 import type { OnnxAttribute, OnnxModel, OnnxNode, OnnxTensor } from './onnx-model.ts';
 
 export class OnnxExportError extends ModelLoadError {
@@ -37,6 +39,7 @@ interface Value {
 }
 
 const FLOAT = 1;
+const UINT8 = 2;
 const INT64 = 7;
 
 const attr = {
@@ -97,6 +100,74 @@ class Exporter {
     return name;
   }
 
+  uint8s(base: string, dims: number[], values: Uint8Array): string {
+    const name = this.fresh(base);
+    this.initializers.set(name, { name, dataType: UINT8, dims, ints: Array.from(values) });
+    return name;
+  }
+
+  /**
+   * A kernel as an ONNX input: element j of the ONNX tensor is the lab's element perm[j]. A
+   * fixed-point kernel of up to 8 bits becomes uint8 levels and a DequantizeLinear (per output
+   * channel on `channelAxis`) when that gives back exactly the values the lab computes with;
+   * otherwise, and for every other kernel, the float32 values.
+   */
+  kernelInput(
+    node: GraphNode,
+    role: string,
+    baked: Float32Array,
+    dims: number[],
+    perm: Int32Array,
+    channelAxis: number | null,
+  ): string {
+    const weight = node.weights.find((w) => w.role === role)!;
+    const transform = weight.transform;
+    if (transform?.id === 'fixed-point' && transform.params.bits <= 8) {
+      const raw = weight.mask
+        ? weight.values.map((v, i) => (weight.mask![i] ? v : 0))
+        : weight.values;
+      const { coding } = getTransform('fixed-point').coding!(
+        raw,
+        weight.shape,
+        transform.params,
+        {},
+        weight.mask,
+      );
+      if (coding.kind === 'fixed' && (coding.scales.length === 1 || channelAxis !== null)) {
+        const channels = coding.scales.length;
+        const levels = new Uint8Array(perm.length);
+        let exact = true;
+        for (let j = 0; j < perm.length && exact; j++) {
+          const i = perm[j];
+          const c = channels === 1 ? 0 : i % channels;
+          levels[j] = coding.levels[i];
+          exact =
+            Math.fround((coding.levels[i] - coding.zeroPoints[c]) * coding.scales[c]) === baked[i];
+        }
+        if (exact) {
+          const perTensor = channels === 1;
+          const shape = perTensor ? [] : [channels];
+          const inputs = [
+            this.uint8s(`${node.name}/${role}_levels`, dims, levels),
+            this.floats(`${node.name}/${role}_scale`, shape, coding.scales.slice()),
+            this.uint8s(`${node.name}/${role}_zero`, shape, Uint8Array.from(coding.zeroPoints)),
+          ];
+          return this.add(
+            'DequantizeLinear',
+            `${node.name}/${role}`,
+            inputs,
+            perTensor ? [] : [['axis', attr.int(channelAxis!)]],
+          );
+        }
+      }
+    }
+    return this.floats(
+      `${node.name}/weight`,
+      dims,
+      Float32Array.from(perm, (i) => baked[i]),
+    );
+  }
+
   int64s(base: string, values: number[]): string {
     const name = this.fresh(base);
     this.initializers.set(name, { name, dataType: INT64, dims: [values.length], ints: values });
@@ -132,12 +203,43 @@ class Exporter {
   }
 
   private layer(node: GraphNode, weights: Float32Array[], outputShape: readonly number[]): Value {
-    if (node.outputTransform) {
+    const value = this.layerBody(node, weights, outputShape);
+    return node.outputTransform ? this.quantizeOutput(node, value) : value;
+  }
+
+  /**
+   * The lab's activation fixed point (act-linear: round(x / scale) clipped to 0 .. 2^bits - 1,
+   * times scale) as QuantizeLinear/DequantizeLinear to uint8, and a Clip below 8 bits.
+   */
+  private quantizeOutput(node: GraphNode, x: Value): Value {
+    const transform = node.outputTransform!;
+    if (transform.id !== 'act-linear' || transform.params.bits > 8) {
       this.refuse(
         node,
-        `quantizes its activations (${node.outputTransform.id}); ONNX export of activation quantization is not written yet`,
+        `quantizes its activations with "${transform.id}" (${transform.params.bits} bits), which has no faithful ONNX export yet`,
       );
     }
+    const top = 2 ** transform.params.bits - 1;
+    const scale = Math.max(Math.fround(transform.params.max / top), Math.fround(1e-12));
+    const scaleName = this.floats(`${node.name}/act_scale`, [], Float32Array.of(scale));
+    const zero = this.uint8s(`${node.name}/act_zero`, [], Uint8Array.of(0));
+    const q = this.add('QuantizeLinear', `${node.name}/act_q`, [x.name, scaleName, zero]);
+    const full = top === 255;
+    const dq = this.add('DequantizeLinear', full ? `${node.name}/act` : `${node.name}/act_dq`, [
+      q,
+      scaleName,
+      zero,
+    ]);
+    // min(fround(q * s), fround(top * s)) = fround(min(q, top) * s): rounding is monotone.
+    const name = full ? dq : this.clip(`${node.name}/act`, dq, 0, Math.fround(top * scale));
+    return { ...x, name };
+  }
+
+  private layerBody(
+    node: GraphNode,
+    weights: Float32Array[],
+    outputShape: readonly number[],
+  ): Value {
     const inputs = node.inbound.map((name) => this.value(name));
     const image = (v: Value) => v.shape.length === 3;
     const one = () => {
@@ -349,7 +451,7 @@ class Exporter {
     // HWIO -> OIHW; depthwise [kh, kw, c, m] -> [c * m, 1, kh, kw] with group = c.
     const outChannels = depthwise ? ci * co : co;
     const inPerGroup = depthwise ? 1 : ci;
-    const w = new Float32Array(kernel.length);
+    const perm = new Int32Array(kernel.length);
     for (let y = 0; y < kh; y++) {
       for (let xx = 0; xx < kw; xx++) {
         for (let i = 0; i < ci; i++) {
@@ -358,15 +460,15 @@ class Exporter {
             const to = depthwise
               ? ((i * co + o) * kh + y) * kw + xx
               : ((o * ci + i) * kh + y) * kw + xx;
-            w[to] = kernel[from];
+            perm[to] = from;
           }
         }
       }
     }
-    const inputs = [
-      x.name,
-      this.floats(`${node.name}/weight`, [outChannels, inPerGroup, kh, kw], w),
-    ];
+    const role = depthwise ? 'depthwise_kernel' : 'kernel';
+    // Per-channel scales follow the lab's last axis: the output channel of a conv (ONNX axis 0).
+    const dims = [outChannels, inPerGroup, kh, kw];
+    const inputs = [x.name, this.kernelInput(node, role, kernel, dims, perm, depthwise ? null : 0)];
     const bias = this.weight(node, weights, 'bias');
     if (bias) inputs.push(this.floats(`${node.name}/bias`, [outChannels], bias));
     const activation = String(node.config.activation ?? 'linear');
@@ -393,15 +495,13 @@ class Exporter {
     const kernel = this.weight(node, weights, 'kernel');
     if (!kernelWeight || !kernel) this.refuse(node, 'has no kernel');
     const [inUnits, units] = kernelWeight.shape;
-    let rows = kernel;
-    if (x.order) {
-      // ONNX feature j is the lab's feature order[j]: row j of B is the kernel's row order[j].
-      rows = new Float32Array(kernel.length);
-      for (let j = 0; j < inUnits; j++) {
-        rows.set(kernel.subarray(x.order[j] * units, (x.order[j] + 1) * units), j * units);
-      }
+    // ONNX feature j is the lab's feature order[j]: row j of B is the kernel's row order[j].
+    const perm = new Int32Array(kernel.length);
+    for (let j = 0; j < inUnits; j++) {
+      const row = x.order ? x.order[j] : j;
+      for (let u = 0; u < units; u++) perm[j * units + u] = row * units + u;
     }
-    const inputs = [x.name, this.floats(`${node.name}/weight`, [inUnits, units], rows)];
+    const inputs = [x.name, this.kernelInput(node, 'kernel', kernel, [inUnits, units], perm, 1)];
     const bias = this.weight(node, weights, 'bias');
     if (bias) inputs.push(this.floats(`${node.name}/bias`, [units], bias));
     const activation = String(node.config.activation ?? 'linear');
