@@ -2,7 +2,9 @@
  * ONNX export of a lab LayerGraph: the plain OnnxModel of what the executor computes (write it
  * with encodeOnnx). Weights are baked: each weight's transform applied and its mask multiplied
  * in, so a pruned weight is written as 0 and a quantized one as the value the layer computes
- * with. The lab is NHWC (tfjs), ONNX NCHW: the exported model takes NCHW input [N, C, H, W]
+ * with; a fixed-point kernel of up to 8 bits is written as uint8 levels and a DequantizeLinear
+ * that gives those values back exactly, and linear activation quantization as a
+ * QuantizeLinear/DequantizeLinear pair. The lab is NHWC (tfjs), ONNX NCHW: the exported model takes NCHW input [N, C, H, W]
  * (a flat input stays [N, F]), kernels go HWIO -> OIHW, and a Dense layer reading a Flatten of
  * an image gets its kernel rows permuted, since ONNX's Flatten of NCHW yields C,H,W order where
  * the lab's yields H,W,C. Layers ONNX cannot express faithfully (binary activations) and those
