@@ -7,6 +7,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { inflateSync } from 'node:zlib';
 import * as ort from 'onnxruntime-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadDataSplit } from '../data/load.ts';
@@ -104,6 +105,111 @@ describe('PyTorch-made ONNX models in onnxruntime', () => {
       }
     },
   );
+});
+
+interface ColourFigures {
+  readonly classes: readonly string[];
+  readonly models: Readonly<
+    Record<
+      string,
+      {
+        readonly pytorch: {
+          readonly correct: number;
+          readonly total: number;
+          readonly logits: Readonly<Record<string, readonly number[]>>;
+        };
+      }
+    >
+  >;
+}
+
+/**
+ * The pixels (RGB, row-major) of a PNG as scripts/fixtures/make_colour_images.py writes them:
+ * 8-bit RGB, no interlace, filter type 0 on every row. Nothing more general: the lab's own
+ * image decoding is tested elsewhere.
+ */
+function readFixturePng(path: string): { width: number; height: number; rgb: Uint8Array } {
+  const file = readFileSync(path);
+  expect(file.subarray(0, 8)).toEqual(
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+  );
+  let at = 8;
+  let width = 0;
+  let height = 0;
+  const idat: Buffer[] = [];
+  while (at < file.length) {
+    const length = file.readUInt32BE(at);
+    const kind = file.toString('latin1', at + 4, at + 8);
+    const body = file.subarray(at + 8, at + 8 + length);
+    if (kind === 'IHDR') {
+      width = body.readUInt32BE(0);
+      height = body.readUInt32BE(4);
+      expect([body[8], body[9], body[12]]).toEqual([8, 2, 0]); // 8-bit, RGB, no interlace
+    } else if (kind === 'IDAT') idat.push(body);
+    at += 12 + length;
+  }
+  const rows = inflateSync(Buffer.concat(idat));
+  const stride = 1 + 3 * width;
+  expect(rows.length).toBe(height * stride);
+  const rgb = new Uint8Array(width * height * 3);
+  for (let y = 0; y < height; y++) {
+    expect(rows[y * stride]).toBe(0);
+    rgb.set(rows.subarray(y * stride + 1, (y + 1) * stride), y * width * 3);
+  }
+  return { width, height, rgb };
+}
+
+describe('the colour classifier in onnxruntime', () => {
+  it("gives PyTorch's logits and correct count on its image folder's test images", async () => {
+    const folder = join(fixturesDir, '..', 'images', 'fashion-colour-32');
+    const figures = JSON.parse(
+      readFileSync(join(modelsDir, 'fashion_colour.json'), 'utf8'),
+    ) as ColourFigures;
+    // ImageFolder's labels: class folders sorted by name.
+    const classes = readdirSync(join(folder, 'test')).sort();
+    expect(classes).toEqual(figures.classes);
+    const names = classes.flatMap((name) =>
+      readdirSync(join(folder, 'test', name))
+        .sort()
+        .map((file) => `test/${name}/${file}`),
+    );
+    const size = 32;
+    const input = new Float32Array(names.length * 3 * size * size);
+    names.forEach((name, n) => {
+      const { width, height, rgb } = readFixturePng(join(folder, name));
+      expect([width, height]).toEqual([size, size]);
+      // HWC bytes to NCHW floats, pixel / 255.
+      for (let c = 0; c < 3; c++) {
+        for (let i = 0; i < size * size; i++) {
+          input[(n * 3 + c) * size * size + i] = rgb[i * 3 + c] / 255;
+        }
+      }
+    });
+    const [file, model] = Object.entries(figures.models)[0];
+    const session = await ort.InferenceSession.create(join(modelsDir, file));
+    try {
+      const out = await session.run({
+        input: new ort.Tensor('float32', input, [names.length, 3, size, size]),
+      });
+      const logits = out.logits.data as Float32Array;
+      const k = classes.length;
+      expect(out.logits.dims).toEqual([names.length, k]);
+      expect(names).toHaveLength(model.pytorch.total);
+      let correct = 0;
+      let worst = 0;
+      names.forEach((name, n) => {
+        const row = Array.from(logits.subarray(n * k, (n + 1) * k));
+        model.pytorch.logits[name].forEach((expected, j) => {
+          worst = Math.max(worst, Math.abs(row[j] - expected));
+        });
+        if (row.indexOf(Math.max(...row)) === classes.indexOf(name.split('/')[1])) correct++;
+      });
+      expect(worst).toBeLessThan(1e-4);
+      expect(correct).toBe(model.pytorch.correct);
+    } finally {
+      await session.release();
+    }
+  });
 });
 
 // ---- A TensorProto reader for the backend tests' .pb files (protobuf wire format). ----
