@@ -13,6 +13,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadDataSplit } from '../data/load.ts';
 import type { DigitSplit } from '../data/digits.ts';
 import { publicAssets } from '../test/fixtures.ts';
+import { decodeOnnxTensor } from './decode.ts';
+import { ONNX_DATA_TYPES, type OnnxTensor } from './onnx-model.ts';
 
 const fixturesDir = join(import.meta.dirname, '..', '..', '..', 'test-fixtures', 'onnx');
 const modelsDir = join(fixturesDir, 'models');
@@ -212,104 +214,28 @@ describe('the colour classifier in onnxruntime', () => {
   });
 });
 
-// ---- A TensorProto reader for the backend tests' .pb files (protobuf wire format). ----
-
-interface TensorProtoValue {
-  readonly name: string;
-  readonly dataType: number;
-  readonly dims: number[];
-  readonly values: Float32Array | Float64Array | BigInt64Array | Int32Array | Uint8Array;
-}
-
-/** TensorProto.DataType codes in the vendored tests and the ort type each becomes. */
-const ORT_TYPES: Record<number, 'float32' | 'int64' | 'int32' | 'bool' | 'float64'> = {
-  1: 'float32',
-  6: 'int32',
-  7: 'int64',
-  9: 'bool',
-  11: 'float64',
+/** The tensor types of the vendored backend tests' inputs and outputs, as onnxruntime names them. */
+const ORT_TYPES: Record<number, 'float32' | 'int64' | 'int32' | 'bool'> = {
+  [ONNX_DATA_TYPES.float]: 'float32',
+  [ONNX_DATA_TYPES.int32]: 'int32',
+  [ONNX_DATA_TYPES.int64]: 'int64',
+  [ONNX_DATA_TYPES.bool]: 'bool',
 };
 
-function readTensorProto(bytes: Uint8Array): TensorProtoValue {
-  let at = 0;
-  const varint = (): bigint => {
-    let value = 0n;
-    for (let shift = 0n; ; shift += 7n) {
-      const byte = bytes[at++];
-      value |= BigInt(byte & 0x7f) << shift;
-      if (byte < 0x80) return value;
-    }
-  };
-  let name = '';
-  let dataType = 0;
-  const dims: number[] = [];
-  let raw: Uint8Array | undefined;
-  const floats: number[] = [];
-  const ints: bigint[] = [];
-  const doubles: number[] = [];
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  while (at < bytes.length) {
-    const key = Number(varint());
-    const field = key >>> 3;
-    const wire = key & 7;
-    if (wire === 0) {
-      const value = varint();
-      if (field === 1) dims.push(Number(value));
-      else if (field === 2) dataType = Number(value);
-      else if (field === 5 || field === 7) ints.push(BigInt.asIntN(64, value));
-    } else if (wire === 2) {
-      const length = Number(varint());
-      const end = at + length;
-      const chunk = bytes.subarray(at, end);
-      if (field === 8) name = new TextDecoder().decode(chunk);
-      else if (field === 9) raw = chunk;
-      else if (field === 1 || field === 5 || field === 7) {
-        // Packed repeated varints.
-        while (at < end) {
-          const value = BigInt.asIntN(64, varint());
-          if (field === 1) dims.push(Number(value));
-          else ints.push(value);
-        }
-      } else if (field === 4) {
-        for (let i = at; i < end; i += 4) floats.push(view.getFloat32(i, true));
-      } else if (field === 10) {
-        for (let i = at; i < end; i += 8) doubles.push(view.getFloat64(i, true));
-      }
-      at = end;
-    } else if (wire === 5) {
-      if (field === 4) floats.push(view.getFloat32(at, true));
-      at += 4;
-    } else if (wire === 1) {
-      if (field === 10) doubles.push(view.getFloat64(at, true));
-      at += 8;
-    } else {
-      throw new Error(`TensorProto: wire type ${wire} of field ${field} is not read here`);
-    }
+function ortTensor(tensor: OnnxTensor): ort.Tensor {
+  const ints = tensor.ints ?? [];
+  switch (ORT_TYPES[tensor.dataType]) {
+    case 'float32':
+      return new ort.Tensor('float32', tensor.floats ?? new Float32Array(0), tensor.dims);
+    case 'int64':
+      return new ort.Tensor('int64', BigInt64Array.from(ints, BigInt), tensor.dims);
+    case 'int32':
+      return new ort.Tensor('int32', Int32Array.from(ints), tensor.dims);
+    case 'bool':
+      return new ort.Tensor('bool', Uint8Array.from(ints), tensor.dims);
+    default:
+      throw new Error(`${tensor.name}: data type ${tensor.dataType} is not fed here`);
   }
-  const copy = raw ? raw.slice() : undefined;
-  const values = (() => {
-    switch (dataType) {
-      case 1:
-        return copy ? new Float32Array(copy.buffer) : Float32Array.from(floats);
-      case 11:
-        return copy ? new Float64Array(copy.buffer) : Float64Array.from(doubles);
-      case 7:
-        return copy ? new BigInt64Array(copy.buffer) : BigInt64Array.from(ints);
-      case 6:
-        return copy ? new Int32Array(copy.buffer) : Int32Array.from(ints, Number);
-      case 9:
-        return copy ?? Uint8Array.from(ints, Number);
-      default:
-        throw new Error(`TensorProto ${name}: data type ${dataType} is not read here`);
-    }
-  })();
-  return { name, dataType, dims, values };
-}
-
-function ortTensor(tensor: TensorProtoValue): ort.Tensor {
-  const type = ORT_TYPES[tensor.dataType];
-  const data = type === 'bool' ? Uint8Array.from(tensor.values as Uint8Array) : tensor.values;
-  return new ort.Tensor(type, data as Float32Array, tensor.dims);
 }
 
 /** Each backend test folder under test-fixtures/onnx/<suite>/, as [suite/test]. */
@@ -333,7 +259,7 @@ describe('vendored ONNX backend tests in onnxruntime', () => {
       files
         .filter((f) => f.startsWith(prefix))
         .sort((a, b) => parseInt(a.slice(prefix.length)) - parseInt(b.slice(prefix.length)))
-        .map((f) => readTensorProto(new Uint8Array(readFileSync(join(dataDir, f)))));
+        .map((f) => decodeOnnxTensor(new Uint8Array(readFileSync(join(dataDir, f))), f));
     const inputs = read('input_');
     const expected = read('output_');
     // Warnings about the opset-6 tests' age are not failures.
@@ -350,20 +276,17 @@ describe('vendored ONNX backend tests in onnxruntime', () => {
         const got = results[session.outputNames[i]];
         expect(got.dims).toEqual(want.dims);
         expect(got.type).toBe(ORT_TYPES[want.dataType]);
-        const gotValues = Array.from(got.data as ArrayLike<number | bigint>);
-        const wantValues = Array.from(want.values as ArrayLike<number | bigint>);
-        expect(gotValues).toHaveLength(wantValues.length);
-        if (want.dataType === 1 || want.dataType === 11) {
+        const gotValues = Array.from(got.data as ArrayLike<number | bigint>, Number);
+        if (want.floats) {
+          expect(gotValues).toHaveLength(want.floats.length);
           // ONNX's backend test tolerances (onnx/backend/test/runner: rtol 1e-3, atol 1e-7),
           // atol widened to 1e-5 for float32 sums.
           gotValues.forEach((value, j) => {
-            const target = wantValues[j] as number;
-            expect(Math.abs((value as number) - target)).toBeLessThanOrEqual(
-              1e-5 + 1e-3 * Math.abs(target),
-            );
+            const target = want.floats![j];
+            expect(Math.abs(value - target)).toBeLessThanOrEqual(1e-5 + 1e-3 * Math.abs(target));
           });
         } else {
-          expect(gotValues).toEqual(wantValues);
+          expect(gotValues).toEqual(want.ints);
         }
       });
     } finally {
