@@ -1,8 +1,9 @@
 /**
  * The ONNX fixtures agree with onnxruntime, an implementation independent of the lab: the
  * PyTorch-made MNIST classifiers in test-fixtures/onnx/models/ give PyTorch's own logits and
- * correct counts (models.json) on the lab's mnist test split, and every vendored ONNX backend
- * test (test-fixtures/onnx/node/, pytorch-converted/) gives its expected outputs. The importer's
+ * correct counts (models.json) on the lab's mnist test split, the colour classifier PyTorch's
+ * logits on its image folder, and every backend test (ONNX's own in test-fixtures/onnx/node/ and
+ * pytorch-converted/, PyTorch-made ones in pytorch-ops/) its expected outputs. The importer's
  * tests can then compare the lab's graph with these figures and trust that they are right.
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -238,17 +239,21 @@ function ortTensor(tensor: OnnxTensor): ort.Tensor {
   }
 }
 
-/** Each backend test folder under test-fixtures/onnx/<suite>/, as [suite/test]. */
-const backendTests = ['node', 'pytorch-converted'].flatMap((suite) =>
+/**
+ * Each backend test folder under test-fixtures/onnx/<suite>/, as [suite/test]: ONNX's own
+ * (node, pytorch-converted) and the PyTorch-made ones in their layout (pytorch-ops).
+ */
+const backendTests = ['node', 'pytorch-converted', 'pytorch-ops'].flatMap((suite) =>
   readdirSync(join(fixturesDir, suite))
     .sort()
     .map((test) => `${suite}/${test}`),
 );
 
-describe('vendored ONNX backend tests in onnxruntime', () => {
+describe('ONNX backend tests (vendored and PyTorch-made) in onnxruntime', () => {
   it('are all there', () => {
     expect(backendTests.filter((t) => t.startsWith('node/'))).toHaveLength(144);
     expect(backendTests.filter((t) => t.startsWith('pytorch-converted/'))).toHaveLength(23);
+    expect(backendTests.filter((t) => t.startsWith('pytorch-ops/'))).toHaveLength(35);
   });
 
   it.each(backendTests)('%s gives its expected outputs', async (test) => {
