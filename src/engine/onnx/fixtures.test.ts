@@ -241,9 +241,10 @@ function ortTensor(tensor: OnnxTensor): ort.Tensor {
 
 /**
  * Each backend test folder under test-fixtures/onnx/<suite>/, as [suite/test]: ONNX's own
- * (node, pytorch-converted) and the PyTorch-made ones in their layout (pytorch-ops).
+ * (node, pytorch-converted) and the PyTorch-made ones in their layout (pytorch-ops; refused,
+ * valid models the importer must refuse).
  */
-const backendTests = ['node', 'pytorch-converted', 'pytorch-ops'].flatMap((suite) =>
+const backendTests = ['node', 'pytorch-converted', 'pytorch-ops', 'refused'].flatMap((suite) =>
   readdirSync(join(fixturesDir, suite))
     .sort()
     .map((test) => `${suite}/${test}`),
@@ -253,7 +254,8 @@ describe('ONNX backend tests (vendored and PyTorch-made) in onnxruntime', () => 
   it('are all there', () => {
     expect(backendTests.filter((t) => t.startsWith('node/'))).toHaveLength(144);
     expect(backendTests.filter((t) => t.startsWith('pytorch-converted/'))).toHaveLength(23);
-    expect(backendTests.filter((t) => t.startsWith('pytorch-ops/'))).toHaveLength(35);
+    expect(backendTests.filter((t) => t.startsWith('pytorch-ops/'))).toHaveLength(36);
+    expect(backendTests.filter((t) => t.startsWith('refused/'))).toHaveLength(2);
   });
 
   it.each(backendTests)('%s gives its expected outputs', async (test) => {
