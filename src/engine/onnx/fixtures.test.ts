@@ -162,6 +162,55 @@ function readFixturePng(path: string): { width: number; height: number; rgb: Uin
   return { width, height, rgb };
 }
 
+/** A .npy file's dtype, shape and data bytes (format versions 1 and 2, C order only). */
+function readNpy(path: string): { descr: string; shape: number[]; data: Uint8Array } {
+  const file = readFileSync(path);
+  expect(file.toString('latin1', 0, 6)).toBe('\x93NUMPY');
+  const version = file[6];
+  const headerLength = version === 1 ? file.readUInt16LE(8) : file.readUInt32LE(8);
+  const start = version === 1 ? 10 : 12;
+  const header = file.toString('latin1', start, start + headerLength);
+  expect(header).toContain("'fortran_order': False");
+  const descr = /'descr': '([^']+)'/.exec(header)![1];
+  const shape = /'shape': \(([^)]*)\)/
+    .exec(header)![1]
+    .split(',')
+    .filter((d) => d.trim() !== '')
+    .map(Number);
+  return { descr, shape, data: new Uint8Array(file.subarray(start + headerLength)) };
+}
+
+describe('the colour image fixtures', () => {
+  it('hold the same test images as PNGs and as a NumPy pair, in ImageFolder order', () => {
+    const folder = join(fixturesDir, '..', 'images', 'fashion-colour-32');
+    const pair = join(fixturesDir, '..', 'images', 'fashion-colour-32-npy');
+    const classes = readdirSync(join(folder, 'test')).sort();
+    expect(readFileSync(join(pair, 'classes.txt'), 'utf8')).toBe(
+      classes.map((name) => `${name}\n`).join(''),
+    );
+    const images = readNpy(join(pair, 'images.npy'));
+    const labels = readNpy(join(pair, 'labels.npy'));
+    expect(images.descr).toBe('|u1');
+    expect(labels.descr).toBe('<i8');
+    const count = images.shape[0];
+    expect(images.shape).toEqual([count, 32, 32, 3]);
+    expect(labels.shape).toEqual([count]);
+    const labelValues = Array.from(new BigInt64Array(labels.data.slice().buffer, 0, count), Number);
+    let n = 0;
+    classes.forEach((name, label) => {
+      for (const file of readdirSync(join(folder, 'test', name)).sort()) {
+        const { rgb } = readFixturePng(join(folder, 'test', name, file));
+        expect(
+          Buffer.compare(rgb, images.data.subarray(n * rgb.length, (n + 1) * rgb.length)),
+        ).toBe(0);
+        expect(labelValues[n]).toBe(label);
+        n++;
+      }
+    });
+    expect(n).toBe(count);
+  });
+});
+
 describe('the colour classifier in onnxruntime', () => {
   it("gives PyTorch's logits and correct count on its image folder's test images", async () => {
     const folder = join(fixturesDir, '..', 'images', 'fashion-colour-32');
