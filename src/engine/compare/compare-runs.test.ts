@@ -93,6 +93,7 @@ describe('compareRuns on a hand-made example', () => {
     // (-77/255), 7 from 153 to 102 (-0.2), 1 from 51 to 153 (+0.4).
     expect(comparison.flips[1]).toMatchObject({ truthA: 0.8, truthB: 0.2 });
     expect(byTruthChange(comparison.flips).map((f) => f.index)).toEqual([4, 5, 7, 1]);
+    expect(byTruthChange(comparison.flips, 'rise').map((f) => f.index)).toEqual([1, 7, 5, 4]);
   });
 
   it('flips without confidences (a run recorded before they were kept) sort last', () => {
@@ -100,6 +101,7 @@ describe('compareRuns on a hand-made example', () => {
     const flips = compareRuns(handTest, older, handB).flips;
     expect(flips[0]).not.toHaveProperty('truthA');
     expect(byTruthChange(flips).map((f) => f.index)).toEqual([1, 4, 5, 7]);
+    expect(byTruthChange(flips, 'rise').map((f) => f.index)).toEqual([1, 4, 5, 7]);
   });
 });
 

@@ -55,13 +55,15 @@ export const truthChange = (flip: Flip): number =>
   flip.truthA === undefined || flip.truthB === undefined ? NaN : flip.truthB - flip.truthA;
 
 /**
- * Flips sorted by the change in the true class's probability, the largest drop first (flips
- * without confidences last, in split order); a new array.
+ * Flips sorted by the change in the true class's probability: the largest drop first, or with
+ * `first = 'rise'` the largest rise first (ties, and flips without confidences after all the
+ * others, in split order); a new array.
  */
-export function byTruthChange(flips: readonly Flip[]): Flip[] {
+export function byTruthChange(flips: readonly Flip[], first: 'drop' | 'rise' = 'drop'): Flip[] {
+  const sign = first === 'drop' ? 1 : -1;
   const key = (flip: Flip) => {
     const change = truthChange(flip);
-    return Number.isNaN(change) ? Infinity : change;
+    return Number.isNaN(change) ? Infinity : sign * change;
   };
   return [...flips].sort((x, y) => key(x) - key(y) || x.index - y.index);
 }
