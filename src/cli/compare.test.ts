@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { dataSetInfo } from '../engine/data/datasets.ts';
 import { Lab } from '../engine/lab.ts';
@@ -41,7 +44,20 @@ describe('complab compare', () => {
 
   it('prints a run against its baseline as JSON: figures that add up, every flip', async () => {
     const recipe = 'v=2&model=lenet300&seed=1&steps=prune(fraction=0.9)';
-    const run = await complab('compare', recipe, '--data', 'mnist-10k', '--quiet', '--json');
+    const dir = mkdtempSync(join(tmpdir(), 'complab-compare-'));
+    const [classesFile, flipsFile] = [join(dir, 'classes.csv'), join(dir, 'flips.csv')];
+    const run = await complab(
+      'compare',
+      recipe,
+      '--data',
+      'mnist-10k',
+      '--csv-per-class',
+      classesFile,
+      '--csv-flips',
+      flipsFile,
+      '--quiet',
+      '--json',
+    );
     expect(run.code).toBe(0);
     expect(run.stderr).toBe('');
     const printed = JSON.parse(run.stdout) as Printed;
@@ -79,6 +95,30 @@ describe('complab compare', () => {
     expect(printed.flips).toEqual(flips);
     expect(printed.flips.filter((f) => f.a === f.label)).toHaveLength(printed.lost);
     expect(printed.flips.filter((f) => f.b === f.label)).toHaveLength(printed.gained);
+
+    // The CSV files say the same: a row per class in class order, a row per flip in split order.
+    const rows = (file: string) =>
+      readFileSync(file, 'utf8')
+        .split('\r\n')
+        .slice(1, -1)
+        .map((line) => line.split(','));
+    const classes = rows(classesFile);
+    expect(classes.map((r) => r[1])).toEqual(dataSetInfo('mnist-10k').classNames);
+    expect(classes.map((r) => Number(r[2]))).toEqual(classCounts);
+    expect(classes.map((r) => Number(r[3]))).toEqual(printed.a.perClass);
+    expect(classes.map((r) => Number(r[4]))).toEqual(printed.b.perClass);
+    const flipRows = rows(flipsFile);
+    expect(flipRows.map((r) => r.slice(0, 1).concat(r[1], r[3], r[5]).map(Number))).toEqual(
+      printed.flips.map((f) => [f.index, f.label, f.a, f.b]),
+    );
+    expect(flipRows.filter((r) => r[7] === 'lost')).toHaveLength(printed.lost);
+    expect(flipRows.filter((r) => r[7] === 'gained')).toHaveLength(printed.gained);
+    // A lost image: b is wrong, so another class has at least the label's probability in b
+    // (at most 1/2, as 8 bits 128/255); a is right, so the label has at least 1/10 in a.
+    for (const r of flipRows.filter((r) => r[7] === 'lost')) {
+      expect(Number(r[9])).toBeLessThanOrEqual(128 / 255);
+      expect(Number(r[8])).toBeGreaterThanOrEqual(25 / 255);
+    }
   }, 120_000);
 
   it('reads two recipes against each other as text: paired line, classes, first flips', async () => {
@@ -119,6 +159,11 @@ describe('complab compare', () => {
       /cannot be compared image by image: a runs on mnist, b on mnist-10k/,
     ],
     ['no recipe at all', ['baseline'], /give a recipe or link to compare/],
+    [
+      'a CSV file in a folder that is not there',
+      ['model=lenet300&steps=', '--csv-flips', '/nonexistent/flips.csv'],
+      /--csv-flips \/nonexistent\/flips\.csv: the folder \/nonexistent does not exist/,
+    ],
     ['a recipe without a model', ['steps=prune(fraction=0.5)'], /name a model with --model/],
     [
       '--data against a link that names another',

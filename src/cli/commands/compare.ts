@@ -2,7 +2,9 @@
  * `complab compare`: two runs on the same test images, image by image: per-class accuracy and
  * its change, confusion matrices, the images whose prediction changed, McNemar's paired test.
  */
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
+import { accessSync, constants, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { normalizeRecipe, dataSetOf, type Recipe } from '../../engine/recipe/recipe.ts';
 import { formatRecipe } from '../../engine/recipe/share.ts';
 import { UsageError } from '../errors.ts';
@@ -14,12 +16,26 @@ import {
   jsonOption,
   modelOption,
   quietOption,
+  valueOf,
   type SharedFlags,
 } from '../options.ts';
 import { progressPrinter } from '../progress.ts';
 import { recipeOptionsOf, type RecipeOptions } from '../recipe-options.ts';
 
-type CompareFlags = Omit<SharedFlags, 'recipe' | 'prune' | 'preset' | 'seed'>;
+interface CompareFlags extends Omit<SharedFlags, 'recipe' | 'prune' | 'preset' | 'seed'> {
+  readonly csvPerClass?: string;
+  readonly csvFlips?: string;
+}
+
+const csvPerClassOption = new Option(
+  '--csv-per-class <file>',
+  'also write the per-class figures as CSV (class, name, images, correctA, correctB, accuracyA, accuracyB, change; one row per class)',
+).argParser(valueOf('--csv-per-class'));
+
+const csvFlipsOption = new Option(
+  '--csv-flips <file>',
+  "also write every flip as CSV (index, label, both predictions with their names, lost/gained/other, the true class's probability in a and b)",
+).argParser(valueOf('--csv-flips'));
 
 /** In place of a recipe: the baseline of the other one (its model on its data set, no steps). */
 export const BASELINE = 'baseline';
@@ -28,6 +44,28 @@ export const BASELINE = 'baseline';
 export interface CompareOptions extends Omit<RecipeOptions, 'recipe' | 'preset'> {
   readonly a: Recipe;
   readonly b: Recipe;
+  /** Absolute paths of the CSV files to write, checked writable before anything runs. */
+  readonly csvPerClass?: string;
+  readonly csvFlips?: string;
+}
+
+/** A file to write at the end, checked now: a run is not lost to a folder that is not there. */
+function csvTarget(flag: string, file: string | undefined): string | undefined {
+  if (file === undefined) return undefined;
+  const path = resolve(file);
+  const folder = dirname(path);
+  let isFolder = false;
+  try {
+    isFolder = statSync(folder).isDirectory();
+    accessSync(folder, constants.W_OK);
+  } catch {
+    throw new UsageError(`${flag} ${file}: the folder ${folder} does not exist or is not writable`);
+  }
+  if (!isFolder) throw new UsageError(`${flag} ${file}: ${folder} is not a folder`);
+  if (statSync(path, { throwIfNoEntry: false })?.isDirectory()) {
+    throw new UsageError(`${flag} ${file} is a folder`);
+  }
+  return path;
 }
 
 function defineCompare(command: Command): Command {
@@ -51,6 +89,8 @@ function defineCompare(command: Command): Command {
     .addOption(dataOption)
     .addOption(backendOption)
     .addOption(cacheOption)
+    .addOption(csvPerClassOption)
+    .addOption(csvFlipsOption)
     .addOption(quietOption)
     .addOption(jsonOption);
   return addHelpExtras(command, {
@@ -62,6 +102,10 @@ function defineCompare(command: Command): Command {
       {
         line: "complab compare 'steps=prune(fraction=0.8)' 'steps=prune(fraction=0.9)' --model lenet5 --data mnist-10k --json",
         does: 'two recipes against each other, as JSON (every flip listed)',
+      },
+      {
+        line: "complab compare 'steps=prune(fraction=0.8)' --model lenet5 --data fashion-mnist --csv-per-class classes.csv --csv-flips flips.csv",
+        does: 'the table, and the per-class figures and the flips as CSV files',
       },
     ],
   });
@@ -106,8 +150,13 @@ export async function compareOptionsOf(
       `runs on different data sets cannot be compared image by image: a runs on ${dataA}, b on ${dataB} (a recipe or link without data= means mnist-10k; --data runs both on one)`,
     );
   }
+  const csvPerClass = csvTarget('--csv-per-class', flags.csvPerClass);
+  const csvFlips = csvTarget('--csv-flips', flags.csvFlips);
+  if (csvPerClass !== undefined && csvPerClass === csvFlips) {
+    throw new UsageError(`--csv-per-class and --csv-flips name the same file, ${csvFlips}`);
+  }
   const { recipe: _recipe, preset: _preset, ...how } = shared;
-  return { ...how, a: recipes[0], b: recipes[1] };
+  return { ...how, a: recipes[0], b: recipes[1], csvPerClass, csvFlips };
 }
 
 async function runCompare(a: string, b: string | undefined, flags: CompareFlags): Promise<void> {
@@ -139,6 +188,20 @@ async function runCompare(a: string, b: string | undefined, flags: CompareFlags)
       { name: 'b', data, predicted: resultB.predicted, confidence: resultB.confidence },
     );
     const recipes = { a: resultA.recipeText, b: resultB.recipeText };
+    if (options.csvPerClass !== undefined || options.csvFlips !== undefined) {
+      const { writeFile } = await import('node:fs/promises');
+      const { flipsCsv, perClassCsv } = await import('../../engine/compare/csv.ts');
+      const written = [];
+      if (options.csvPerClass !== undefined) {
+        await writeFile(options.csvPerClass, perClassCsv(comparison, info.classNames));
+        written.push(options.csvPerClass);
+      }
+      if (options.csvFlips !== undefined) {
+        await writeFile(options.csvFlips, flipsCsv(comparison, info.classNames));
+        written.push(options.csvFlips);
+      }
+      if (!options.quiet) process.stderr.write(`complab: wrote ${written.join(', ')}\n`);
+    }
     if (options.json) {
       const { comparisonJson } = await import('../compare-json.ts');
       process.stdout.write(`${JSON.stringify(comparisonJson(data, recipes, comparison))}\n`);
