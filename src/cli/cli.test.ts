@@ -76,6 +76,7 @@ describe('complab eval', () => {
     expect(printed.data).toBe('mnist-10k');
     expect(printed.total).toBe(2000);
     expect(printed).not.toHaveProperty('predicted');
+    expect(printed).not.toHaveProperty('confidence');
 
     // The table names the data set and reads the paired comparison as points, lost, gained, p.
     const table = await complab('eval', '--recipe', link, '--quiet');

@@ -43,6 +43,7 @@ async function isInputError(err: unknown): Promise<boolean> {
     import('../engine/model/errors.ts').then((m) => m.ModelLoadError),
     import('../engine/assets.ts').then((m) => m.AssetError),
     import('../engine/encode/weights-blob.ts').then((m) => m.WeightsFormatError),
+    import('../engine/compare/compared-run.ts').then((m) => m.CompareError),
   ]);
   if (light.some((type) => err instanceof type)) return true;
   // These modules load tfjs; an error of theirs means they are loaded already.

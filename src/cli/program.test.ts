@@ -24,6 +24,7 @@ const OPTIONS_BY_COMMAND: Record<string, string[]> = {
     'quiet',
     'json',
   ],
+  compare: ['model', 'data', 'backend', 'cache', 'csv-per-class', 'csv-flips', 'quiet', 'json'],
   export: [
     'out',
     'model',

@@ -5,6 +5,7 @@
  */
 import { Command, type OutputConfiguration } from 'commander';
 import { configureForCli } from './command-setup.ts';
+import { addCompareCommand } from './commands/compare.ts';
 import { addEvalCommand } from './commands/eval.ts';
 import { addExportCommand } from './commands/export.ts';
 import { addPresetsCommand } from './commands/presets.ts';
@@ -24,6 +25,7 @@ export function buildProgram(output?: OutputConfiguration): Command {
     )
     .addHelpText('after', '\nDetails and examples of one command: complab help <command>');
   addEvalCommand(program);
+  addCompareCommand(program);
   addSensitivityCommand(program);
   addReproduceCommand(program);
   addExportCommand(program);

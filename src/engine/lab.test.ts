@@ -155,6 +155,18 @@ describe('Lab.run on the shipped models (wasm)', () => {
     expect(restored.steps.map((s) => s.cached)).toEqual([false, true]);
     expect(restored.correct).toBe(computed.correct);
     expect(restored.sizeBytes).toBe(computed.sizeBytes);
+    // The store keeps counts only: each image's answer and confidence are evaluated again.
+    expect(restored.predicted).toEqual(computed.predicted);
+    expect(restored.confidence).toEqual(computed.confidence);
+    // ...for this run's network, not the baseline's: the two bytes agree with its answers.
+    const test = await second.test();
+    const { top, truth } = restored.confidence!;
+    let disagreeing = 0;
+    for (let i = 0; i < test.count; i++) {
+      const right = restored.predicted![i] === test.labels[i];
+      if (right ? top[i] !== truth[i] : top[i] < truth[i]) disagreeing++;
+    }
+    expect(disagreeing).toBe(0);
     // A damaged entry is recomputed, not trusted.
     for (const key of prefixKeys()) saved.set(key, saved.get(key)!.subarray(0, 100));
     const third = new Lab({ read: publicAssets, prefixStore: store });

@@ -320,7 +320,7 @@ export class Lab {
     );
     const baselineFile = baseline.files(version);
 
-    const { graph, steps, trainedOn, predicted } = await applySteps(
+    const { graph, steps, trainedOn, predicted, confidence } = await applySteps(
       recipe,
       base,
       options,
@@ -360,6 +360,7 @@ export class Lab {
       // The same test images, one by one: what the run gets wrong that the baseline got right.
       paired: comparePaired(test.labels, baseline.predicted, predicted ?? baseline.predicted),
       predicted: predicted ?? baseline.predicted,
+      confidence: confidence ?? baseline.confidence,
       sizeBytes: encoded.bytes.length,
       baselineSizeBytes: baselineFile.length,
       compressionRatio: baselineFile.length / encoded.bytes.length,

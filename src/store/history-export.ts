@@ -1,8 +1,8 @@
 /**
  * The history as files a person keeps: JSON (every run's whole result, as the page holds it,
- * less each test image's predicted class) and CSV (one row per run, the numbers the history
- * table shows, RFC 4180 quoting so a recipe's commas and quotes survive a spreadsheet). Both say
- * which data set each run measured on.
+ * less each test image's predicted class and confidence) and CSV (one row per run, the numbers
+ * the history table shows, RFC 4180 quoting so a recipe's commas and quotes survive a
+ * spreadsheet). Both say which data set each run measured on.
  */
 import { LEGACY_DATA_SET, type DataSetId } from '../engine/data/datasets.ts';
 import type { RunResult } from '../engine/lab.ts';
@@ -13,11 +13,12 @@ export const dataSetOfRun = (result: Pick<RunResult, 'data'>): DataSetId =>
   result.data ?? LEGACY_DATA_SET;
 
 /**
- * A result as JSON keeps it: without `predicted` (one class per test image, 10,000 numbers that
- * only the page's paired comparisons read; the paired figures themselves stay).
+ * A result as JSON keeps it: without `predicted` and `confidence` (a class and two probabilities
+ * per test image, 10,000 of each that only the page's paired comparisons read; the paired
+ * figures themselves stay).
  */
-export function exportableResult(result: RunResult): Omit<RunResult, 'predicted'> {
-  const { predicted: _predicted, ...kept } = result;
+export function exportableResult(result: RunResult): Omit<RunResult, 'predicted' | 'confidence'> {
+  const { predicted: _predicted, confidence: _confidence, ...kept } = result;
   return kept;
 }
 

@@ -338,13 +338,15 @@ describe('history export', () => {
     };
     expect(json.exportedAt).toBe('1970-01-01T00:00:00.000Z');
     expect(json.runs.map((r) => r.run)).toEqual([1, 2]);
-    // Whole, less the 2,000 predicted classes (kept in memory for the compare view only).
+    // Whole, less the 2,000 predicted classes and their confidences (for the compare view only).
     expect(results[1].predicted).toHaveLength(2000);
+    expect(results[1].confidence?.truth).toHaveLength(2000);
     expect(json.runs[1].result).toEqual(
-      JSON.parse(JSON.stringify({ ...results[1], predicted: undefined })),
+      JSON.parse(JSON.stringify({ ...results[1], predicted: undefined, confidence: undefined })),
     );
     for (const run of json.runs) {
       expect(run.result).not.toHaveProperty('predicted');
+      expect(run.result).not.toHaveProperty('confidence');
       expect(run).toHaveProperty('data', 'mnist-10k');
     }
     expect(runs[1].result.predicted).toBe(results[1].predicted);

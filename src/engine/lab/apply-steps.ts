@@ -14,6 +14,7 @@ import { formatRecipe } from '../recipe/share.ts';
 import { getTechnique } from '../techniques/registry.ts';
 import type { StepProgress, StepReport } from '../techniques/technique.ts';
 import { techniqueContext, trainingBackendName, type TrainingSetup } from './fine-tuning.ts';
+import type { PredictionConfidence } from '../measure/accuracy.ts';
 import type { BaseModel } from './loading.ts';
 import { testAccuracy, type TestAccuracy } from './measurement.ts';
 import { fileSize, PERSIST_AFTER_MS, type PrefixCache, type PrefixEntry } from './prefix-cache.ts';
@@ -37,6 +38,8 @@ export interface AppliedSteps {
   readonly trainedOn: BackendName | null;
   /** The last step's class for each test image (absent without steps). */
   readonly predicted?: Uint16Array;
+  /** The last step's confidences on each test image (absent without steps). */
+  readonly confidence?: PredictionConfidence;
 }
 
 export async function applySteps(
@@ -50,6 +53,7 @@ export async function applySteps(
   let graph = base.graph;
   let trainedOn: BackendName | null = null;
   let lastPredicted: Uint16Array | undefined;
+  let lastConfidence: PredictionConfidence | undefined;
   const total = recipe.steps.length;
   // Each step's size is its file's in the version the recipe's version names.
   const version = fileVersionOf(recipe);
@@ -112,12 +116,13 @@ export async function applySteps(
     // Accuracy is the evaluating backend's own: a step cached from another backend is
     // evaluated again here (the graph is reused, not recomputed).
     const evalBackend = tf.getBackend() as BackendName;
-    // An entry read back from the persistent store keeps its counts but not each image's answer,
-    // which the paired comparison with the baseline needs: it is evaluated again.
+    // An entry read back from the persistent store keeps its counts but not each image's answer
+    // and confidence, which the paired comparison with the baseline needs: it is evaluated again.
     const known = entry.accuracy[evalBackend];
     let accuracy: TestAccuracy;
-    if (known?.predicted) accuracy = { ...known, predicted: known.predicted };
-    else {
+    if (known?.predicted && known.confidence) {
+      accuracy = { ...known, predicted: known.predicted, confidence: known.confidence };
+    } else {
       const evaluating = (fraction: number, estimate?: Omit<AccuracyEstimate, 'sizeBytes'>) =>
         onProgress?.({
           stage: 'evaluating',
@@ -142,9 +147,10 @@ export async function applySteps(
     graph = entry.graph;
     trainedOn = entry.trainedOn;
     const recipeText = formatRecipe(prefix);
-    const { predicted, ...counts } = accuracy;
+    const { predicted, confidence, ...counts } = accuracy;
     lastPredicted = predicted;
+    lastConfidence = confidence;
     steps.push({ ...entry.step, recipeText, sizeBytes, ...counts, index, cached });
   }
-  return { graph, steps, trainedOn, predicted: lastPredicted };
+  return { graph, steps, trainedOn, predicted: lastPredicted, confidence: lastConfidence };
 }

@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { DigitSplit } from '../data/digits.ts';
 import { encodeModel } from '../encode/model-file.ts';
-import { evaluateAccuracy } from '../measure/accuracy.ts';
+import { evaluateAccuracy, type PredictionConfidence } from '../measure/accuracy.ts';
 import { KernelMemory, kernelChoicesKey } from '../measure/kernel-memory.ts';
 import { kernelChoice, prepareGraphKernels, type KernelChoice } from '../measure/kernels.ts';
 import type { LatencySpread } from '../measure/latency-figure.ts';
@@ -54,7 +54,7 @@ export async function testAccuracy(
   const firstBatchSize =
     backend === 'wasm' || backend === 'cpu' ? FIRST_ESTIMATE_DIGITS : undefined;
   try {
-    const { accuracy, correct, predicted } = await evaluateAccuracy(
+    const { accuracy, correct, predicted, confidence } = await evaluateAccuracy(
       predictor.predict,
       test,
       graph.inputShape,
@@ -66,7 +66,7 @@ export async function testAccuracy(
           onFraction?.(seen / test.count, { correct, seen, total: test.count }),
       },
     );
-    return { accuracy, correct, predicted: predicted! };
+    return { accuracy, correct, predicted: predicted!, confidence: confidence! };
   } finally {
     predictor.dispose();
   }
@@ -78,6 +78,8 @@ export interface TestAccuracy {
   readonly correct: number;
   /** The class predicted for each test image, in split order. */
   readonly predicted: Uint16Array;
+  /** The probabilities of that class and of the true class, as 8 bits, in split order. */
+  readonly confidence: PredictionConfidence;
 }
 
 export interface Baseline extends TestAccuracy {
@@ -117,6 +119,7 @@ export class Baselines {
         accuracy: accuracy.accuracy,
         correct: accuracy.correct,
         predicted: accuracy.predicted!,
+        confidence: accuracy.confidence!,
         files: (version) => {
           let file = files.get(version);
           if (!file) files.set(version, (file = encodeModel(graph, { version }).bytes));

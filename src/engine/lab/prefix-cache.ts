@@ -12,6 +12,7 @@
 import { z } from 'zod';
 import { BACKENDS, type BackendName } from '../backend-names.ts';
 import { encodeModel } from '../encode/model-file.ts';
+import type { PredictionConfidence } from '../measure/accuracy.ts';
 import type { LayerGraph } from '../model/graph.ts';
 import { deserializeGraph, serializeGraph } from '../model/serialize.ts';
 import { FILE_VERSION_OF_RECIPE, type WrittenFileVersion } from '../recipe/file-version.ts';
@@ -37,10 +38,19 @@ export interface PrefixEntry {
   readonly sizes: Map<WrittenFileVersion, number>;
   /**
    * Test accuracy after this step, per evaluating backend (they may differ by a digit), with
-   * each image's class where this session evaluated it (the persistent store keeps the counts).
+   * each image's class and confidence where this session evaluated it (the persistent store
+   * keeps the counts).
    */
   readonly accuracy: Partial<
-    Record<BackendName, { accuracy: number; correct: number; predicted?: Uint16Array }>
+    Record<
+      BackendName,
+      {
+        accuracy: number;
+        correct: number;
+        predicted?: Uint16Array;
+        confidence?: PredictionConfidence;
+      }
+    >
   >;
   /** Backend that trained this prefix, or null when no step so far trained. */
   readonly trainedOn: BackendName | null;

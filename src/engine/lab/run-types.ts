@@ -3,6 +3,7 @@
  * the lab's modules; callers import them from lab.ts.
  */
 import type { BackendName } from '../backend-names.ts';
+import type { PredictionConfidence } from '../measure/accuracy.ts';
 import type { LatencySpread } from '../measure/latency-figure.ts';
 import type { DataSetId } from '../data/datasets.ts';
 import type { Recipe } from '../recipe/recipe.ts';
@@ -55,6 +56,11 @@ export interface RunResult {
    * any two runs on the same data set (absent in runs recorded before it was kept). Not JSON.
    */
   readonly predicted?: Uint16Array;
+  /**
+   * How sure the run was of each test image, beside `predicted`: the probability of its class
+   * and of the true class, as 8 bits (absent in runs recorded before it was kept). Not JSON.
+   */
+  readonly confidence?: PredictionConfidence;
   readonly sizeBytes: number;
   readonly baselineSizeBytes: number;
   readonly compressionRatio: number;

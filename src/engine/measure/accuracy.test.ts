@@ -6,7 +6,13 @@ import { Lab } from '../lab.ts';
 import { createPredictor } from '../model/program.ts';
 import { NODE_BACKENDS, useNodeBackend } from '../node/backend.ts';
 import { publicAssets } from '../test/fixtures.ts';
-import { defaultEvaluationBatch, evaluateAccuracy, evaluationChunks } from './accuracy.ts';
+import {
+  defaultEvaluationBatch,
+  evaluateAccuracy,
+  evaluationChunks,
+  probabilityByte,
+  rowProbabilities,
+} from './accuracy.ts';
 
 describe('evaluationChunks', () => {
   it('splits the first batch in two and leaves the rest as they were', () => {
@@ -72,4 +78,60 @@ describe('evaluateAccuracy with an early first chunk', () => {
     },
     120_000,
   );
+});
+
+describe('evaluateAccuracy keeping predictions', () => {
+  const lab = new Lab({ read: publicAssets });
+
+  it("keeps each digit's class and the 8-bit probabilities of that class and of the true one", async () => {
+    await useNodeBackend('wasm');
+    const test = await loadDigitSplit(publicAssets, 'test');
+    const graph = await lab.baseGraph('lenet300');
+    const predictor = createPredictor(graph);
+    try {
+      const result = await evaluateAccuracy(predictor.predict, test, graph.inputShape, {
+        keepPredictions: true,
+      });
+      // Reference: every digit's ten probabilities in one batch, read by hand.
+      const outputs = tf.tidy(() =>
+        predictor.predict(digitsToTensor(test, 0, test.count, graph.inputShape)),
+      );
+      const probabilities = await outputs.data();
+      outputs.dispose();
+      let correct = 0;
+      let unsure = 0;
+      for (let i = 0; i < test.count; i++) {
+        const row = Array.from(probabilities.subarray(i * 10, i * 10 + 10));
+        const top = row.indexOf(Math.max(...row));
+        expect(result.predicted![i]).toBe(top);
+        if (top === test.labels[i]) correct++;
+        // One byte each: the nearest of 0, 1/255, ..., 1 (a step of rounding on either side).
+        expect(Math.abs(result.confidence!.top[i] - row[top] * 255)).toBeLessThanOrEqual(0.5001);
+        const truth = row[test.labels[i]];
+        expect(Math.abs(result.confidence!.truth[i] - truth * 255)).toBeLessThanOrEqual(0.5001);
+        if (result.confidence!.top[i] < 128) unsure++;
+      }
+      expect(result.correct).toBe(correct);
+      expect(result.confidence!.top).toHaveLength(2000);
+      // A real spread of confidences, not a constant: most digits sure, a few not.
+      expect(unsure).toBeGreaterThan(0);
+      expect(unsure).toBeLessThan(100);
+      // Not asked: neither is kept.
+      const plain = await evaluateAccuracy(predictor.predict, test, graph.inputShape);
+      expect(plain).not.toHaveProperty('predicted');
+      expect(plain).not.toHaveProperty('confidence');
+    } finally {
+      predictor.dispose();
+    }
+  }, 120_000);
+
+  it('reads outputs that are not probabilities (logits) through a softmax', () => {
+    // softmax([0, ln 3]) = [1/4, 3/4]; a softmax output is kept as it is.
+    const logits = rowProbabilities([9, 0, Math.log(3)], 1, 2);
+    expect(logits[0]).toBeCloseTo(0.25, 12);
+    expect(logits[1]).toBeCloseTo(0.75, 12);
+    expect(rowProbabilities([0.2, 0.8], 0, 2)).toEqual([0.2, 0.8]);
+    expect(rowProbabilities([0.2, 0.2], 0, 2)[0]).toBeCloseTo(0.5, 12); // sums to 0.4: not one
+    expect([0, 0.25, 0.5, 1, 1.2, -0.1].map(probabilityByte)).toEqual([0, 64, 128, 255, 255, 0]);
+  });
 });

@@ -9,6 +9,43 @@ export interface AccuracyResult {
   readonly accuracy: number;
   /** The class predicted for each image, in split order (only when keepPredictions is set). */
   readonly predicted?: Uint16Array;
+  /** How sure the model was of each image, in split order (only when keepPredictions is set). */
+  readonly confidence?: PredictionConfidence;
+}
+
+/**
+ * Two probabilities per image, each as 8 bits (round(p * 255)): enough to sort the images whose
+ * prediction changed by how much the true class lost, at a byte per figure per image.
+ */
+export interface PredictionConfidence {
+  /** The probability of the predicted class. */
+  readonly top: Uint8Array;
+  /** The probability of the true class. */
+  readonly truth: Uint8Array;
+}
+
+/** A probability as 8 bits: round(p * 255), clamped to [0, 255]. */
+export const probabilityByte = (p: number): number =>
+  Math.min(255, Math.max(0, Math.round(p * 255)));
+
+/**
+ * A row of outputs as probabilities: a softmax output as it is, anything else (the logits of
+ * a model that ends without a softmax) through a softmax, so a confidence is always in [0, 1].
+ */
+export function rowProbabilities(outputs: ArrayLike<number>, from: number, classes: number) {
+  let sum = 0;
+  let isDistribution = true;
+  for (let c = 0; c < classes; c++) {
+    const v = outputs[from + c];
+    if (!(v >= 0 && v <= 1)) isDistribution = false;
+    sum += v;
+  }
+  const row = Array.from({ length: classes }, (_, c) => outputs[from + c]);
+  if (isDistribution && Math.abs(sum - 1) < 1e-3) return row;
+  const max = Math.max(...row);
+  const exps = row.map((v) => Math.exp(v - max));
+  const total = exps.reduce((a, b) => a + b, 0);
+  return exps.map((e) => e / total);
 }
 
 /** A model as the engine evaluates it: a batch of inputs in, class probabilities out. */
@@ -34,7 +71,10 @@ export interface AccuracyOptions {
   readonly signal?: AbortSignal;
   /** After each chunk: digits evaluated so far and how many of them were right. */
   readonly onBatch?: (done: number, correct: number) => void;
-  /** Keep the predicted class of every image (for a paired comparison with another model). */
+  /**
+   * Keep the predicted class of every image, and its confidence (for a paired comparison with
+   * another model).
+   */
   readonly keepPredictions?: boolean;
 }
 
@@ -72,23 +112,39 @@ export async function evaluateAccuracy(
   const checkpoint = makeCheckpoint(options.signal);
   let correct = 0;
   let start = 0;
-  const predictedClasses = options.keepPredictions ? new Uint16Array(split.count) : undefined;
+  const keep = options.keepPredictions === true;
+  const predictedClasses = keep ? new Uint16Array(split.count) : undefined;
+  const confidence = keep
+    ? { top: new Uint8Array(split.count), truth: new Uint8Array(split.count) }
+    : undefined;
   for (const count of chunks) {
     await checkpoint();
-    const predicted = tf.tidy(() =>
-      predict(digitsToTensor(split, start, count, inputShape)).argMax(-1),
-    );
+    // The class is tfjs's argMax as before; the outputs are read back only when kept.
+    const [predicted, outputs] = tf.tidy(() => {
+      const out = predict(digitsToTensor(split, start, count, inputShape));
+      return [out.argMax(-1), keep ? out : undefined] as const;
+    });
     let classes: ArrayLike<number>;
+    let probabilities: ArrayLike<number> | undefined;
     try {
-      classes = await predicted.data();
+      [classes, probabilities] = await Promise.all([predicted.data(), outputs?.data()]);
     } finally {
       predicted.dispose();
+      outputs?.dispose();
     }
     for (let k = 0; k < count; k++) if (classes[k] === split.labels[start + k]) correct++;
     predictedClasses?.set(classes, start);
+    if (confidence && probabilities && outputs) {
+      const classCount = outputs.shape.at(-1)!;
+      for (let k = 0; k < count; k++) {
+        const row = rowProbabilities(probabilities, k * classCount, classCount);
+        confidence.top[start + k] = probabilityByte(row[classes[k]]);
+        confidence.truth[start + k] = probabilityByte(row[split.labels[start + k]] ?? 0);
+      }
+    }
     start += count;
     options.onBatch?.(start, correct);
   }
   const result = { correct, total: split.count, accuracy: correct / split.count };
-  return predictedClasses ? { ...result, predicted: predictedClasses } : result;
+  return predictedClasses ? { ...result, predicted: predictedClasses, confidence } : result;
 }
