@@ -547,14 +547,17 @@ const activation: LayerKind = {
   forward: (node, [x]) => applyActivation(activationName(node), x),
 };
 
+/** The largest float32. */
+const FLOAT_MAX = 3.4028234663852886e38;
+
 const reluMax = (node: GraphNode) =>
   node.config.maxValue == null
     ? null
-    : configNumber(node, 'maxValue', 0, (v) => Math.abs(v) <= 3.4e38, 'a maximum of');
+    : configNumber(node, 'maxValue', 0, (v) => Math.abs(v) <= FLOAT_MAX, 'a maximum of');
 
 /** The lab's `minValue` key (ONNX's Clip with a lower bound other than 0): clips below it. */
 const reluMin = (node: GraphNode) =>
-  configNumber(node, 'minValue', 0, (v) => Math.abs(v) <= 3.4e38, 'a minimum of');
+  configNumber(node, 'minValue', 0, (v) => Math.abs(v) <= FLOAT_MAX, 'a minimum of');
 
 const relu: LayerKind = {
   channels: 'elementwise',

@@ -12,11 +12,15 @@ import { OnnxError, type OnnxDim, type OnnxModel } from './onnx-model.ts';
 import { Conversion } from './ops/conversion.ts';
 import { OP_CONVERTERS, SUPPORTED_ONNX_OPS } from './ops/index.ts';
 import { constantOf } from './ops/shapes.ts';
-import { imageOrder, orderArray, type TensorValue } from './ops/values.ts';
+import { imageOrder, orderArray, type TensorValue, type Value } from './ops/values.ts';
 import { ONNX_DATA_TYPES } from './onnx-model.ts';
 
-/** The operator sets whose ops the converters implement (PyTorch exports 9 to 18). */
-export const ONNX_OPSETS = { min: 7, max: 21 } as const;
+/**
+ * The operator sets whose ops the converters implement (PyTorch exports 9 to 18; ONNX's own
+ * tests of ops unchanged since opset 1 or 6 are that old). Where an op changed, its converter
+ * reads both forms or refuses the attributes it does not know.
+ */
+export const ONNX_OPSETS = { min: 1, max: 21 } as const;
 
 export interface OnnxImport {
   readonly graph: LayerGraph;
@@ -63,7 +67,23 @@ function reachable(nodes: readonly GraphNode[], output: string): GraphNode[] {
   return nodes.filter((n) => needed.has(n.name));
 }
 
-export function graphFromOnnx(model: OnnxModel, source: string): OnnxImport {
+/** Every node converted: the lab nodes made and the value of the model's output. */
+export interface OnnxConversion {
+  readonly cx: Conversion;
+  readonly input: OnnxImport['input'];
+  readonly outputName: string;
+  readonly output: Value | undefined;
+}
+
+/** The lab graph that computes a converted tensor (for tests of single ops). */
+export function graphComputing(conversion: OnnxConversion, value: TensorValue): LayerGraph {
+  const graph = new LayerGraph(reachable(conversion.cx.nodes, value.node), value.node);
+  graph.checkShapes();
+  return graph;
+}
+
+/** Converts every node of a model with one input and one output (any output shape). */
+export function convertOnnx(model: OnnxModel, source: string): OnnxConversion {
   const { graph } = model;
   const opset = model.opsetVersion;
   if (!(opset >= ONNX_OPSETS.min && opset <= ONNX_OPSETS.max)) {
@@ -153,7 +173,18 @@ export function graphFromOnnx(model: OnnxModel, source: string): OnnxImport {
     OP_CONVERTERS[node.opType](cx);
   });
 
-  const result = cx.values.get(output.name);
+  return {
+    cx,
+    input: { name: input.name, shape: [...input.shape], layout },
+    outputName: output.name,
+    output: cx.values.get(output.name),
+  };
+}
+
+/** An ONNX image classifier as a lab graph whose output is class probabilities. */
+export function graphFromOnnx(model: OnnxModel, source: string): OnnxImport {
+  const { cx, input, outputName, output: result } = convertOnnx(model, source);
+  const output = { name: outputName };
   if (!result || result.kind !== 'tensor') {
     throw new OnnxError(
       `${source}: the output "${output.name}" is ${result ? 'a constant' : 'made by no node'}, not class scores`,
@@ -175,7 +206,7 @@ export function graphFromOnnx(model: OnnxModel, source: string): OnnxImport {
       outputs: [],
       attributes: new Map(),
     },
-    index: graph.nodes.length,
+    index: model.graph.nodes.length,
   };
   if (logits.labShape.length !== 1) {
     logits = { ...logits, node: cx.emit('Flatten', {}, [logits.node]), labShape: [classes] };
@@ -202,8 +233,8 @@ export function graphFromOnnx(model: OnnxModel, source: string): OnnxImport {
   }
   return {
     graph: labGraph,
-    input: { name: input.name, shape: [...input.shape], layout },
-    outputName: output.name,
+    input,
+    outputName,
     logits: logits.node,
     appendedSoftmax,
   };

@@ -70,7 +70,15 @@ function emitScale(cx: Conversion, x: TensorValue, gamma: Float32Array, beta?: F
 
 export function convertArithmetic(op: Op) {
   return (cx: Conversion): void => {
-    cx.onlyAttributes(cx.opset < 7 ? ['broadcast', 'axis'] : []);
+    // Before opset 7 a constant could broadcast from a chosen axis; the lab reads numpy's rule.
+    if (
+      cx.opset < 7 &&
+      cx.attrInt('broadcast', 0) !== 0 &&
+      cx.current.node.attributes.has('axis')
+    ) {
+      throw cx.refuse('broadcasts from an axis (legacy broadcast)');
+    }
+    cx.onlyAttributes(cx.opset < 7 ? ['broadcast', 'axis', 'consumed_inputs'] : []);
     const a = cx.input(0);
     const b = cx.input(1);
     if (a.kind !== 'tensor' && b.kind !== 'tensor') {
