@@ -193,8 +193,11 @@ export function graphFromOnnx(model: OnnxModel, source: string): OnnxImport {
   let logits: TensorValue = result;
   const classes = logits.shape[0];
   if (logits.shape.slice(1).some((d) => d !== 1) || orderArray(logits.order) !== null) {
+    const why = logits.shape.slice(1).some((d) => d !== 1)
+      ? ''
+      : ' in an order the lab does not hold';
     throw new OnnxError(
-      `${source}: the output "${output.name}" is [N, ${logits.shape.join(', ')}] in an order the lab does not hold; the lab imports classifiers whose output is class scores [N, K]`,
+      `${source}: the output "${output.name}" is [N, ${logits.shape.join(', ')}]${why}; the lab imports classifiers whose output is class scores [N, K]`,
     );
   }
   cx.current = {
