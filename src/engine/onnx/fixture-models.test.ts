@@ -15,7 +15,10 @@ import { evaluateAccuracy } from '../measure/accuracy.ts';
 import { createPredictor } from '../model/program.ts';
 import { useNodeBackend } from '../node/backend.ts';
 import { publicAssets } from '../test/fixtures.ts';
+import { Lab } from '../lab.ts';
+import { parseRecipe } from '../recipe/share.ts';
 import { decodeOnnx } from './decode.ts';
+import { encodeOnnx } from './encode.ts';
 import { predictOnnxLayout } from './run-imported.ts';
 import { graphFromOnnx } from './to-graph.ts';
 
@@ -83,4 +86,55 @@ describe('PyTorch-trained ONNX classifiers in the lab', () => {
       expect(tf.memory().numTensors).toBeLessThan(100);
     }, 120_000);
   }
+
+  it("prunes an imported model as onnxruntime runs the same pruning of the ONNX file's weights", async () => {
+    // The residual net is small enough that 10% of its weights matter: a test of where they go.
+    const file = 'resnet_opset17.onnx';
+    const bytes = readFileSync(join(FOLDER, file));
+    const model = decodeOnnx(bytes, file);
+    // Global magnitude pruning of every conv and dense kernel, done on the ONNX initializers.
+    const kernels = [...model.graph.initializers.values()].filter(
+      (t) => t.floats && (t.dims.length === 4 || t.dims.length === 2),
+    );
+    const magnitudes = kernels
+      .flatMap((t) => Array.from(t.floats!, Math.abs))
+      .sort((a, b) => a - b);
+    const threshold = magnitudes[Math.floor(0.1 * magnitudes.length)];
+    const initializers = new Map(model.graph.initializers);
+    for (const k of kernels) {
+      initializers.set(k.name, {
+        ...k,
+        floats: k.floats!.map((v) => (Math.abs(v) < threshold ? 0 : v)),
+      });
+    }
+    const session = await ort.InferenceSession.create(
+      encodeOnnx({ ...model, graph: { ...model.graph, initializers } }),
+    );
+    const x = images(test.count);
+    const outputs = await session.run({
+      [session.inputNames[0]]: new ort.Tensor('float32', x, [test.count, 1, 28, 28]),
+    });
+    const logits = outputs[session.outputNames[0]].data as Float32Array;
+    let expected = 0;
+    for (let i = 0; i < test.count; i++) {
+      let best = 0;
+      for (let k = 1; k < 10; k++) if (logits[i * 10 + k] > logits[i * 10 + best]) best = k;
+      if (best === test.labels[i]) expected++;
+    }
+
+    const lab = new Lab({
+      read: publicAssets,
+      resolveModel: () => ({ read: publicAssets, modelJsonPath: file, onnxFile: bytes }),
+    });
+    try {
+      const result = await lab.run(
+        parseRecipe(`v=2&model=my/${file}&data=mnist&seed=1&steps=prune(fraction=0.1)`),
+      );
+      expect(result.total).toBe(10000);
+      expect(result.correct).toBe(expected);
+      expect(result.correct).toBeLessThan(reference.models[file].pytorch.correct); // it did prune
+    } finally {
+      await lab.dispose();
+    }
+  }, 120_000);
 });
