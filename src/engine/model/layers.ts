@@ -377,6 +377,38 @@ function poolPads(node: GraphNode): [[number, number], [number, number]] | null 
   return [pair(raw[0], 'pads', node, 0), pair(raw[1], 'pads', node, 0)];
 }
 
+/**
+ * The average of each window's cells inside the image (padding not counted), as the mean over
+ * the zero-padded image times (window size / cells inside): tfjs's avgPool with padding gives
+ * these values but a gradient that divides by the whole window, so training takes this form.
+ */
+function averageExcludingPads(
+  x: tf.Tensor4D,
+  [kh, kw]: [number, number],
+  [sh, sw]: [number, number],
+  [[top, bottom], [left, right]]: [[number, number], [number, number]],
+): tf.Tensor {
+  const [, h, w] = x.shape;
+  const padded = tf.pad(x, [
+    [0, 0],
+    [top, bottom],
+    [left, right],
+    [0, 0],
+  ]);
+  const means = tf.avgPool(padded, [kh, kw], [sh, sw], 'valid');
+  const [, outH, outW] = means.shape;
+  const inside = (start: number, window: number, size: number) =>
+    Math.min(start + window, size) - Math.max(start, 0);
+  const scale = new Float32Array(outH * outW);
+  for (let y = 0; y < outH; y++) {
+    for (let z = 0; z < outW; z++) {
+      const cells = inside(y * sh - top, kh, h) * inside(z * sw - left, kw, w);
+      scale[y * outW + z] = cells > 0 ? (kh * kw) / cells : 0;
+    }
+  }
+  return tf.mul(means, tf.tensor4d(scale, [1, outH, outW, 1]));
+}
+
 function poolKind(mode: 'max' | 'avg'): LayerKind {
   const windows = (node: GraphNode) => {
     const size = pair(node.config.poolSize ?? 2, 'pool size', node);
@@ -404,8 +436,10 @@ function poolKind(mode: 'max' | 'avg'): LayerKind {
     },
     forward(node, [x]) {
       const { size, strides } = windows(node);
-      const pool = mode === 'max' ? tf.maxPool : tf.avgPool;
       const pads = poolPads(node);
+      if (pads && mode === 'avg')
+        return averageExcludingPads(x as tf.Tensor4D, size, strides, pads);
+      const pool = mode === 'max' ? tf.maxPool : tf.avgPool;
       const pad = pads ? [[0, 0], ...pads, [0, 0]] : padding(node);
       return pool(x as tf.Tensor4D, size, strides, pad as 'valid');
     },

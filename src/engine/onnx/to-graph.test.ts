@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decodeModel, encodeModel } from '../encode/model-file.ts';
 import { useNodeBackend } from '../node/backend.ts';
+import { createPredictor } from '../model/program.ts';
 import { deserializeGraph, serializeGraph } from '../model/serialize.ts';
 import { floatTensor, intTensor, onnxModel, type ModelSpec } from './build-model.ts';
 import { OnnxError } from './onnx-model.ts';
@@ -328,5 +329,46 @@ describe('graphFromOnnx on hand-built models', () => {
       expectClose(await again(decodeModel(encodeModel(plain).bytes)), expected, 6);
     }
     expect(tf.memory().numTensors).toBeLessThan(50);
+  });
+
+  it('lets gradients through its executor additions (pool pads, Scale with beta, Multiply, clips)', async () => {
+    const spec: ModelSpec = {
+      opset: 14,
+      input: { name: 'x', shape: [1, 1, 3, 3] },
+      initializers: [floatTensor('lo', [], [-0.5]), floatTensor('b', [1, 1, 1], [0.25])],
+      nodes: [
+        {
+          op: 'MaxPool',
+          inputs: ['x'],
+          outputs: ['p'],
+          attributes: { kernel_shape: [2, 2], pads: [1, 1, 0, 0] },
+        },
+        {
+          op: 'AveragePool',
+          inputs: ['p'],
+          outputs: ['q'],
+          attributes: { kernel_shape: [2, 2], pads: [0, 0, 1, 1] },
+        },
+        { op: 'HardSwish', inputs: ['q'], outputs: ['h'] },
+        { op: 'Clip', inputs: ['h', 'lo'], outputs: ['c'] },
+        { op: 'Add', inputs: ['c', 'b'], outputs: ['a'] },
+        { op: 'Flatten', inputs: ['a'], outputs: ['f'] },
+      ],
+    };
+    const result = imported(spec);
+    const predictor = createPredictor(logitsGraph(result));
+    const x0 = [0.3, -1.2, 2.1, 0.7, -0.4, 1.6, -2.2, 0.9, 1.1];
+    const f = (x: tf.Tensor) => tf.sum(tf.mul(predictor.predict(x), tf.range(1, 10)));
+    const at = (values: number[]) => tf.tensor(values, [1, 3, 3, 1]);
+    const analytic = await tf.grad(f)(at(x0)).data();
+    const h = 1e-3;
+    const numeric = x0.map((_, i) => {
+      const up = x0.map((v, j) => (j === i ? v + h : v));
+      const down = x0.map((v, j) => (j === i ? v - h : v));
+      return (f(at(up)).dataSync()[0] - f(at(down)).dataSync()[0]) / (2 * h);
+    });
+    predictor.dispose();
+    expect(analytic.some((g) => g !== 0)).toBe(true);
+    expectClose([...analytic], numeric, 2);
   });
 });

@@ -38,7 +38,9 @@ function convertPool(cx: Conversion, mode: 'max' | 'avg'): void {
   let node: string;
   const [[top, bottom], [left, right]] = geometry.pads;
   const [overRows, overColumns] = geometry.overhang;
-  if (geometry.tfPadding === 'valid' || (geometry.tfPadding === 'same' && !countPadding)) {
+  // An average that leaves padding out takes explicit pads even where tfjs's 'same' would pad
+  // alike: the layer's explicit form also trains with the right gradient (layers.ts).
+  if (geometry.tfPadding === 'valid' || (geometry.tfPadding === 'same' && mode === 'max')) {
     node = cx.emit(className, { ...config, padding: geometry.tfPadding }, [input]);
   } else {
     let pads: Pads = [
