@@ -1,6 +1,7 @@
 /**
  * Runs an imported model in the lab on inputs and outputs in ONNX's layout: NCHW images in,
- * the ONNX output (the logits, before any Softmax the importer appended) out. For tests and
+ * the ONNX output (the logits, before any Softmax the importer appended; log-probabilities
+ * as the log of the lab's) out. For tests and
  * benchmarks that compare the lab with ONNX's own figures.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -40,7 +41,7 @@ export async function predictOnnxLayout(
     const y = predictor.predict(x);
     const data = (await y.data()) as Float32Array;
     y.dispose();
-    return data;
+    return imported.logProbabilities ? data.map(Math.log) : data;
   } finally {
     x.dispose();
     predictor.dispose();

@@ -176,6 +176,29 @@ describe('graphFromOnnx on hand-built models', () => {
     expectClose(await run(product, x), expected);
   });
 
+  it('takes a LogSoftmax output as the Softmax of the same scores, and refuses one elsewhere', async () => {
+    const spec: ModelSpec = {
+      input: { name: 'x', shape: ['n', 2] },
+      initializers: [floatTensor('w', [2, 3], [1, 0, -1, 0, 1, 2])],
+      nodes: [
+        { op: 'MatMul', inputs: ['x', 'w'], outputs: ['m'] },
+        { op: 'LogSoftmax', inputs: ['m'], outputs: ['y'], attributes: { axis: 1 } },
+      ],
+    };
+    const result = imported(spec);
+    expect(result.logProbabilities).toBe(true);
+    expect(result.appendedSoftmax).toBeNull();
+    expect(result.graph.node(result.graph.output).className).toBe('Softmax');
+    // scores [1, 2] . w = [1, 2, 3]; log-softmax = s - ln(e + e^2 + e^3)
+    const norm = Math.log(Math.E + Math.E ** 2 + Math.E ** 3);
+    expectClose(await run(spec, [1, 2]), [1 - norm, 2 - norm, 3 - norm]);
+    const inside: ModelSpec = {
+      ...spec,
+      nodes: [...spec.nodes, { op: 'Relu', inputs: ['y'], outputs: ['z'] }],
+    };
+    expect(() => imported(inside)).toThrow(/\(LogSoftmax, opset 13\) is not the model's output/);
+  });
+
   it('pools with padding that is never the maximum, or counted in the average only when asked', async () => {
     const x = [-1, -2, -3, -4]; // one 2x2 image
     const pool = (op: string, countIncludePad?: number): ModelSpec => ({

@@ -35,6 +35,11 @@ export interface OnnxImport {
   /** The lab node whose output is the ONNX model's output. */
   readonly logits: string;
   /**
+   * The model outputs log-probabilities (it ends in LogSoftmax): the lab's graph ends in the
+   * Softmax over the same scores, and the ONNX output is the log of the lab's.
+   */
+  readonly logProbabilities: boolean;
+  /**
    * The Softmax the importer appended because the model outputs scores the lab's training
    * would not read as probabilities (an export drops it again); null when the model has its own.
    */
@@ -120,7 +125,7 @@ export function convertOnnx(model: OnnxModel, source: string): OnnxConversion {
     for (const name of node.inputs) if (name) readers.set(name, (readers.get(name) ?? 0) + 1);
   }
   readers.set(output.name, (readers.get(output.name) ?? 0) + 1);
-  const cx = new Conversion(source, opset, readers, staticBatch);
+  const cx = new Conversion(source, opset, readers, staticBatch, output.name);
   for (const [name, tensor] of graph.initializers) {
     const constant = constantOf(tensor);
     if (constant) cx.values.set(name, constant);
@@ -215,6 +220,7 @@ export function graphFromOnnx(model: OnnxModel, source: string): OnnxImport {
     logits = { ...logits, node: cx.emit('Flatten', {}, [logits.node]), labShape: [classes] };
   }
   const last = cx.labNode(logits.node);
+  const logProbabilities = last.config.logOf === true;
   const isSoftmax =
     last.className === 'Softmax' ||
     (last.className === 'Activation' && last.config.activation === 'softmax');
@@ -239,6 +245,7 @@ export function graphFromOnnx(model: OnnxModel, source: string): OnnxImport {
     input,
     outputName,
     logits: logits.node,
+    logProbabilities,
     appendedSoftmax,
   };
 }

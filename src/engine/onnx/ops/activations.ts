@@ -122,6 +122,20 @@ export function convertSoftmax(cx: Conversion): void {
   sameValue(cx, x, 'Softmax', { axis: -1 });
 }
 
+/**
+ * LogSoftmax as the model's output (PyTorch's log_softmax classifiers): the lab's Softmax over
+ * the same scores, whose log is the ONNX output (OnnxImport.logProbabilities).
+ */
+export function convertLogSoftmax(cx: Conversion): void {
+  if (cx.current.node.outputs[0] !== cx.outputName || cx.readCount(cx.outputName) !== 1) {
+    throw cx.refuse("is not the model's output; the lab imports LogSoftmax only as the last op");
+  }
+  convertSoftmax(cx);
+  const node = cx.labNode((cx.values.get(cx.outputName) as { node: string }).node);
+  // Marks the Softmax that stands for the LogSoftmax (a key the executor does not read).
+  node.config = { ...node.config, logOf: true };
+}
+
 export function convertDropout(cx: Conversion): void {
   cx.onlyAttributes(['ratio', 'is_test', 'seed', 'consumed_inputs']);
   const mask = cx.current.node.outputs[1];

@@ -50,6 +50,8 @@ export class Conversion {
     readonly readers: ReadonlyMap<string, number>,
     /** The batch size the file fixes for its input (a number), or null when it is symbolic. */
     readonly staticBatch: number | null,
+    /** The name of the model's output value. */
+    readonly outputName: string = '',
   ) {}
 
   /** An OnnxError naming the file, the current node, its op and the opset. */
