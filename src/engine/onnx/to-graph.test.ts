@@ -150,6 +150,21 @@ describe('graphFromOnnx on hand-built models', () => {
     expectClose(await run(spec, [1, 1, 1]), [9.5, 11.5]);
   });
 
+  it('fuses a ReLU or a bias into the layer before only when nothing else reads that layer', async () => {
+    // m = x . w = [2, -3] for x = [1, -1], read by the Add and, renamed r, by the ReLU.
+    const spec: ModelSpec = {
+      input: { name: 'x', shape: ['n', 2] },
+      initializers: [floatTensor('w', [2, 2], [2, 0, 0, 3]), intTensor('shape', [2], [-1, 2])],
+      nodes: [
+        { op: 'MatMul', inputs: ['x', 'w'], outputs: ['m'] },
+        { op: 'Reshape', inputs: ['m', 'shape'], outputs: ['r'] },
+        { op: 'Relu', inputs: ['r'], outputs: ['a'] },
+        { op: 'Add', inputs: ['a', 'm'], outputs: ['y'] },
+      ],
+    };
+    expectClose(await run(spec, [1, -1]), [4, -3]);
+  });
+
   it('computes HardSwish (opset 14) and x * HardSigmoid(x) (PyTorch before opset 14) alike', async () => {
     const x = [-4, -1, 0, 1, 4];
     // x * clip(x / 6 + 1 / 2, 0, 1)

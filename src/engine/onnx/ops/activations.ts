@@ -22,7 +22,7 @@ export function convertRelu(cx: Conversion): void {
   if (
     FUSES_RELU.includes(producer.className) &&
     producer.config.activation === 'linear' &&
-    cx.readCount(cx.current.node.inputs[0]) === 1
+    cx.soleReader(x.node)
   ) {
     producer.config = { ...producer.config, activation: 'relu' };
     cx.define(x);

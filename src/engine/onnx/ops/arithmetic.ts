@@ -45,13 +45,13 @@ function fold(cx: Conversion, op: Op, a: Constant, b: Constant): Constant {
 const TAKES_BIAS = ['Conv2D', 'DepthwiseConv2D', 'Dense'];
 
 /** x + bias, folded into the layer that makes x when it has no bias and nothing else reads it. */
-function addBias(cx: Conversion, x: TensorValue, inputName: string, bias: Float32Array): void {
+function addBias(cx: Conversion, x: TensorValue, bias: Float32Array): void {
   const producer = cx.labNode(x.node);
   if (
     TAKES_BIAS.includes(producer.className) &&
     producer.config.activation === 'linear' &&
     !producer.weights.some((w) => w.role === 'bias') &&
-    cx.readCount(inputName) === 1
+    cx.soleReader(x.node)
   ) {
     producer.weights.push(makeWeight(producer.name, 'bias', [bias.length], bias));
     producer.config = { ...producer.config, useBias: true };
@@ -111,14 +111,12 @@ export function convertArithmetic(op: Op) {
       );
     }
     const values = alongLabChannels(cx, x, perChannel);
-    const inputName = cx.current.node.inputs[tensorFirst ? 0 : 1];
     const ones = new Float32Array(values.length).fill(1);
-    if (op === 'Add') addBias(cx, x, inputName, values);
+    if (op === 'Add') addBias(cx, x, values);
     else if (op === 'Sub' && tensorFirst)
       addBias(
         cx,
         x,
-        inputName,
         values.map((v) => -v),
       );
     else if (op === 'Sub')

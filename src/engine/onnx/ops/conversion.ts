@@ -227,8 +227,21 @@ export class Conversion {
     this.values.set(name, value);
   }
 
-  /** Whether output `i` of the node has more readers than the one next node. */
+  /** How many nodes (and graph outputs) read an ONNX value. */
   readCount(valueName: string): number {
     return this.readers.get(valueName) ?? 0;
+  }
+
+  /**
+   * Whether the current node is the only reader of lab node `node`'s output, through every ONNX
+   * value it holds (a Reshape or Flatten gives the same lab output another name): only then may
+   * the node change that lab node in place (a fused ReLU, a bias).
+   */
+  soleReader(node: string): boolean {
+    let reads = 0;
+    for (const [name, value] of this.values) {
+      if (value.kind === 'tensor' && value.node === node) reads += this.readCount(name);
+    }
+    return reads === 1;
   }
 }
