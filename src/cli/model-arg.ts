@@ -4,7 +4,7 @@ import { isShippedModel, SHIPPED_MODELS } from '../engine/model/shipped.ts';
 import { UsageError } from './errors.ts';
 
 const looksLikePath = (model: string) =>
-  model.includes('/') || model.endsWith('.json') || existsSync(model);
+  model.includes('/') || /\.(json|onnx)$/i.test(model) || existsSync(model);
 
 /** `fromLink`: the name came from a recipe or link, which may only name shipped models. */
 export function checkModel(model: string, fromLink: boolean): void {
@@ -17,7 +17,7 @@ export function checkModel(model: string, fromLink: boolean): void {
   }
   if (!looksLikePath(model)) {
     throw new UsageError(
-      `unknown model "${model}": use ${SHIPPED_MODELS.join(', ')} or a path to a model.json`,
+      `unknown model "${model}": use ${SHIPPED_MODELS.join(', ')} or a path to a model.json, a compact model file or an ONNX model (.onnx)`,
     );
   }
 }

@@ -53,7 +53,7 @@ function seedOf(value: string): number {
 
 export const modelOption = new Option(
   '--model <model>',
-  `a shipped model (${SHIPPED_MODELS.join(', ')}); eval, compare, export, sensitivity and presets also take a tfjs LayersModel's model.json (or its folder) or a compact model file written by complab export`,
+  `a shipped model (${SHIPPED_MODELS.join(', ')}); eval, compare, export, sensitivity and presets also take a tfjs LayersModel's model.json (or its folder), a compact model file written by complab export or an ONNX model (a path ending in .onnx)`,
 ).argParser(valueOf('--model'));
 
 export const recipeOption = new Option(

@@ -1,6 +1,6 @@
 /**
  * What the lab loads, each once: base models (shipped ids, as trained on a data set; files the
- * caller resolves; compact model files), fingerprinted so cached results survive only the same
+ * caller resolves; compact model files; ONNX models, imported as the lab's graph), fingerprinted so cached results survive only the same
  * model, and checked to fit the data set they run on. The data sets themselves load through
  * data/load.ts's DataSets. A load that fails is forgotten, so the next call tries again.
  */
@@ -12,6 +12,8 @@ import { decodeModel } from '../encode/model-file.ts';
 import { SHIPPED_MODELS, isShippedModel, modelJsonPath } from '../model/catalog.ts';
 import { ModelLoadError } from '../model/errors.ts';
 import { LayerGraph } from '../model/graph.ts';
+import { decodeOnnx } from '../onnx/decode.ts';
+import { graphFromOnnx } from '../onnx/to-graph.ts';
 import {
   checkDigitModel,
   disposeModel,
@@ -25,8 +27,10 @@ export interface ModelSource {
   readonly modelJsonPath: string;
   /** A compact model file (CLW3, encode/model-file.ts) to decode instead of a model.json. */
   readonly compactFile?: Uint8Array;
-  /** An ONNX model file (onnx/decode.ts, onnx/to-graph.ts) to import instead of a model.json. */
+  /** An ONNX model (onnx/decode.ts, onnx/to-graph.ts) to import instead of a model.json. */
   readonly onnxFile?: Uint8Array;
+  /** Reads a file an ONNX model names for its external data (relative to the model). */
+  readonly onnxExternal?: (location: string) => Uint8Array | undefined;
 }
 
 export interface BaseModel {
@@ -59,6 +63,13 @@ export async function loadBaseModel(
     const graph = decodeModel(source.compactFile);
     checkFitsDataSet(graph, data, "the compact model file's network");
     return { graph, fingerprint: bytesToHex(sha256(source.compactFile)).slice(0, 16) };
+  }
+  if (source.onnxFile) {
+    const name = source.modelJsonPath;
+    const model = decodeOnnx(source.onnxFile, name, { external: source.onnxExternal });
+    const { graph } = graphFromOnnx(model, name);
+    checkFitsDataSet(graph, data, name);
+    return { graph, fingerprint: bytesToHex(sha256(source.onnxFile)).slice(0, 16) };
   }
   const artifacts = await readModelArtifacts(source.read, source.modelJsonPath);
   const built = await modelFromArtifacts(artifacts, source.modelJsonPath);

@@ -328,7 +328,7 @@ export function channelTies(graph: LayerGraph): string[][] {
     }
   };
   for (const node of graph.nodes) {
-    if (node.className !== 'Add') continue;
+    if (layerKind(node.className).channels !== 'add') continue; // Add, Multiply
     for (const input of node.inbound) union(sourceOf(input), node.name);
   }
   const groups = new Map<string, string[]>();

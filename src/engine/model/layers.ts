@@ -34,6 +34,7 @@ export const SUPPORTED_LAYERS = [
   'Softmax',
   'ZeroPadding2D',
   'Add',
+  'Multiply',
   'Concatenate',
   'BinaryConv2D',
   'BinaryDense',
@@ -364,6 +365,50 @@ const dense: LayerKind = {
   },
 };
 
+/**
+ * A pool's explicit padding [[top, bottom], [left, right]] (the lab's `pads` key, for ONNX
+ * pools): padded cells are never the maximum and never counted in an average.
+ */
+function poolPads(node: GraphNode): [[number, number], [number, number]] | null {
+  if (node.config.pads == null) return null;
+  const raw = node.config.pads;
+  if (!Array.isArray(raw) || raw.length !== 2)
+    throw new Error(`layer "${node.name}" has unreadable pads`);
+  return [pair(raw[0], 'pads', node, 0), pair(raw[1], 'pads', node, 0)];
+}
+
+/**
+ * The average of each window's cells inside the image (padding not counted), as the mean over
+ * the zero-padded image times (window size / cells inside): tfjs's avgPool with padding gives
+ * these values but a gradient that divides by the whole window, so training takes this form.
+ */
+function averageExcludingPads(
+  x: tf.Tensor4D,
+  [kh, kw]: [number, number],
+  [sh, sw]: [number, number],
+  [[top, bottom], [left, right]]: [[number, number], [number, number]],
+): tf.Tensor {
+  const [, h, w] = x.shape;
+  const padded = tf.pad(x, [
+    [0, 0],
+    [top, bottom],
+    [left, right],
+    [0, 0],
+  ]);
+  const means = tf.avgPool(padded, [kh, kw], [sh, sw], 'valid');
+  const [, outH, outW] = means.shape;
+  const inside = (start: number, window: number, size: number) =>
+    Math.min(start + window, size) - Math.max(start, 0);
+  const scale = new Float32Array(outH * outW);
+  for (let y = 0; y < outH; y++) {
+    for (let z = 0; z < outW; z++) {
+      const cells = inside(y * sh - top, kh, h) * inside(z * sw - left, kw, w);
+      scale[y * outW + z] = cells > 0 ? (kh * kw) / cells : 0;
+    }
+  }
+  return tf.mul(means, tf.tensor4d(scale, [1, outH, outW, 1]));
+}
+
 function poolKind(mode: 'max' | 'avg'): LayerKind {
   const windows = (node: GraphNode) => {
     const size = pair(node.config.poolSize ?? 2, 'pool size', node);
@@ -376,16 +421,27 @@ function poolKind(mode: 'max' | 'avg'): LayerKind {
       const [h, w, c] = spatial(node, inputs);
       const { size, strides } = windows(node);
       const pad = padding(node);
+      const pads = poolPads(node);
+      if (pads && pad !== 'valid')
+        throw new Error(`layer "${node.name}" has both pads and padding "${pad}"`);
+      const [[top, bottom], [left, right]] = pads ?? [
+        [0, 0],
+        [0, 0],
+      ];
       return [
-        windowOutput(h, size[0], strides[0], pad),
-        windowOutput(w, size[1], strides[1], pad),
+        windowOutput(h + top + bottom, size[0], strides[0], pad),
+        windowOutput(w + left + right, size[1], strides[1], pad),
         c,
       ];
     },
     forward(node, [x]) {
       const { size, strides } = windows(node);
+      const pads = poolPads(node);
+      if (pads && mode === 'avg')
+        return averageExcludingPads(x as tf.Tensor4D, size, strides, pads);
       const pool = mode === 'max' ? tf.maxPool : tf.avgPool;
-      return pool(x as tf.Tensor4D, size, strides, padding(node));
+      const pad = pads ? [[0, 0], ...pads, [0, 0]] : padding(node);
+      return pool(x as tf.Tensor4D, size, strides, pad as 'valid');
     },
   };
 }
@@ -525,20 +581,32 @@ const activation: LayerKind = {
   forward: (node, [x]) => applyActivation(activationName(node), x),
 };
 
+/** The largest float32. */
+const FLOAT_MAX = 3.4028234663852886e38;
+
 const reluMax = (node: GraphNode) =>
   node.config.maxValue == null
     ? null
-    : configNumber(node, 'maxValue', 0, (v) => v >= 0 && v <= 3.4e38, 'a maximum of');
+    : configNumber(node, 'maxValue', 0, (v) => Math.abs(v) <= FLOAT_MAX, 'a maximum of');
+
+/** The lab's `minValue` key (ONNX's Clip with a lower bound other than 0): clips below it. */
+const reluMin = (node: GraphNode) =>
+  configNumber(node, 'minValue', 0, (v) => Math.abs(v) <= FLOAT_MAX, 'a minimum of');
 
 const relu: LayerKind = {
   channels: 'elementwise',
   outputShape(node, inputs) {
-    reluMax(node);
+    const max = reluMax(node);
+    const min = reluMin(node);
+    if (max != null && max < min)
+      throw new Error(`layer "${node.name}" has a maximum below its minimum`);
     return [...single(node, inputs)];
   },
   forward(node, [x]) {
-    const y = tf.relu(x);
     const max = reluMax(node);
+    const min = reluMin(node);
+    if (min !== 0) return tf.clipByValue(x, min, max ?? Infinity);
+    const y = tf.relu(x);
     return max == null ? y : tf.clipByValue(y, 0, max);
   },
 };
@@ -618,6 +686,27 @@ const add: LayerKind = {
   forward(_node, inputs) {
     let output = inputs[0].clone();
     for (let i = 1; i < inputs.length; i++) output = tf.add(output, inputs[i]);
+    return output;
+  },
+};
+
+/** The elementwise product of tensors of one shape (tfjs's Multiply merge layer). */
+const multiply: LayerKind = {
+  channels: 'add',
+  outputShape(node, inputs) {
+    if (inputs.length < 2)
+      throw new Error(`layer "${node.name}" (Multiply) needs at least two inputs`);
+    const first = inputs[0].join(',');
+    if (inputs.some((s) => s.join(',') !== first)) {
+      throw new Error(
+        `layer "${node.name}" multiplies tensors of different shapes: ${inputs.map((s) => `[${s.join(', ')}]`).join(' * ')}`,
+      );
+    }
+    return [...inputs[0]];
+  },
+  forward(_node, inputs) {
+    let output = inputs[0].clone();
+    for (let i = 1; i < inputs.length; i++) output = tf.mul(output, inputs[i]);
     return output;
   },
 };
@@ -751,15 +840,25 @@ const prelu: LayerKind = {
   forward: (node, [x], weights) => tf.prelu(x, channelWeight(node, weights)),
 };
 
-/** A learned per-channel scale (Caffe's Scale layer): Tang et al. put one before the softmax. */
+/**
+ * A learned per-channel scale (Caffe's Scale layer): Tang et al. put one before the softmax.
+ * With a beta it also shifts each channel (x * gamma + beta; ONNX's Add, Sub and HardSigmoid).
+ */
 const scale: LayerKind = {
   channels: 'batchnorm',
   outputShape(node, inputs) {
     const input = single(node, inputs);
     checkChannelWeight(node, input);
+    const beta = node.weights.find((w) => w.role === 'beta');
+    if (beta && (beta.shape.length !== 1 || beta.shape[0] !== input[input.length - 1]))
+      throw new Error(`layer "${node.name}" (Scale) needs one beta per channel`);
     return [...input];
   },
-  forward: (node, [x], weights) => tf.mul(x, channelWeight(node, weights)),
+  forward(node, [x], weights) {
+    const y = tf.mul(x, channelWeight(node, weights));
+    const beta = node.weights.findIndex((w) => w.role === 'beta');
+    return beta < 0 ? y : tf.add(y, weights[beta]);
+  },
 };
 
 const KINDS: Readonly<Record<(typeof SUPPORTED_LAYERS)[number], LayerKind>> = {
@@ -781,6 +880,7 @@ const KINDS: Readonly<Record<(typeof SUPPORTED_LAYERS)[number], LayerKind>> = {
   Softmax: softmax,
   ZeroPadding2D: zeroPadding2d,
   Add: add,
+  Multiply: multiply,
   Concatenate: concatenate,
   BinaryConv2D: binaryConv2d,
   BinaryDense: binaryDense,

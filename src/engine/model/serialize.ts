@@ -355,7 +355,7 @@ const ROLES_OF: Readonly<Record<string, readonly WeightRole[]>> = {
   BinaryConv2D: ['kernel', 'bias'],
   BinaryDense: ['kernel', 'bias'],
   PReLU: ['gamma'],
-  Scale: ['gamma'],
+  Scale: ['gamma', 'beta'],
 };
 
 const isDimension = (d: number | undefined) => d !== undefined && Number.isInteger(d) && d > 0;
