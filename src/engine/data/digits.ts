@@ -22,12 +22,34 @@ export const digitsManifestSchema = z.object({
 export type DigitsManifest = z.infer<typeof digitsManifestSchema>;
 export type SplitName = 'train' | 'test';
 
-/** One split of the digits: `images` holds count*784 uint8 pixels (row-major), `labels` count bytes. */
+/**
+ * One split of a data set's images: `images` holds count x H x W x C uint8 values (row-major,
+ * channels last), `labels` one class per image. The shipped sets are 28x28x1 in 10 classes,
+ * which is what an absent `shape` / `classCount` means.
+ */
 export interface DigitSplit {
   readonly count: number;
   readonly images: Uint8Array;
   readonly labels: Uint8Array;
+  /** Height, width, channels (1 or 3) of every image; absent: [28, 28, 1]. */
+  readonly shape?: readonly [number, number, number];
+  /** How many classes the labels index (2 to 1,000); absent: 10. */
+  readonly classCount?: number;
 }
+
+/** A split's image shape [H, W, C]. */
+export const imageShapeOf = (split: Pick<DigitSplit, 'shape'>): readonly [number, number, number] =>
+  split.shape ?? [IMAGE_SIZE, IMAGE_SIZE, 1];
+
+/** Values per image (H x W x C). */
+export const valuesPerImage = (split: Pick<DigitSplit, 'shape'>): number => {
+  const [h, w, c] = imageShapeOf(split);
+  return h * w * c;
+};
+
+/** How many classes a split's labels index. */
+export const classCountOf = (split: Pick<DigitSplit, 'classCount'>): number =>
+  split.classCount ?? NUM_CLASSES;
 
 export const DIGITS_MANIFEST_PATH = 'data/manifest.json';
 
