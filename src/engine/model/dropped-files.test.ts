@@ -15,6 +15,8 @@ import { wideModelFiles } from '../test/io-fixtures.ts';
 
 const root = join(import.meta.dirname, '..', '..', '..');
 const shipped = (path: string) => new Uint8Array(readFileSync(join(root, 'public', path)));
+const onnxFixture = (name: string) =>
+  new Uint8Array(readFileSync(join(root, 'test-fixtures', 'onnx', 'models', name)));
 
 /** A lab whose only extra models are the ones given, as the page's worker holds them. */
 function labWith(models: Map<string, ModelSource>) {
@@ -126,6 +128,14 @@ describe('droppedModel: files dropped on the page, read by the CLI’s loader', 
       expected: /^the weights of model\.json hold 1000 bytes but its manifest needs 1066440/,
     },
     {
+      what: 'a truncated ONNX file',
+      files: () => [
+        { name: 'cut.onnx', bytes: onnxFixture('bn_cnn_opset11.onnx').subarray(0, 5000) },
+      ],
+      model: 'cut.onnx',
+      expected: /^cut\.onnx/,
+    },
+    {
       what: 'a truncated compact file',
       files: () => [
         { name: 'cut.clw', bytes: compactLenet300.subarray(0, compactLenet300.length - 3) },
@@ -142,6 +152,21 @@ describe('droppedModel: files dropped on the page, read by the CLI’s loader', 
       expect(page).toBe(await cliMessage(files, c.model));
     }, 30_000);
   }
+
+  it('accepts an ONNX model from PyTorch: the correct count PyTorch itself gives', async () => {
+    const models = JSON.parse(
+      readFileSync(join(root, 'test-fixtures', 'onnx', 'models', 'models.json'), 'utf8'),
+    ) as { models: Record<string, { pytorch: { correct: number } }> };
+    const dropped = droppedModel([
+      { name: 'bn_cnn_opset11.onnx', bytes: onnxFixture('bn_cnn_opset11.onnx') },
+    ]);
+    expect(dropped.kind).toBe('onnx');
+    expect(dropped.id).toMatch(/^user\/bn_cnn_opset11\/[0-9a-f]{16}$/);
+    const lab = labWith(new Map([[dropped.id, dropped.source]]));
+    const result = await lab.run(parseRecipe(`model=${dropped.id}&data=mnist&seed=1&steps=`));
+    expect(result.total).toBe(10_000);
+    expect(result.correct).toBe(models.models['bn_cnn_opset11.onnx'].pytorch.correct);
+  }, 120_000);
 
   it('says which imported model a link needs', async () => {
     const files = [{ name: 'digit.png', bytes: Uint8Array.of(1) }];
