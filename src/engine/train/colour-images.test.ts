@@ -8,7 +8,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { digitsToTensor } from '../data/batches.ts';
 import type { DigitSplit } from '../data/digits.ts';
 import { evaluateAccuracy } from '../measure/accuracy.ts';
+import { LayerGraph } from '../model/graph.ts';
+import { createPredictor } from '../model/program.ts';
 import { useNodeBackend } from '../node/backend.ts';
+import { fineTuneGraph } from './finetune.ts';
 import { writeShiftedDigit } from './augment.ts';
 import { predictorOf, trainModel } from './train.ts';
 
@@ -185,6 +188,33 @@ describe('3x32x32 colour images in 5 classes', () => {
       expect(result.correct).toBeGreaterThan(30);
     } finally {
       model.dispose();
+    }
+  });
+});
+
+describe('fine-tuning a graph on colour images', () => {
+  it("learns with shifted 3-channel images, and its validation figure is the evaluator's", async () => {
+    const model = tinyConvModel();
+    const graph = await LayerGraph.fromModel(model);
+    model.dispose();
+    const losses: number[] = [];
+    const { epochs } = await fineTuneGraph(graph, split, {
+      epochs: 8,
+      batchSize: 100,
+      learningRate: 0.01,
+      seed: 6,
+      augment: { maxShift: 2 },
+      validation: split,
+      onBatch: (info) => losses.push(info.loss),
+    });
+    expect(graph.inputShape).toEqual([32, 32, 3]);
+    expect(losses.at(-1)!).toBeLessThan(losses[0]);
+    const predictor = createPredictor(graph);
+    try {
+      const { accuracy } = await evaluateAccuracy(predictor.predict, split, graph.inputShape);
+      expect(epochs.at(-1)!.validationAccuracy).toBe(accuracy);
+    } finally {
+      predictor.dispose();
     }
   });
 });
