@@ -13,7 +13,7 @@ export interface DataSplitInfo {
   readonly count: number;
   /** Images of each class, in class order. */
   readonly classCounts: readonly number[];
-  /** SHA-256 of the decoded images (count x 784 bytes, row-major) and labels (count bytes). */
+  /** SHA-256 of the decoded images (count x H x W x C bytes, row-major) and labels (count bytes). */
   readonly imagesSha256: string;
   readonly labelsSha256: string;
 }

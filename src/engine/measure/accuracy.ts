@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { digitsToTensor } from '../data/batches.ts';
-import type { DigitSplit } from '../data/digits.ts';
+import { classCountOf, type DigitSplit } from '../data/digits.ts';
 import { makeCheckpoint } from '../cancel.ts';
 
 export interface AccuracyResult {
@@ -95,7 +95,10 @@ export function evaluationChunks(
   return chunks;
 }
 
-/** Top-1 accuracy over a whole split, in chunks; leaves no tensor behind, even on failure. */
+/**
+ * Top-1 accuracy over a whole split, in chunks; leaves no tensor behind, even on failure. The
+ * model must score as many classes as the split has (classCountOf: 10 for the shipped sets).
+ */
 export async function evaluateAccuracy(
   predict: Predict,
   split: DigitSplit,
@@ -113,6 +116,7 @@ export async function evaluateAccuracy(
   let correct = 0;
   let start = 0;
   const keep = options.keepPredictions === true;
+  const classes = classCountOf(split);
   const predictedClasses = keep ? new Uint16Array(split.count) : undefined;
   const confidence = keep
     ? { top: new Uint8Array(split.count), truth: new Uint8Array(split.count) }
@@ -122,23 +126,27 @@ export async function evaluateAccuracy(
     // The class is tfjs's argMax as before; the outputs are read back only when kept.
     const [predicted, outputs] = tf.tidy(() => {
       const out = predict(digitsToTensor(split, start, count, inputShape));
+      if (out.shape.at(-1) !== classes) {
+        throw new Error(
+          `the model scores ${out.shape.at(-1)} classes, but the images are in ${classes}`,
+        );
+      }
       return [out.argMax(-1), keep ? out : undefined] as const;
     });
-    let classes: ArrayLike<number>;
+    let chosen: ArrayLike<number>;
     let probabilities: ArrayLike<number> | undefined;
     try {
-      [classes, probabilities] = await Promise.all([predicted.data(), outputs?.data()]);
+      [chosen, probabilities] = await Promise.all([predicted.data(), outputs?.data()]);
     } finally {
       predicted.dispose();
       outputs?.dispose();
     }
-    for (let k = 0; k < count; k++) if (classes[k] === split.labels[start + k]) correct++;
-    predictedClasses?.set(classes, start);
-    if (confidence && probabilities && outputs) {
-      const classCount = outputs.shape.at(-1)!;
+    for (let k = 0; k < count; k++) if (chosen[k] === split.labels[start + k]) correct++;
+    predictedClasses?.set(chosen, start);
+    if (confidence && probabilities) {
       for (let k = 0; k < count; k++) {
-        const row = rowProbabilities(probabilities, k * classCount, classCount);
-        confidence.top[start + k] = probabilityByte(row[classes[k]]);
+        const row = rowProbabilities(probabilities, k * classes, classes);
+        confidence.top[start + k] = probabilityByte(row[chosen[k]]);
         confidence.truth[start + k] = probabilityByte(row[split.labels[start + k]] ?? 0);
       }
     }

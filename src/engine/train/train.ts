@@ -6,7 +6,8 @@
  * Same seed + same backend => bit-identical weights.
  */
 import * as tf from '@tensorflow/tfjs';
-import { PIXELS, NUM_CLASSES, type DigitSplit } from '../data/digits.ts';
+import { classCountOf, valuesPerImage, type DigitSplit } from '../data/digits.ts';
+import { checkInputFitsSplit } from '../data/batches.ts';
 import { createRng, shuffleInPlace } from '../util/random.ts';
 import { randomShift, writeShiftedDigit } from './augment.ts';
 import { makeCheckpoint } from '../cancel.ts';
@@ -95,7 +96,7 @@ export function createOptimizer(name: OptimizerName, learningRate: number): tf.O
   }
 }
 
-/** The model's input shape without the batch dimension, e.g. [784] or [28, 28, 1]. */
+/** The model's input shape without the batch dimension, e.g. [784], [28, 28, 1] or [32, 32, 3]. */
 export function inputShapeOf(model: tf.LayersModel): number[] {
   return model.inputs[0].shape.slice(1).map((size) => {
     if (size == null) throw new Error('the model input must have a fixed shape');
@@ -112,19 +113,36 @@ function batchPixels(
   augment: AugmentOptions | undefined,
   rng: () => number,
 ): Float32Array {
-  const values = new Float32Array(count * PIXELS);
+  const perImage = valuesPerImage(split);
+  const values = new Float32Array(count * perImage);
   for (let k = 0; k < count; k++) {
     const shiftX = augment ? randomShift(rng, augment.maxShift) : 0;
     const shiftY = augment ? randomShift(rng, augment.maxShift) : 0;
-    writeShiftedDigit(split, order[start + k], shiftX, shiftY, values, k * PIXELS);
+    writeShiftedDigit(split, order[start + k], shiftX, shiftY, values, k * perImage);
   }
   return values;
 }
 
+/** One-hot rows as wide as the split's class count. */
 function oneHotLabels(split: DigitSplit, order: Uint32Array, start: number, count: number) {
-  const values = new Float32Array(count * NUM_CLASSES);
-  for (let k = 0; k < count; k++) values[k * NUM_CLASSES + split.labels[order[start + k]]] = 1;
+  const classCount = classCountOf(split);
+  const values = new Float32Array(count * classCount);
+  for (let k = 0; k < count; k++) values[k * classCount + split.labels[order[start + k]]] = 1;
   return values;
+}
+
+/**
+ * Throws unless every label indexes one of the split's classes: a label past the last class
+ * would otherwise set a bit in the next image's one-hot row.
+ */
+function checkLabels(split: DigitSplit): void {
+  const classCount = classCountOf(split);
+  for (let i = 0; i < split.count; i++) {
+    const label = split.labels[i];
+    if (!(label < classCount)) {
+      throw new Error(`image ${i} has label ${label}, outside the ${classCount} classes`);
+    }
+  }
 }
 
 // tfjs optimizers answer `instanceof` by duck typing (an Adam is "instanceof" SGDOptimizer),
@@ -172,7 +190,7 @@ export function variableGradsCleanly(
  * A tfjs LayersModel (the baselines) and a LayerGraph (fine-tuning in recipes) both fit.
  */
 export interface TrainTarget {
-  /** One digit's input shape without the batch dimension, e.g. [784] or [28, 28, 1]. */
+  /** One image's input shape without the batch dimension, e.g. [784], [28, 28, 1], [32, 32, 3]. */
   readonly inputShape: readonly number[];
   readonly variables: tf.Variable[];
   forward(x: tf.Tensor): tf.Tensor;
@@ -186,7 +204,8 @@ export interface TrainTarget {
 
 /**
  * Trains `target` on `trainSplit` with softmax cross-entropy (plus the target's penalty) and
- * returns per-epoch statistics. The forward pass must end in a softmax over the 10 classes.
+ * returns per-epoch statistics. The forward pass must end in a softmax over the split's classes
+ * (classCountOf(trainSplit): 10 for the shipped sets).
  */
 export async function trainLoop(
   target: TrainTarget,
@@ -196,6 +215,9 @@ export async function trainLoop(
   const { epochs, batchSize, seed, augment, signal } = options;
   if (!(batchSize > 0) || !(epochs >= 0)) throw new Error('batchSize and epochs must be positive');
   const { inputShape, variables } = target;
+  checkInputFitsSplit(inputShape, trainSplit);
+  checkLabels(trainSplit);
+  const classCount = classCountOf(trainSplit);
   const optimizerName = options.optimizer ?? 'adam';
   const optimizer = createOptimizer(optimizerName, options.learningRate);
   // One generator for shuffling and augmentation, consumed in a fixed order: reproducible.
@@ -228,7 +250,7 @@ export async function trainLoop(
         // update waits behind a checkpoint: an abort that came meanwhile lands before it rather
         // than a whole batch later. The gradients, loss and probabilities outlive the first tidy
         // for that, and are disposed here whatever happens.
-        const y = tf.tensor2d(labels, [count, NUM_CLASSES]);
+        const y = tf.tensor2d(labels, [count, classCount]);
         let pass: { value: tf.Scalar; grads: tf.NamedTensorMap; probabilities: tf.Tensor } | null =
           null;
         let loss: tf.Tensor;
@@ -240,6 +262,11 @@ export async function trainLoop(
             try {
               const { value, grads } = variableGradsCleanly(() => {
                 probabilities = tf.keep(target.forward(x));
+                if (probabilities.shape.at(-1) !== classCount) {
+                  throw new Error(
+                    `the model scores ${probabilities.shape.at(-1)} classes, but the training images are in ${classCount}`,
+                  );
+                }
                 const dataLoss = crossEntropyLoss(probabilities, y);
                 const penalty = target.penalty?.();
                 return penalty ? tf.add(dataLoss, penalty) : dataLoss;
