@@ -1,10 +1,11 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { crc32, deflateSync } from 'node:zlib';
 import { join } from 'node:path';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { compareCodePoints } from '../data/user/classes.ts';
+import { compareCodePoints, parseClassesText } from '../data/user/classes.ts';
 import { pixelTransform } from '../data/user/spec.ts';
 import { readUserDataSet, UserDataError } from './image-folder.ts';
 
@@ -324,5 +325,122 @@ describe('image folders', () => {
         worst = Math.max(worst, Math.abs(decoded[3 * p + c] - rgba[4 * p + c]));
     }
     expect(worst).toBeLessThanOrEqual(12);
+  });
+});
+
+/** A 16-bit greyscale PNG built chunk by chunk (PNG spec: IHDR, IDAT of filter 0 rows, IEND). */
+function grey16Png(width: number, height: number, samples: number[]): Buffer {
+  const chunk = (type: string, data: Buffer): Buffer => {
+    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+    const out = Buffer.alloc(body.length + 8);
+    out.writeUInt32BE(data.length, 0);
+    body.copy(out, 4);
+    out.writeUInt32BE(crc32(body), body.length + 4);
+    return out;
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header.set([16, 0, 0, 0, 0], 8); // bit depth 16, colour type 0 (grey)
+  const rows = Buffer.alloc(height * (1 + 2 * width));
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++)
+      rows.writeUInt16BE(samples[y * width + x], y * (1 + 2 * width) + 1 + 2 * x);
+  }
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', header),
+    chunk('IDAT', deflateSync(rows)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+describe('more layouts and limits', () => {
+  it('scales a 16-bit PNG to 8 bits: round(v x 255 / 65535)', async () => {
+    const root = freshFolder();
+    greyFolder(root, ['cats', 'dogs'], 3, [1, 3]);
+    // 65535 -> 255, 32768 -> 127.5019 -> 128, 257 -> 1.
+    writeFileSync(join(root, 'dogs', '0.png'), grey16Png(3, 1, [65535, 32768, 257]));
+    const data = await readUserDataSet(root);
+    const pixels = [data.splits.train, data.splits.validation, data.splits.test].flatMap((split) =>
+      Array.from({ length: split.count }, (_, i) => [...split.images.subarray(i * 3, i * 3 + 3)]),
+    );
+    expect(pixels).toContainEqual([255, 128, 1]);
+  });
+
+  it('refuses an image larger than 256 pixels a side before decoding it, naming it', async () => {
+    const root = freshFolder();
+    greyFolder(root, ['cats', 'dogs'], 3, [1, 3]);
+    writeFileSync(join(root, 'dogs', '0.png'), grey16Png(300, 1, new Array(300).fill(0)));
+    await expect(readUserDataSet(root)).rejects.toThrow(
+      /dogs\/0\.png is 1 x 300 pixels; height and width must be 1 to 256 \(choose a resize/,
+    );
+    const resized = await readUserDataSet(root, {
+      resize: { size: [1, 3], interpolation: 'bilinear' },
+    });
+    expect(resized.shape).toEqual([1, 3, 1]);
+  });
+
+  it('train/ and test/ as NumPy pairs; test labels checked against the class list', async () => {
+    const root = freshFolder();
+    for (const part of ['train', 'test']) {
+      mkdirSync(join(root, part));
+      for (const file of ['images.npy', 'labels.npy']) {
+        writeFileSync(join(root, part, file), readFileSync(join(npyFolder, file)));
+      }
+    }
+    writeFileSync(join(root, 'classes.txt'), readFileSync(join(npyFolder, 'classes.txt')));
+    const data = await readUserDataSet(root, { fractions: { validation: 0.2 } });
+    expect(data.spec).toMatchObject({
+      source: 'numpy',
+      splitting: 'folders',
+      fractions: { validation: 0.2, test: 0 },
+    });
+    expect([data.splits.train.count, data.splits.validation.count, data.splits.test.count]).toEqual(
+      [80, 20, 100],
+    );
+
+    writeFileSync(
+      join(root, 'test', 'labels.npy'),
+      readFileSync(join(npyFolder, 'bad-label', 'labels.npy')),
+    );
+    writeFileSync(
+      join(root, 'test', 'images.npy'),
+      readFileSync(join(npyFolder, 'bad-label', 'images.npy')),
+    );
+    await expect(readUserDataSet(root)).rejects.toThrow(
+      /test\/labels\.npy: label 5 at index \d+ is outside the 5 classes/,
+    );
+  });
+
+  it('refuses train/ and test/ of different kinds, and a classes.txt with a blank or repeated line', async () => {
+    const root = freshFolder();
+    greyFolder(join(root, 'train'), ['cats', 'dogs'], 3);
+    mkdirSync(join(root, 'test'));
+    for (const file of ['images.npy', 'labels.npy']) {
+      writeFileSync(join(root, 'test', file), readFileSync(join(npyFolder, file)));
+    }
+    await expect(readUserDataSet(root)).rejects.toThrow(
+      /train\/ is an image folder but test\/ is a NumPy pair; both must be the same kind/,
+    );
+    expect(parseClassesText('cat\r\ndog\r\n\r\n', 'classes.txt')).toEqual(['cat', 'dog']);
+    expect(() => parseClassesText('cat\n\ndog\n', 'classes.txt')).toThrow(
+      'classes.txt: line 2 is blank',
+    );
+    expect(() => parseClassesText('cat\ndog\ncat\n', 'classes.txt')).toThrow(
+      'classes.txt: class "cat" is on lines 1 and 3',
+    );
+  });
+
+  it('refuses bad options before reading anything', async () => {
+    await expect(
+      readUserDataSet(pngFolder, { fractions: { validation: 0.6, test: 0.5 } }),
+    ).rejects.toThrow(/split fractions validation 0.6 and test 0.5/);
+    await expect(readUserDataSet(pngFolder, { mean: [0.5] })).rejects.toThrow(
+      'mean needs 3 finite values (one per channel), got [0.5]',
+    );
+    await expect(readUserDataSet(join(pngFolder, 'nowhere'))).rejects.toThrow(
+      /nowhere is not a folder/,
+    );
   });
 });

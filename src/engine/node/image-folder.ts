@@ -67,14 +67,15 @@ export async function readUserDataSet(
   const test = join(root, 'test');
   if (isDirectory(train) && isDirectory(test)) {
     const classes = topClasses ?? readClassesFile(join(train, CLASSES_FILE));
-    const trainSource = readSource(train, classes, options);
-    const testSource = readSource(test, classes ?? trainSource.classNames, options);
-    if (trainSource.kind !== testSource.kind) {
+    const [trainKind, testKind] = [kindOf(train), kindOf(test)];
+    if (trainKind !== testKind) {
       throw new UserDataError(
-        `${path}: train/ is ${describeKind(trainSource.kind)} but test/ is ` +
-          `${describeKind(testSource.kind)}; both must be the same kind`,
+        `${path}: train/ is ${describeKind(trainKind)} but test/ is ` +
+          `${describeKind(testKind)}; both must be the same kind`,
       );
     }
+    const trainSource = readSource(train, classes, options);
+    const testSource = readSource(test, classes ?? trainSource.classNames, options);
     // A grey test folder beside a colour train folder (or the other way round) gets 3 channels.
     let [trainPool, testPool] = [trainSource.pool, testSource.pool];
     if (trainPool.shape[2] !== testPool.shape[2]) {
@@ -111,9 +112,13 @@ function readSource(
   classNames: readonly string[] | undefined,
   options: UserDataOptions,
 ): Source {
-  if (existsSync(join(folder, IMAGES_FILE))) return readNumpyPair(folder, classNames, options);
-  return readImageFolder(folder, classNames, options);
+  return kindOf(folder) === 'numpy'
+    ? readNumpyPair(folder, classNames, options)
+    : readImageFolder(folder, classNames, options);
 }
+
+const kindOf = (folder: string): Source['kind'] =>
+  existsSync(join(folder, IMAGES_FILE)) ? 'numpy' : 'image-folder';
 
 function readClassesFile(path: string): string[] | undefined {
   if (!existsSync(path)) return undefined;
