@@ -81,6 +81,7 @@ describe('an image folder with train/ and test/', () => {
     expect(data.shape).toEqual([32, 32, 3]);
     expect(data.spec.source).toBe('image-folder');
     expect(data.spec.splitting).toBe('folders');
+    expect(data.spec.greyToRgb).toBeUndefined();
     const { train, validation, test } = data.splits;
     expect(test.count).toBe(100);
     // 40 training images per class: round(0.1 x 40) = 4 of each for validation.
@@ -297,6 +298,7 @@ describe('image folders', () => {
     writePng(join(root, 'dogs', '0.png'), 2, 1, 4, [10, 20, 30, 0, 40, 50, 60, 255]);
     const data = await readUserDataSet(root, { seed: 2 });
     expect(data.shape).toEqual([1, 2, 3]);
+    expect(data.spec.greyToRgb).toBe(true);
     const pixels = [data.splits.train, data.splits.validation, data.splits.test].flatMap((split) =>
       Array.from({ length: split.count }, (_, i) => [...split.images.subarray(i * 6, i * 6 + 6)]),
     );

@@ -81,15 +81,24 @@ export async function readUserDataSet(
     if (trainPool.shape[2] !== testPool.shape[2]) {
       [trainPool, testPool] = [withThreeChannels(trainPool), withThreeChannels(testPool)];
     }
+    const greyToRgb =
+      trainSource.greyToRgb ||
+      testSource.greyToRgb ||
+      trainPool !== trainSource.pool ||
+      testPool !== testSource.pool;
     const classNames = classes ?? trainSource.classNames;
     const pools: UserDataPools = { kind: 'folders', train: trainPool, test: testPool };
-    return assembleUserDataSet({ name, source: trainSource.kind, classNames, pools }, options);
+    return assembleUserDataSet(
+      { name, source: trainSource.kind, classNames, pools, greyToRgb },
+      options,
+    );
   }
   const source = readSource(root, topClasses, options);
   return assembleUserDataSet(
     {
       name,
       source: source.kind,
+      greyToRgb: source.greyToRgb,
       classNames: source.classNames,
       pools: { kind: 'pool', all: source.pool },
     },
@@ -100,6 +109,8 @@ export async function readUserDataSet(
 interface Source {
   readonly kind: 'image-folder' | 'numpy';
   readonly pool: LabelledImages;
+  /** Grey images in the folder were replicated to 3 channels to match colour ones. */
+  readonly greyToRgb?: boolean;
   readonly classNames: readonly string[];
 }
 
@@ -289,7 +300,7 @@ function readImageFolder(
     checkImageBytes(bytes, folder);
     decoded.push(image);
   }
-  // Grey images beside colour ones are replicated to 3 channels (stated in the spec's source).
+  // Grey images beside colour ones are replicated to 3 channels (recorded as spec.greyToRgb).
   const channels = decoded.some((image) => image.channels === 3) ? 3 : 1;
   const { height, width } = decoded[0];
   const size = height * width * channels;
@@ -303,7 +314,8 @@ function readImageFolder(
     labels: Uint8Array.from(files.map((file) => file.label)),
     shape: [height, width, channels],
   };
-  return { kind: 'image-folder', pool, classNames: names };
+  const greyToRgb = channels === 3 && decoded.some((image) => image.channels === 1);
+  return { kind: 'image-folder', pool, classNames: names, greyToRgb };
 }
 
 function withThreeChannels(pool: LabelledImages): LabelledImages {

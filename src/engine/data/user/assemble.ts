@@ -92,6 +92,8 @@ export function assembleUserDataSet(
     readonly source: UserDataSetSpec['source'];
     readonly classNames: readonly string[];
     readonly pools: UserDataPools;
+    /** Grey images were replicated to 3 channels to stand beside colour ones (recorded). */
+    readonly greyToRgb?: boolean;
   },
   options: UserDataOptions = {},
 ): UserDataSet {
@@ -139,6 +141,7 @@ export function assembleUserDataSet(
     seed,
     fractions,
     scale: '1/255',
+    ...(input.greyToRgb === true ? { greyToRgb: true } : {}),
     ...(options.mean === undefined ? {} : { mean: [...options.mean] }),
     ...(options.std === undefined ? {} : { std: [...options.std] }),
     ...(options.resize === undefined

@@ -33,6 +33,8 @@ export interface UserDataSetSpec {
   readonly mean?: readonly number[];
   readonly std?: readonly number[];
   readonly resize?: ResizeSpec;
+  /** Present when grey images stood beside colour ones and were replicated to 3 channels. */
+  readonly greyToRgb?: true;
 }
 
 /** Checks mean/std against the channel count: one value per channel, std above 0. */
