@@ -13,11 +13,11 @@ import {
   flipsPerClass,
   galleryFlips,
   heatCells,
+  heatColour,
   imageRgba,
   memoizedBehaviour,
   type FlipTab,
   type GalleryQuery,
-  type HeatCell,
 } from './behaviour.ts';
 import { drawGalleryFigure, drawHeatMapFigure } from './figures.ts';
 import { saveCanvasPng, saveFile } from './save-file.ts';
@@ -99,13 +99,6 @@ function PerClassTable({
   );
 }
 
-const cellColour = (cell: HeatCell) =>
-  cell.sign === 'same'
-    ? undefined
-    : cell.sign === 'more'
-      ? `rgba(214, 96, 39, ${0.15 + 0.85 * cell.strength})`
-      : `rgba(33, 102, 172, ${0.15 + 0.85 * cell.strength})`;
-
 function HeatMap({
   comparison,
   names,
@@ -153,8 +146,8 @@ function HeatMap({
                     key={p}
                     aria-label={cell.label}
                     title={cell.label}
-                    className={`${cell.sign}${t === p ? ' diagonal' : ''}${cell.strength > 0.55 ? ' strong' : ''}`}
-                    style={{ background: cellColour(cell) }}
+                    className={`${cell.sign}${t === p ? ' diagonal' : ''}`}
+                    style={{ background: heatColour(cell) }}
                     data-value={cell.value}
                   >
                     {cell.value === 0 ? '' : cell.value > 0 ? `+${cell.value}` : `−${-cell.value}`}

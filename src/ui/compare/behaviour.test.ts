@@ -6,6 +6,7 @@ import {
   flipsPerClass,
   galleryFlips,
   heatCells,
+  heatColour,
   imageRgba,
   memoizedBehaviour,
 } from './behaviour.ts';
@@ -126,6 +127,14 @@ describe('heatCells', () => {
 
   it('an all-zero difference has no strength anywhere', () => {
     expect(heatCells([[0]], ['x'], { a: 'A', b: 'B' })[0][0].strength).toBe(0);
+  });
+});
+
+describe('heatColour', () => {
+  it('orange for more, blue for fewer, from 10 % to 80 % opaque, none for no change', () => {
+    expect(heatColour({ sign: 'more', strength: 1 })).toBe('rgba(214, 96, 39, 0.8)');
+    expect(heatColour({ sign: 'fewer', strength: 0.5 })).toBe('rgba(33, 102, 172, 0.45)');
+    expect(heatColour({ sign: 'same', strength: 0 })).toBeUndefined();
   });
 });
 

@@ -121,6 +121,16 @@ export function heatCells(
 }
 
 /**
+ * A heat-map cell's background: orange for more, blue for fewer, at most 80 % opaque over white
+ * so black text on it keeps a contrast of at least 4.5 (WCAG AA) at full strength; none for 0.
+ */
+export function heatColour(cell: Pick<HeatCell, 'sign' | 'strength'>): string | undefined {
+  if (cell.sign === 'same') return undefined;
+  const alpha = Number((0.1 + 0.7 * cell.strength).toFixed(3));
+  return cell.sign === 'more' ? `rgba(214, 96, 39, ${alpha})` : `rgba(33, 102, 172, ${alpha})`;
+}
+
+/**
  * Test image `index` of a split (row-major H x W x C bytes, channels last) as RGBA pixels for a
  * canvas: a gray image repeats its one channel, an RGB one takes its three.
  */

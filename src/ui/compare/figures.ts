@@ -3,7 +3,7 @@
  * difference as a grid of coloured cells with their counts, and flipped images in a grid with
  * captions. White background, black text, so they print.
  */
-import type { HeatCell } from './behaviour.ts';
+import { heatColour, type HeatCell } from './behaviour.ts';
 
 const FONT = '12px system-ui, sans-serif';
 
@@ -41,14 +41,15 @@ export function drawHeatMapFigure(
     context.fillText(names[t].slice(0, 11), margin - 6, top + t * size + size / 2);
     row.forEach((cell, p) => {
       const [x, y] = [margin + p * size, top + t * size];
-      const alpha = cell.sign === 'same' ? 0 : 0.15 + 0.85 * cell.strength;
-      context.fillStyle =
-        cell.sign === 'more' ? `rgba(214, 96, 39, ${alpha})` : `rgba(33, 102, 172, ${alpha})`;
-      context.fillRect(x, y, size, size);
+      const colour = heatColour(cell);
+      if (colour) {
+        context.fillStyle = colour;
+        context.fillRect(x, y, size, size);
+      }
       context.strokeStyle = t === p ? '#000' : '#ccc';
       context.strokeRect(x + 0.5, y + 0.5, size - 1, size - 1);
       if (cell.value !== 0) {
-        context.fillStyle = cell.strength > 0.55 ? '#fff' : '#000';
+        context.fillStyle = '#000';
         context.textAlign = 'center';
         context.fillText(
           cell.value > 0 ? `+${cell.value}` : `−${-cell.value}`,
