@@ -8,7 +8,7 @@ import AxeBuilder from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures.ts';
 import { historyRows, openLab, waitForResult } from './lab-page.ts';
-import { keepScreenshot } from './reference.ts';
+import { keepScreenshot, pngPixels } from './reference.ts';
 
 test.use({ viewport: { width: 1280, height: 900 } });
 
@@ -110,7 +110,20 @@ test('the behaviour of two runs: per class, heat map, flips, CSV, after a reload
     page.waitForEvent('download'),
     view.getByRole('button', { name: 'Download heat map (PNG)' }).click(),
   ]);
-  expect(png.suggestedFilename()).toMatch(/\.png$/);
+  expect(png.suggestedFilename()).toBe(`confusion-difference-${base.runId}-${pruned.runId}.png`);
+  // 10 classes: a 90-pixel margin, 10 cells of 36 and 10 to spare across; 50 + 360 + 40 down.
+  const heat = pngPixels(await readFile((await png.path())!));
+  expect([heat.width, heat.height]).toEqual([460, 450]);
+  const [gallery] = await Promise.all([
+    page.waitForEvent('download'),
+    view.getByRole('button', { name: 'Download shown images (PNG)' }).click(),
+  ]);
+  expect(gallery.suggestedFilename()).toBe(`flips-lost-${base.runId}-${pruned.runId}.png`);
+  // Up to 48 images shown, 12 a row of 78 pixels (a 56-pixel image in a 70-pixel caption, + 8).
+  const shown = Math.min(48, Number(lost));
+  const galleryPixels = pngPixels(await readFile((await gallery.path())!));
+  expect(galleryPixels.width).toBe(Math.min(12, shown) * 78 + 8);
+  expect(galleryPixels.height).toBe(28 + Math.ceil(shown / 12) * (56 + 34));
 
   await view.scrollIntoViewIfNeeded();
   await keepScreenshot(view, 'test-results/behaviour.png');
