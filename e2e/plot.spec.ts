@@ -169,7 +169,9 @@ test('compare two runs side by side, layer by layer', async ({ page }) => {
   // The keyboard picks the second: Tab to the box, Space ticks it.
   await page.getByRole('checkbox', { name: `Compare run ${prunedId}` }).focus();
   await page.keyboard.press('Space');
-  await expect(compare.getByRole('heading')).toHaveText(`Compare runs ${baseId} and ${prunedId}`);
+  await expect(compare.getByRole('heading', { level: 2 })).toHaveText(
+    `Compare runs ${baseId} and ${prunedId}`,
+  );
 
   const layers = await page.evaluate(() =>
     window

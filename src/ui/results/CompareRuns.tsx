@@ -1,5 +1,6 @@
 import { Fragment, useEffect, useState, type ReactNode } from 'react';
 import { formatPaired } from '../../engine/stats/paired-text.ts';
+import { BehaviourView } from '../compare/BehaviourView.tsx';
 import { toggleCompare } from '../../store/actions.ts';
 import { planPairedComparison } from '../../store/paired-runs.ts';
 import type { RunRecord } from '../../store/state.ts';
@@ -280,6 +281,7 @@ function Comparison({ a, b }: { a: RunRecord; b: RunRecord }) {
           </tbody>
         </table>
       </div>
+      <BehaviourView a={a} b={b} />
     </>
   );
 }
