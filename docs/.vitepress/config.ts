@@ -69,6 +69,7 @@ export default defineConfig({
         items: [
           { text: 'Data and models', link: '/models-and-data' },
           { text: 'The compact model file', link: '/model-file' },
+          { text: 'Compress your PyTorch model', link: '/onnx' },
         ],
       },
       { text: 'Kernels and benchmarks', items: kernels },

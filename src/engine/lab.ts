@@ -32,6 +32,7 @@ import { maskPicture, type MaskPicture } from './measure/pictures.ts';
 import { SHIPPED_WEIGHTS, loadModelCard, type ModelCard } from './model/catalog.ts';
 import type { LayerGraph } from './model/graph.ts';
 import { fileVersionOf } from './recipe/file-version.ts';
+import { verifiedOnnxFile, type VerifiedOnnxFile } from './onnx/export-run.ts';
 import { formatRecipe } from './recipe/share.ts';
 import { dataSetOf, normalizeRecipe, type Recipe, type RecipeStep } from './recipe/recipe.ts';
 import { comparePaired } from './stats/mcnemar.ts';
@@ -182,6 +183,32 @@ export class Lab {
         async (decoded) =>
           (await testAccuracy(decoded, await this.test(dataSetOf(recipe)), options.signal)).correct,
         { version: fileVersionOf(normalizeRecipe(recipe)) },
+      ),
+    );
+  }
+
+  /**
+   * The ONNX file of the graph a recipe leaves, taking the input the model came with (see
+   * onnx/export-run.ts), imported again and evaluated before it is handed out: OnnxExportError
+   * when a layer cannot be written faithfully or its correct count differs from the run's
+   * (`reported`, else this lab's run of the recipe).
+   */
+  async exportOnnx(
+    recipe: Recipe,
+    options: RunOptions & { reported?: { correct: number; total: number } } = {},
+  ): Promise<VerifiedOnnxFile> {
+    const reported = options.reported ?? (await this.run(recipe, options));
+    const normalized = normalizeRecipe(recipe);
+    const data = dataSetOf(normalized);
+    const graph = await this.graphOf(normalized, options);
+    const base = await this.bases.get(normalized.model, data);
+    return this.enqueue(async () =>
+      verifiedOnnxFile(
+        graph,
+        base.onnx,
+        reported,
+        async (imported) =>
+          (await testAccuracy(imported, await this.test(data), options.signal)).correct,
       ),
     );
   }

@@ -13,6 +13,7 @@ import { SHIPPED_MODELS, isShippedModel, modelJsonPath } from '../model/catalog.
 import { ModelLoadError } from '../model/errors.ts';
 import { LayerGraph } from '../model/graph.ts';
 import { decodeOnnx } from '../onnx/decode.ts';
+import type { OnnxOrigin } from '../onnx/export-run.ts';
 import { graphFromOnnx } from '../onnx/to-graph.ts';
 import {
   checkDigitModel,
@@ -37,6 +38,8 @@ export interface BaseModel {
   readonly graph: LayerGraph;
   /** SHA-256 of the model's topology and weights: cache keys survive only the same model. */
   readonly fingerprint: string;
+  /** An imported ONNX model's input and output, so an ONNX export gives the same back. */
+  readonly onnx?: OnnxOrigin;
 }
 
 /**
@@ -67,9 +70,9 @@ export async function loadBaseModel(
   if (source.onnxFile) {
     const name = source.modelJsonPath;
     const model = decodeOnnx(source.onnxFile, name, { external: source.onnxExternal });
-    const { graph } = graphFromOnnx(model, name);
+    const { graph, ...onnx } = graphFromOnnx(model, name);
     checkFitsDataSet(graph, data, name);
-    return { graph, fingerprint: bytesToHex(sha256(source.onnxFile)).slice(0, 16) };
+    return { graph, fingerprint: bytesToHex(sha256(source.onnxFile)).slice(0, 16), onnx };
   }
   const artifacts = await readModelArtifacts(source.read, source.modelJsonPath);
   const built = await modelFromArtifacts(artifacts, source.modelJsonPath);

@@ -16,6 +16,7 @@ import { convertConv } from './conv.ts';
 import type { Conversion } from './conversion.ts';
 import { convertGemm, convertMatMul } from './dense.ts';
 import { convertBatchNormalization } from './normalization.ts';
+import { convertDequantizeLinear } from './quantize.ts';
 import { convertAveragePool, convertGlobalPool, convertMaxPool, convertPad } from './pooling.ts';
 import {
   convertCast,
@@ -41,6 +42,7 @@ export const OP_CONVERTERS: Readonly<Record<string, OpConverter>> = {
   Concat: convertConcat,
   Constant: convertConstant,
   Conv: convertConv,
+  DequantizeLinear: convertDequantizeLinear,
   Div: convertArithmetic('Div'),
   Dropout: convertDropout,
   Flatten: convertFlatten,
