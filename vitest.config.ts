@@ -17,6 +17,7 @@ export const SLOWEST_FIRST = [
   'src/cli/sweep.test.ts',
   'src/engine/onnx/fixture-models.test.ts',
   'src/cli/onnx-model.test.ts',
+  'src/cli/export-onnx.test.ts',
   'src/engine/golden/golden-links.test.ts',
   'src/kernels/wasm-gradients.test.ts',
   'src/engine/techniques/decompose/decompose.test.ts',
