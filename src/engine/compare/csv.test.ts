@@ -1,32 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { compareRuns } from './compare-runs.ts';
-import type { ComparedRun, ComparedTest } from './compared-run.ts';
+import { handA, handB, handTest } from '../test/compare-example.ts';
 import { flipsCsv, perClassCsv } from './csv.ts';
 
-// The hand-made example of compare-runs.test.ts, with a class name that needs quoting.
-const test: ComparedTest = {
-  data: 'mnist-10k',
-  labels: Uint8Array.from([0, 0, 0, 1, 1, 1, 2, 2]),
-  classCount: 3,
-};
-const a: ComparedRun = {
-  name: 'A',
-  data: 'mnist-10k',
-  predicted: Uint16Array.from([0, 1, 0, 1, 1, 2, 2, 2]),
-  confidence: {
-    top: Uint8Array.from([255, 200, 255, 255, 204, 150, 255, 153]),
-    truth: Uint8Array.from([255, 51, 255, 255, 204, 102, 255, 153]),
-  },
-};
-const b: ComparedRun = {
-  name: 'B',
-  data: 'mnist-10k',
-  predicted: Uint16Array.from([0, 0, 0, 1, 0, 0, 2, 1]),
-  confidence: {
-    top: Uint8Array.from([255, 153, 255, 255, 200, 230, 255, 150]),
-    truth: Uint8Array.from([255, 153, 255, 255, 51, 25, 255, 102]),
-  },
-};
+// The hand-made example (src/engine/test/compare-example.ts), with a class name that needs quoting.
+const [test, a, b] = [handTest, handA, handB];
 const names = ['zero', 'one, "1"', 'two'];
 
 describe('a comparison as CSV', () => {

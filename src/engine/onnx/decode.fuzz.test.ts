@@ -12,6 +12,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_ONNX_CAPS, decodeOnnx, decodeOnnxTensor, type OnnxCaps } from './decode.ts';
 import { OnnxError, type OnnxModel, type OnnxTensor } from './onnx-model.ts';
+import { byteMutations, mutateBytes } from '../test/byte-mutations.ts';
 import { protobuf } from './schema/schema.ts';
 
 const DIR = join(import.meta.dirname, '..', '..', '..', 'test-fixtures', 'onnx', 'io');
@@ -61,61 +62,8 @@ function typedOutcome<T>(decode: () => T): T | undefined {
   }
 }
 
-type Mutation =
-  | { kind: 'flip'; at: number; bit: number }
-  | { kind: 'set'; at: number; value: number }
-  | { kind: 'insert'; at: number; bytes: Uint8Array }
-  | { kind: 'delete'; at: number; length: number }
-  | { kind: 'truncate'; at: number };
-
-const mutation: fc.Arbitrary<Mutation> = fc.oneof(
-  fc.record({
-    kind: fc.constant('flip' as const),
-    at: fc.nat(),
-    bit: fc.integer({ min: 0, max: 7 }),
-  }),
-  fc.record({
-    kind: fc.constant('set' as const),
-    at: fc.nat(),
-    value: fc.constantFrom(0, 1, 0x7f, 0x80, 0xff, 0x08, 0x0a, 0x12, 0x3a, 0x42),
-  }),
-  fc.record({
-    kind: fc.constant('insert' as const),
-    at: fc.nat(),
-    bytes: fc.uint8Array({ maxLength: 8 }),
-  }),
-  fc.record({
-    kind: fc.constant('delete' as const),
-    at: fc.nat(),
-    length: fc.integer({ min: 1, max: 16 }),
-  }),
-  fc.record({ kind: fc.constant('truncate' as const), at: fc.nat() }),
-);
-
-function mutate(input: Uint8Array, mutations: readonly Mutation[]): Uint8Array {
-  let bytes = input.slice();
-  for (const m of mutations) {
-    const at = bytes.length ? m.at % bytes.length : 0;
-    switch (m.kind) {
-      case 'flip':
-        if (bytes.length) bytes[at] ^= 1 << m.bit;
-        break;
-      case 'set':
-        if (bytes.length) bytes[at] = m.value;
-        break;
-      case 'insert':
-        bytes = Uint8Array.from([...bytes.subarray(0, at), ...m.bytes, ...bytes.subarray(at)]);
-        break;
-      case 'delete':
-        bytes = Uint8Array.from([...bytes.subarray(0, at), ...bytes.subarray(at + m.length)]);
-        break;
-      case 'truncate':
-        bytes = bytes.slice(0, at);
-        break;
-    }
-  }
-  return bytes;
-}
+// Protobuf's tag bytes of the fields ONNX files use most, and the edge bytes.
+const mutation = byteMutations([0, 1, 0x7f, 0x80, 0xff, 0x08, 0x0a, 0x12, 0x3a, 0x42]);
 
 const MODELS = ['typed.onnx', 'legacy-inputs.onnx', 'external.onnx', 'bad-initializer-size.onnx'];
 const TENSORS = ['tensor-f32.pb', 'tensor-i64.pb', 'tensor-f16.pb'];
@@ -144,7 +92,7 @@ describe('decodeOnnx on mutated files', () => {
         fc.array(mutation, { minLength: 1, maxLength: 4 }),
         (file, mutations) => {
           const model = typedOutcome(() =>
-            decodeOnnx(mutate(read(file), mutations), 'fuzzed.onnx', {
+            decodeOnnx(mutateBytes(read(file), mutations), 'fuzzed.onnx', {
               caps: CAPS,
               external: () => externalData,
             }),
@@ -163,7 +111,7 @@ describe('decodeOnnx on mutated files', () => {
         fc.array(mutation, { minLength: 1, maxLength: 4 }),
         (file, mutations) => {
           const tensor = typedOutcome(() =>
-            decodeOnnxTensor(mutate(read(file), mutations), 'fuzzed.onnx', CAPS),
+            decodeOnnxTensor(mutateBytes(read(file), mutations), 'fuzzed.onnx', CAPS),
           );
           if (tensor) expect(elementsOf(tensor)).toBeLessThanOrEqual(CAPS.maxTensorElements);
         },
